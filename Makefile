@@ -1,0 +1,183 @@
+# GPT-2 for the JVM — the verbs a user or CI types. `make help` lists them.
+#
+#   make run      build what is missing, make sure a model is there, serve it on http://localhost:$(PORT)/
+#   make test     every test: native (release + sanitizers), Java/JUnit (browser + npm clients), examples,
+#                 the static Dockerfile check and the Kubernetes manifest validation
+#
+# Incremental: native code is rebuilt by CMake/Ninja-style dependency tracking, the Java build only when a
+# file under java/ (or the native library) is newer than its stamp, the model only when it is missing.
+# Variables: MODEL (gpt2|gpt2-medium|gpt2-large|gpt2-xl|PATH.gguf), TYPE (f32|f16|q8_0|q4_0), PORT, THREADS.
+
+SHELL       := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+MODEL   ?= gpt2
+TYPE    ?= q8_0
+PORT    ?= 8080
+THREADS ?= 0
+JOBS    ?= 2
+
+BUILD      := build/release
+ASAN_BUILD := build/asan
+STAMPS     := build/stamps
+SERVER_JAR := java/server/target/gpt2-server.jar
+NATIVE_LIB := $(BUILD)/libgpt2.so
+
+# Maven 3.8.7 must run on Java 21+: prefer Temurin 25 where it is installed, else whatever JAVA_HOME says.
+TEMURIN := /usr/lib/jvm/temurin-25-jdk-amd64
+ifneq ($(wildcard $(TEMURIN)/bin/java),)
+  export JAVA_HOME := $(TEMURIN)
+endif
+ifneq ($(JAVA_HOME),)
+  JAVA := $(JAVA_HOME)/bin/java
+else
+  JAVA := java
+endif
+MVN := mvn -B -ntp
+
+NATIVE_SRCS := CMakeLists.txt $(shell find native -type f \( -name '*.cpp' -o -name '*.h' -o -name '*.c' \) 2>/dev/null)
+JAVA_SRCS   := $(shell find java -path '*/target' -prune -o -path '*/node_modules' -prune -o -path java/examples -prune \
+                 -o -type f \( -name '*.java' -o -name 'pom.xml' -o -path '*/src/main/resources/*' \) -print 2>/dev/null)
+
+section = @printf '\n\033[1m==> %s\033[0m\n' "$(1)"
+
+.PHONY: help run build build-native build-java weights test test-native test-asan test-java test-examples test-weights \
+        docker-check deploy-check bench docker clean clean-weights
+
+help:
+	@echo "make run            build what is missing, fetch/convert the model ($(MODEL), $(TYPE)), serve on :$(PORT)"
+	@echo "make test           all tests (native, sanitizers, Java + browser + npm clients, examples, weights, docker-check, deploy-check)"
+	@echo "make weights        the weights pipeline alone: MODEL=gpt2|gpt2-medium|gpt2-large|gpt2-xl TYPE=f32|f16|q8_0|q4_0"
+	@echo "make bench          native + Java throughput figures (prints, never asserts)"
+	@echo "make docker         docker build -t gpt2-java . (needs a Docker engine)"
+	@echo "make build | build-native | build-java | test-native | test-asan | test-java | test-examples | test-weights"
+	@echo "make docker-check | deploy-check | clean | clean-weights"
+	@echo "variables: MODEL=$(MODEL) TYPE=$(TYPE) PORT=$(PORT) THREADS=$(THREADS) (0 = all cores)"
+
+# ---- build ------------------------------------------------------------------------------------------------
+build: build-native build-java
+
+build-native: $(NATIVE_LIB)
+
+$(BUILD)/CMakeCache.txt:
+	$(call section,configure native ($(BUILD)))
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
+
+# cmake --build is itself incremental; the stamp keeps make from re-running it when no source changed.
+$(NATIVE_LIB): $(BUILD)/CMakeCache.txt $(NATIVE_SRCS)
+	$(call section,build native ($(BUILD)))
+	cmake --build $(BUILD) -j$(JOBS)
+	@touch $@
+
+build-java: $(STAMPS)/java-install
+
+# `mvn install` builds java/runtime (bundling libgpt2.so) and java/server, and installs the runtime artifact
+# that java/examples depends on. Tests run under `make test-java`, not here.
+$(STAMPS)/java-install: $(NATIVE_LIB) $(JAVA_SRCS)
+	$(call section,build Java (mvn install -DskipTests))
+	$(MVN) -f java/pom.xml install -DskipTests -Dgpt2.cmake.jobs=$(JOBS)
+	@mkdir -p $(STAMPS) && touch $@
+
+$(SERVER_JAR): $(STAMPS)/java-install
+
+# ---- weights ----------------------------------------------------------------------------------------------
+# MODEL_OUT=PATH also copies the resulting model there (the Dockerfile bakes it into the image that way).
+weights: build-native
+	$(call section,weights: $(MODEL) ($(TYPE)))
+	@model="$$(bash weights/fetch.sh '$(MODEL)' '$(TYPE)')"; \
+	 echo "model: $$model"; \
+	 if [ -n "$(MODEL_OUT)" ]; then mkdir -p "$$(dirname '$(MODEL_OUT)')"; cp "$$model" '$(MODEL_OUT)'; echo "copied to $(MODEL_OUT)"; fi
+
+# ---- run --------------------------------------------------------------------------------------------------
+run: build
+	$(call section,model)
+	@model="$$(bash weights/fetch.sh '$(MODEL)' '$(TYPE)')"; \
+	 printf '\n\033[1m==> starting the server: %s on port %s\033[0m\n' "$$model" "$(PORT)"; \
+	 $(JAVA) --enable-native-access=ALL-UNNAMED -jar $(SERVER_JAR) --model "$$model" --port $(PORT) \
+	   --threads $(THREADS) & pid=$$!; \
+	 trap 'kill $$pid 2>/dev/null || true; wait $$pid 2>/dev/null || true' INT TERM; \
+	 for i in $$(seq 1 240); do \
+	   if curl -fsS -o /dev/null "http://localhost:$(PORT)/health" 2>/dev/null; then \
+	     printf '\n\033[1m==> GPT-2 server ready: http://localhost:%s/  (API docs: http://localhost:%s/docs; Ctrl-C stops)\033[0m\n\n' "$(PORT)" "$(PORT)"; \
+	     break; fi; \
+	   kill -0 $$pid 2>/dev/null || break; sleep 0.5; \
+	 done; \
+	 wait $$pid
+
+# ---- tests ------------------------------------------------------------------------------------------------
+test: docker-check deploy-check test-weights test-native test-asan test-java test-examples
+	$(call section,all tests passed)
+
+test-native: build-native
+	$(call section,native tests (ctest, $(BUILD)))
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+
+test-asan:
+	$(call section,native tests under AddressSanitizer + UBSan ($(ASAN_BUILD)))
+	@[ -f $(ASAN_BUILD)/CMakeCache.txt ] || cmake -S . -B $(ASAN_BUILD) -DGPT2_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(ASAN_BUILD) -j$(JOBS)
+	cd $(ASAN_BUILD) && UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --output-on-failure -j$(JOBS)
+
+# Full Maven build with tests (JUnit, the headless-Chromium browser test, the npm client tests), then install.
+test-java: build-native
+	$(call section,Java tests (mvn install: JUnit, browser, npm clients))
+	$(MVN) -f java/pom.xml install -Dgpt2.cmake.jobs=$(JOBS)
+	@mkdir -p $(STAMPS) && touch $(STAMPS)/java-install
+
+# java/examples is a separate Maven project that consumes the installed dev.gpt2:gpt2-runtime artifact.
+test-examples: $(STAMPS)/java-install
+	$(call section,java/examples against the installed artifact)
+	@[ -f java/examples/pom.xml ] || { echo "java/examples/pom.xml is missing"; exit 1; }
+	$(MVN) -f java/examples/pom.xml verify -Dgpt2.tools.dir=$(CURDIR)/$(BUILD)
+
+# weights/download.sh against a local mock of the Hub: resume, re-use, sha256 and pin mismatches, offline.
+test-weights:
+	$(call section,weights pipeline against a mock Hub)
+	bash ci/weights/test-download.sh
+
+docker-check:
+	$(call section,static Dockerfile check)
+	bash ci/check-dockerfile.sh
+
+deploy-check:
+	$(call section,Kubernetes manifest validation (offline schemas))
+	bash ci/k8s/check.sh
+
+# ---- bench ------------------------------------------------------------------------------------------------
+# Figures only, never assertions. Uses MODEL if it is a .gguf path or already converted, else the demo model.
+bench: build-native
+	$(call section,bench model)
+	@model="$$(GPT2_OFFLINE=$${GPT2_OFFLINE:-1} bash weights/fetch.sh '$(MODEL)' '$(TYPE)')"; \
+	 threads=$(THREADS); [ "$$threads" != 0 ] || threads=$$(nproc); \
+	 printf '\n\033[1m==> gpt2-bench: %s, %s threads\033[0m\n' "$$model" "$$threads"; \
+	 $(BUILD)/gpt2-bench -m "$$model" -t "$$threads" -p 128 -n 64; \
+	 for b in 4 8; do \
+	   printf '\n\033[1m==> gpt2-bench --batch %s\033[0m\n' "$$b"; \
+	   $(BUILD)/gpt2-bench -m "$$model" -t "$$threads" -p 32 -n 32 --batch $$b; \
+	 done; \
+	 printf '\n\033[1m==> gpt2-generate (greedy, 128 tokens)\033[0m\n'; \
+	 $(BUILD)/gpt2-generate -m "$$model" -t "$$threads" -p "The meaning of life is" -n 128 --temp 0 >/dev/null; \
+	 if ls java/runtime/src/test/java/dev/gpt2/bench/*.java >/dev/null 2>&1; then \
+	   printf '\n\033[1m==> Java engine batch throughput (java/runtime bench tests)\033[0m\n'; \
+	   $(MVN) -f java/runtime/pom.xml test -Dgpt2.native.skip=true -Dtest='dev.gpt2.bench.*' \
+	     -Dsurefire.failIfNoSpecifiedTests=false -Dgpt2.bench.model="$$model" -Dgpt2.bench.threads="$$threads" \
+	     | grep -v -E '^\[INFO\] (Download|---|Building|BUILD|Total|Finished|$$)' ; \
+	 else echo "(no Java batch benchmark in java/runtime/src/test/java/dev/gpt2/bench; skipped)"; fi
+
+# ---- container --------------------------------------------------------------------------------------------
+docker:
+	@docker info >/dev/null 2>&1 || { echo "make docker: no Docker engine is reachable here ('docker info' failed)."; \
+	  echo "Build on a machine with Docker: docker build -t gpt2-java --build-arg MODEL=$(MODEL) --build-arg TYPE=$(TYPE) ."; \
+	  echo "The Dockerfile is checked statically by 'make docker-check'."; exit 1; }
+	docker build -t gpt2-java --build-arg MODEL=$(MODEL) --build-arg TYPE=$(TYPE) .
+
+# ---- clean ------------------------------------------------------------------------------------------------
+# Keeps downloaded and converted weights (weights/cache, weights/models): `make clean-weights` drops them.
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(STAMPS) ci/k8s/node_modules
+	rm -rf java/runtime/target java/server/target java/examples/target
+
+clean-weights:
+	rm -rf weights/cache weights/models

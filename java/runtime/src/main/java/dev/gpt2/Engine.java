@@ -1,0 +1,508 @@
+package dev.gpt2;
+
+import dev.gpt2.binding.Gpt2Native;
+import dev.gpt2.binding.Gpt2Native.gpt2_context;
+import dev.gpt2.binding.Gpt2Native.gpt2_context_params;
+import dev.gpt2.binding.Gpt2Native.gpt2_sample_result;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.IntPointer;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The continuous-batching engine: one platform thread owns the native gpt2_context (batchSlots sequences) and
+ * every sampler. Each step it admits queued requests into free slots, builds ONE batch (one entry per decoding
+ * sequence: its last sampled token; then prompt chunks of newly admitted sequences up to batchTokens), runs one
+ * gpt2_decode, samples every sequence whose logits were requested and sends the events. Finished or cancelled
+ * sequences free their slot at once, so new requests join between steps. The thread waits (no spinning) when
+ * there is nothing to do. No native-to-Java callbacks: all native calls are made from this thread.
+ */
+final class Engine implements Runnable {
+    private static final System.Logger LOG = System.getLogger(Engine.class.getName());
+    private static final double NANOS_PER_MS = 1_000_000.0;
+
+    private final NativeModel model;
+    private final int nSlots;
+    private final int nBatch;
+    private final int nCtx;
+    private final int queueCapacity;
+    private final int nThreads;
+    private final gpt2_context ctx;
+
+    // guarded by lock
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition work = lock.newCondition();
+    private final ArrayDeque<Request> queue = new ArrayDeque<>();
+    private final Request[] slots;
+    private int active;
+    private boolean closing;
+
+    private final AtomicLong nextId = new AtomicLong(1);
+    private final AtomicLong completed = new AtomicLong();
+    private final AtomicLong cancelledCount = new AtomicLong();
+    private final AtomicLong rejected = new AtomicLong();
+    private final AtomicLong tokensGenerated = new AtomicLong();
+    private final AtomicLong promptTokensProcessed = new AtomicLong();
+
+    // engine-thread buffers
+    private final IntPointer seqIds;
+    private final IntPointer positions;
+    private final IntPointer batchTokens;
+    private final BytePointer wantLogits;
+    private final gpt2_sample_result sample = new gpt2_sample_result();
+    private final IntPointer nOut = new IntPointer(1L);
+    private BytePointer textBuf = new BytePointer(4096L);
+    private final Thread thread;
+    private volatile Runnable onExit;
+
+    Engine(NativeModel model, ModelOptions options) {
+        this.model = model;
+        this.queueCapacity = options.queueCapacity();
+        gpt2_context out = new gpt2_context();
+        try (gpt2_context_params p = Gpt2Native.gpt2_context_default_params()) {
+            p.n_ctx(options.contextSize()).n_seq_max(options.batchSlots()).n_batch(options.batchTokens())
+                    .n_threads(options.threads());
+            NativeCalls.check(Gpt2Native.gpt2_context_create(model.handle(), p, out), "gpt2_context_create");
+        }
+        this.ctx = out;
+        this.nSlots = Gpt2Native.gpt2_context_n_seq_max(ctx);
+        this.nBatch = Gpt2Native.gpt2_context_n_batch(ctx);
+        this.nCtx = Gpt2Native.gpt2_context_n_ctx(ctx);
+        this.nThreads = Gpt2Native.gpt2_context_n_threads(ctx);
+        this.slots = new Request[nSlots];
+        this.seqIds = new IntPointer((long) nBatch);
+        this.positions = new IntPointer((long) nBatch);
+        this.batchTokens = new IntPointer((long) nBatch);
+        this.wantLogits = new BytePointer((long) nBatch);
+        this.thread = new Thread(this, "gpt2-engine");
+        this.thread.setDaemon(true);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    int contextSize() {
+        return nCtx;
+    }
+
+    int threads() {
+        return nThreads;
+    }
+
+    int batchSlots() {
+        return nSlots;
+    }
+
+    boolean isEngineThread() {
+        return Thread.currentThread() == thread;
+    }
+
+    // ---- called from any thread --------------------------------------------------------------------------
+
+    Request submit(int[] prompt, GenerationParams params, GenerationListener listener, long seed) {
+        Request r = new Request(nextId.getAndIncrement(), prompt, params, seed, listener, this);
+        lock.lock();
+        try {
+            if (closing) {
+                throw new ModelClosedException();
+            }
+            // waiting requests beyond the free slots may number at most queueCapacity
+            if (queue.size() + active >= nSlots + queueCapacity) {
+                rejected.incrementAndGet();
+                throw new QueueFullException(queueCapacity);
+            }
+            queue.addLast(r);
+            work.signal();
+        } finally {
+            lock.unlock();
+        }
+        return r;
+    }
+
+    void cancelled(Request r) {
+        boolean removed;
+        lock.lock();
+        try {
+            removed = queue.remove(r);
+            work.signal();
+        } finally {
+            lock.unlock();
+        }
+        if (removed) {
+            cancelledCount.incrementAndGet();
+            complete(r, FinishReason.CANCELLED);
+        }
+    }
+
+    EngineStats stats() {
+        lock.lock();
+        try {
+            return new EngineStats(active, queue.size(), nSlots, queueCapacity, completed.get(), cancelledCount.get(),
+                    rejected.get(), tokensGenerated.get(), promptTokensProcessed.get());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Stops admitting, fails queued requests with ModelClosedException, and tells the thread to end the active
+     * ones (also with ModelClosedException) and free the native context and samplers.
+     */
+    void shutdown() {
+        List<Request> dropped;
+        lock.lock();
+        try {
+            if (closing) {
+                return;
+            }
+            closing = true;
+            dropped = new ArrayList<>(queue);
+            queue.clear();
+            work.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        for (Request r : dropped) {
+            fail(r, new ModelClosedException());
+        }
+    }
+
+    void join() {
+        boolean interrupted = false;
+        while (thread.isAlive()) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Runs on the engine thread after it released its native resources (used when close() runs on it). */
+    void onExit(Runnable r) {
+        this.onExit = r;
+    }
+
+    // ---- the engine thread -------------------------------------------------------------------------------
+
+    @Override
+    public void run() {
+        try {
+            while (true) {
+                List<Request> admitted = new ArrayList<>();
+                lock.lock();
+                try {
+                    while (!closing && queue.isEmpty() && active == 0) {
+                        work.awaitUninterruptibly();
+                    }
+                    if (closing) {
+                        break;
+                    }
+                    for (int s = 0; s < nSlots && !queue.isEmpty(); s++) {
+                        if (slots[s] == null) {
+                            Request r = queue.pollFirst();
+                            r.slot = s;
+                            slots[s] = r;
+                            active++;
+                            admitted.add(r);
+                        }
+                    }
+                } finally {
+                    lock.unlock();
+                }
+                for (Request r : admitted) {
+                    admit(r);
+                }
+                step();
+            }
+        } catch (Throwable t) {
+            LOG.log(System.Logger.Level.ERROR, "gpt2 engine thread failed", t);
+        } finally {
+            exit();
+        }
+    }
+
+    private void admit(Request r) {
+        r.admitNanos = System.nanoTime();
+        try {
+            NativeCalls.check(Gpt2Native.gpt2_context_seq_clear(ctx, r.slot), "gpt2_context_seq_clear");
+            r.sampler = NativeSampler.create(model, r.params, r.seed, r.promptTokens, nCtx);
+        } catch (RuntimeException e) {
+            release(r);
+            fail(r, e);
+        }
+    }
+
+    /** One forward step over every active sequence. */
+    private void step() {
+        // drop cancelled sequences first
+        for (int s = 0; s < nSlots; s++) {
+            Request r = slots[s];
+            if (r != null && r.cancelled) {
+                if (r.sampler != null) {
+                    flushText(r);
+                }
+                release(r);
+                cancelledCount.incrementAndGet();
+                complete(r, FinishReason.CANCELLED);
+            }
+        }
+        int n = 0;
+        List<Request> decoding = new ArrayList<>();
+        List<Request> prefilling = new ArrayList<>();
+        for (int s = 0; s < nSlots; s++) {
+            Request r = slots[s];
+            if (r == null) {
+                continue;
+            }
+            if (r.prefilling()) {
+                prefilling.add(r);
+            } else {
+                decoding.add(r);
+            }
+        }
+        if (decoding.isEmpty() && prefilling.isEmpty()) {
+            return;
+        }
+        int[] entryOf = new int[nSlots];     // batch index of the entry that wants logits, per slot; -1 none
+        java.util.Arrays.fill(entryOf, -1);
+        for (Request r : decoding) {
+            seqIds.put(n, r.slot);
+            positions.put(n, r.nPast);
+            batchTokens.put(n, r.lastToken);
+            wantLogits.put(n, (byte) 1);
+            entryOf[r.slot] = n;
+            n++;
+        }
+        List<Request> prefilled = new ArrayList<>();
+        int[] chunk = new int[nSlots];
+        for (Request r : prefilling) {
+            int budget = nBatch - n;
+            if (budget <= 0) {
+                break;
+            }
+            int take = Math.min(budget, r.promptTokens.length - r.nPromptFed);
+            for (int j = 0; j < take; j++) {
+                seqIds.put(n, r.slot);
+                positions.put(n, r.nPast + j);
+                batchTokens.put(n, r.promptTokens[r.nPromptFed + j]);
+                boolean last = r.nPromptFed + j == r.promptTokens.length - 1;
+                wantLogits.put(n, (byte) (last ? 1 : 0));
+                if (last) {
+                    entryOf[r.slot] = n;
+                }
+                n++;
+            }
+            chunk[r.slot] = take;
+            prefilled.add(r);
+        }
+
+        long t0 = System.nanoTime();
+        int status = Gpt2Native.gpt2_decode(ctx, n, seqIds, positions, batchTokens, wantLogits);
+        if (status != Gpt2Native.GPT2_OK) {
+            Gpt2Exception e = NativeCalls.failure(status, "gpt2_decode");
+            for (Request r : decoding) {
+                release(r);
+                fail(r, e);
+            }
+            for (Request r : prefilled) {
+                release(r);
+                fail(r, e);
+            }
+            return;
+        }
+        long tDecoded = System.nanoTime();
+        for (Request r : prefilled) {
+            r.nPast += chunk[r.slot];
+            r.nPromptFed += chunk[r.slot];
+            promptTokensProcessed.addAndGet(chunk[r.slot]);
+            r.promptMs += (tDecoded - t0) / NANOS_PER_MS;
+        }
+        for (Request r : decoding) {
+            r.nPast += 1;
+        }
+        for (int s = 0; s < nSlots; s++) {
+            Request r = slots[s];
+            if (r == null || entryOf[s] < 0) {
+                continue;
+            }
+            long ts = System.nanoTime();
+            boolean wasDecoding = r.firstTokenNanos != 0;
+            try {
+                sampleOne(r, entryOf[s]);
+            } catch (RuntimeException e) {
+                release(r);
+                fail(r, e);
+                continue;
+            }
+            long te = System.nanoTime();
+            if (wasDecoding) {
+                r.decodeMs += (te - t0) / NANOS_PER_MS;
+            } else {
+                r.promptMs += (te - ts) / NANOS_PER_MS;
+            }
+        }
+    }
+
+    private void sampleOne(Request r, int entry) {
+        NativeCalls.check(Gpt2Native.gpt2_sampler_sample_ctx(r.sampler.handle(), ctx, entry, sample),
+                "gpt2_sampler_sample_ctx");
+        int token = sample.token();
+        int finish = sample.finish();
+        String piece = sample.text_len() > 0 ? readText(r, false) : "";
+        List<TopToken> top = List.of();
+        int nTop = sample.n_top();
+        if (nTop > 0) {
+            TopToken[] tt = new TopToken[nTop];
+            for (int i = 0; i < nTop; i++) {
+                int id = sample.top_tokens(i);
+                tt[i] = new TopToken(id, model.tokenText(id), sample.top_logprobs(i));
+            }
+            top = List.of(tt);
+        }
+        TokenInfo info = new TokenInfo(token, model.tokenText(token), sample.logprob(), model.isSpecial(token), top);
+        if (r.firstTokenNanos == 0) {
+            r.firstTokenNanos = System.nanoTime();
+        }
+        r.tokens.add(info);
+        r.text.append(piece);
+        tokensGenerated.incrementAndGet();
+        StreamEvent event = new StreamEvent(info, piece, r.tokens.size() - 1);
+        try {
+            r.listener.onToken(event);
+        } catch (Throwable t) {
+            LOG.log(System.Logger.Level.WARNING, "listener of " + r + " threw from onToken", t);
+        }
+        if (finish != Gpt2Native.GPT2_FINISH_NONE) {
+            release(r);
+            completed.incrementAndGet();
+            complete(r, switch (finish) {
+                case Gpt2Native.GPT2_FINISH_LENGTH -> FinishReason.LENGTH;
+                case Gpt2Native.GPT2_FINISH_EOS -> FinishReason.EOS_TOKEN;
+                case Gpt2Native.GPT2_FINISH_STOP -> FinishReason.STOP_SEQUENCE;
+                default -> FinishReason.CONTEXT_LENGTH;
+            });
+        } else {
+            r.lastToken = token;
+        }
+    }
+
+    /** The sampler's newly safe text (after sample) or its flushed held-back text (flush = true). */
+    private String readText(Request r, boolean flush) {
+        Gpt2Native.gpt2_sampler h = r.sampler.handle();
+        for (int attempt = 0; attempt < 2; attempt++) {
+            int status = flush
+                    ? Gpt2Native.gpt2_sampler_flush(h, textBuf, (int) textBuf.capacity(), nOut)
+                    : Gpt2Native.gpt2_sampler_text(h, textBuf, (int) textBuf.capacity(), nOut);
+            if (status == Gpt2Native.GPT2_ERR_BUFFER_TOO_SMALL) {
+                textBuf.close();
+                textBuf = new BytePointer(Math.max(nOut.get(), (int) textBuf.capacity() * 2) + 16L);
+                continue;
+            }
+            NativeCalls.check(status, flush ? "gpt2_sampler_flush" : "gpt2_sampler_text");
+            byte[] b = new byte[nOut.get()];
+            textBuf.get(b);
+            return new String(b, StandardCharsets.UTF_8);
+        }
+        throw new Gpt2Exception(Gpt2Native.GPT2_ERR_INTERNAL, "sampler text did not fit its announced size");
+    }
+
+    private void flushText(Request r) {
+        try {
+            String tail = readText(r, true);
+            if (!tail.isEmpty()) {
+                r.text.append(tail);
+            }
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "flushing " + r + " failed", e);
+        }
+    }
+
+    /** Frees R's slot and sampler (engine thread). */
+    private void release(Request r) {
+        if (r.sampler != null) {
+            r.sampler.close();
+            r.sampler = null;
+        }
+        if (r.slot >= 0) {
+            lock.lock();
+            try {
+                if (slots[r.slot] == r) {
+                    slots[r.slot] = null;
+                    active--;
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    private void complete(Request r, FinishReason reason) {
+        long now = System.nanoTime();
+        long admit = r.admitNanos != 0 ? r.admitNanos : now;
+        Timings timings = new Timings((admit - r.submitNanos) / NANOS_PER_MS, r.promptMs, r.decodeMs,
+                r.firstTokenNanos != 0 ? (r.firstTokenNanos - r.submitNanos) / NANOS_PER_MS : 0.0);
+        GenerationResult result = new GenerationResult(r.text.toString(), r.tokens, reason, r.promptTokens.length,
+                r.tokens.size(), r.seed, timings, r.promptTokens);
+        try {
+            r.listener.onComplete(result);
+        } catch (Throwable t) {
+            LOG.log(System.Logger.Level.WARNING, "listener of " + r + " threw from onComplete", t);
+        }
+        r.result.complete(result);
+    }
+
+    private void fail(Request r, Throwable error) {
+        try {
+            r.listener.onError(error);
+        } catch (Throwable t) {
+            LOG.log(System.Logger.Level.WARNING, "listener of " + r + " threw from onError", t);
+        }
+        r.result.completeExceptionally(error);
+    }
+
+    private void exit() {
+        for (int s = 0; s < nSlots; s++) {
+            Request r = slots[s];
+            if (r != null) {
+                release(r);
+                fail(r, new ModelClosedException());
+            }
+        }
+        List<Request> dropped;
+        lock.lock();
+        try {
+            closing = true;
+            dropped = new ArrayList<>(queue);
+            queue.clear();
+        } finally {
+            lock.unlock();
+        }
+        for (Request r : dropped) {
+            fail(r, new ModelClosedException());
+        }
+        Gpt2Native.gpt2_context_free(ctx);
+        ctx.setNull();
+        seqIds.close();
+        positions.close();
+        batchTokens.close();
+        wantLogits.close();
+        sample.close();
+        nOut.close();
+        textBuf.close();
+        Runnable after = onExit;
+        if (after != null) {
+            after.run();
+        }
+    }
+}

@@ -1,0 +1,22 @@
+package dev.gpt2;
+
+import java.util.List;
+
+/** The outcome of one generation. {@code seed} is the one used (chosen by the engine when none was given). */
+public record GenerationResult(String text, List<TokenInfo> tokens, FinishReason finishReason, int promptTokens,
+                               int generatedTokens, long seed, Timings timings, int[] promptTokenIds) {
+    public GenerationResult {
+        tokens = List.copyOf(tokens);
+        promptTokenIds = promptTokenIds.clone();
+    }
+
+    @Override
+    public int[] promptTokenIds() {
+        return promptTokenIds.clone();
+    }
+
+    /** Ids of the generated tokens, in order. */
+    public int[] tokenIds() {
+        return tokens.stream().mapToInt(TokenInfo::id).toArray();
+    }
+}

@@ -1,0 +1,11 @@
+package dev.gpt2;
+
+/**
+ * What a loaded model is and how its engine is configured. {@code contextSize} is the effective context per
+ * sequence; {@code type} is "f32", "f16", "q8_0" or "q4_0".
+ */
+public record ModelInfo(String name, String path, String description, boolean randomWeights, String type,
+                        long fileSizeBytes, long parameterCount, int vocabSize, int contextSize, int trainContextSize,
+                        int embeddingSize, int layers, int heads, int threads, int batchSlots, int queueCapacity,
+                        String buildInfo, String runtimeVersion) {
+}

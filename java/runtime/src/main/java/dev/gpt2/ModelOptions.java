@@ -1,0 +1,100 @@
+package dev.gpt2;
+
+/**
+ * How a model is loaded and its engine sized.
+ *
+ * @param threads       CPU threads of the forward pass; 0 = all hardware threads. 0..1024
+ * @param contextSize   positions per sequence; 0 = the model's training context. 0..1_048_576 (and at most the
+ *                      model's, checked at load)
+ * @param batchSlots    sequences decoded together (continuous batching). 1..256
+ * @param queueCapacity requests that may wait for a slot; beyond it submit throws QueueFullException. 0..1_000_000
+ * @param batchTokens   most tokens one forward step carries (prompt chunks + one per decoding sequence). 1..65536,
+ *                      and at least batchSlots
+ * @param device        "cpu" (the only device of this build)
+ */
+public record ModelOptions(int threads, int contextSize, int batchSlots, int queueCapacity, int batchTokens,
+                           String device) {
+
+    public ModelOptions {
+        check("threads", threads, 0, 1024);
+        check("contextSize", contextSize, 0, 1_048_576);
+        check("batchSlots", batchSlots, 1, 256);
+        check("queueCapacity", queueCapacity, 0, 1_000_000);
+        check("batchTokens", batchTokens, 1, 65536);
+        if (batchTokens < batchSlots) {
+            throw new ParameterException("batchTokens",
+                    "batchTokens must be >= batchSlots (" + batchSlots + "), got " + batchTokens);
+        }
+        if (device == null || !device.equals("cpu")) {
+            throw new ParameterException("device", "device must be \"cpu\", got " + device);
+        }
+    }
+
+    private static void check(String field, int value, int min, int max) {
+        if (value < min || value > max) {
+            throw new ParameterException(field,
+                    field + " must be in [" + min + ", " + max + "], got " + value);
+        }
+    }
+
+    /** The defaults: threads auto, the model's context, 8 slots, queue 64, 512 tokens per step, cpu. */
+    public static ModelOptions defaults() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Builder toBuilder() {
+        return new Builder().threads(threads).contextSize(contextSize).batchSlots(batchSlots)
+                .queueCapacity(queueCapacity).batchTokens(batchTokens).device(device);
+    }
+
+    /** Mutable builder; {@link #build()} validates every field (ParameterException naming it). */
+    public static final class Builder {
+        private int threads = 0;
+        private int contextSize = 0;
+        private int batchSlots = 8;
+        private int queueCapacity = 64;
+        private int batchTokens = 512;
+        private String device = "cpu";
+
+        private Builder() {
+        }
+
+        public Builder threads(int threads) {
+            this.threads = threads;
+            return this;
+        }
+
+        public Builder contextSize(int contextSize) {
+            this.contextSize = contextSize;
+            return this;
+        }
+
+        public Builder batchSlots(int batchSlots) {
+            this.batchSlots = batchSlots;
+            return this;
+        }
+
+        public Builder queueCapacity(int queueCapacity) {
+            this.queueCapacity = queueCapacity;
+            return this;
+        }
+
+        public Builder batchTokens(int batchTokens) {
+            this.batchTokens = batchTokens;
+            return this;
+        }
+
+        public Builder device(String device) {
+            this.device = device;
+            return this;
+        }
+
+        public ModelOptions build() {
+            return new ModelOptions(threads, contextSize, batchSlots, queueCapacity, batchTokens, device);
+        }
+    }
+}

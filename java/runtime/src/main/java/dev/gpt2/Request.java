@@ -1,0 +1,73 @@
+package dev.gpt2;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One submitted generation: what was asked (tokens, params, seed, listener) and, once admitted, its engine-side
+ * state (slot, positions fed, sampler, text so far). Engine-side fields are touched only by the engine thread;
+ * {@link #cancelled} is the one field other threads write.
+ */
+final class Request implements Generation {
+    final long id;
+    final int[] promptTokens;
+    final GenerationParams params;
+    final long seed;
+    final GenerationListener listener;
+    final Engine engine;
+    final long submitNanos;
+    final CompletableFuture<GenerationResult> result = new CompletableFuture<>();
+    volatile boolean cancelled;
+
+    // ---- engine thread only ----
+    int slot = -1;
+    NativeSampler sampler;
+    int nPast;              // positions cached for this sequence
+    int nPromptFed;         // prompt tokens decoded so far
+    int lastToken;          // sampled token to decode next
+    final List<TokenInfo> tokens = new ArrayList<>();
+    final StringBuilder text = new StringBuilder();
+    long admitNanos;
+    long firstTokenNanos;
+    double promptMs;
+    double decodeMs;
+
+    Request(long id, int[] promptTokens, GenerationParams params, long seed, GenerationListener listener,
+            Engine engine) {
+        this.id = id;
+        this.promptTokens = promptTokens;
+        this.params = params;
+        this.seed = seed;
+        this.listener = listener;
+        this.engine = engine;
+        this.submitNanos = System.nanoTime();
+    }
+
+    boolean prefilling() {
+        return nPromptFed < promptTokens.length;
+    }
+
+    @Override
+    public long id() {
+        return id;
+    }
+
+    @Override
+    public void cancel() {
+        if (!cancelled && !result.isDone()) {
+            cancelled = true;
+            engine.cancelled(this);
+        }
+    }
+
+    @Override
+    public CompletableFuture<GenerationResult> result() {
+        return result;
+    }
+
+    @Override
+    public String toString() {
+        return "Generation#" + id;
+    }
+}

@@ -1,0 +1,108 @@
+// Bridges one engine generation to the HTTP thread that serves it: the engine thread's listener only enqueues
+// (never blocks), the request's virtual thread drains the queue, writes to the client and cancels the
+// generation when the client goes away or the request timeout passes.
+package dev.gpt2.server;
+
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import dev.gpt2.Generation;
+import dev.gpt2.GenerationListener;
+import dev.gpt2.GenerationParams;
+import dev.gpt2.GenerationResult;
+import dev.gpt2.Gpt2Model;
+import dev.gpt2.StreamEvent;
+
+/** One submitted generation and its event queue; {@link #next()} yields StreamEvents then the result. */
+final class GenerationRun implements GenerationListener {
+    private record Failure(Throwable error) {
+    }
+
+    private final BlockingQueue<Object> events = new LinkedBlockingQueue<>();
+    private final ServerMetrics metrics;
+    private final long submittedNanos = System.nanoTime();
+    private final long deadlineNanos;
+    private long lastTokenNanos;
+    private volatile Generation generation;
+    private volatile boolean cancelled;
+
+    private GenerationRun(ServerMetrics metrics, Duration timeout) {
+        this.metrics = metrics;
+        this.deadlineNanos = submittedNanos + timeout.toNanos();
+    }
+
+    /** Submits to the engine; throws QueueFullException, ContextOverflowException... from submit itself. */
+    static GenerationRun submit(Gpt2Model model, int[] prompt, GenerationParams params, ServerMetrics metrics,
+                                Duration timeout) {
+        GenerationRun run = new GenerationRun(metrics, timeout);
+        run.generation = model.submit(prompt, params, run);
+        return run;
+    }
+
+    @Override
+    public void onToken(StreamEvent event) {
+        long now = System.nanoTime();
+        if (lastTokenNanos == 0) {
+            metrics.recordTimeToFirstToken((now - submittedNanos) / 1e9);
+        } else {
+            metrics.recordTokenLatency((now - lastTokenNanos) / 1e9);
+        }
+        lastTokenNanos = now;
+        events.add(event);
+    }
+
+    @Override
+    public void onComplete(GenerationResult result) {
+        metrics.recordTokens(result.generatedTokens(), result.promptTokens());
+        events.add(result);
+    }
+
+    @Override
+    public void onError(Throwable error) {
+        events.add(new Failure(error));
+    }
+
+    /**
+     * The next {@link StreamEvent}, or the final {@link GenerationResult}. Past the deadline the generation is
+     * cancelled and this keeps returning what the engine sends until its (CANCELLED) result. Engine errors are
+     * rethrown.
+     */
+    Object next() throws InterruptedException {
+        while (true) {
+            long left = deadlineNanos - System.nanoTime();
+            Object e = cancelled ? events.take() : events.poll(Math.max(left, 0), TimeUnit.NANOSECONDS);
+            if (e == null) {
+                cancel();
+                continue;
+            }
+            if (e instanceof Failure f) {
+                throw f.error() instanceof RuntimeException r ? r : new IllegalStateException(f.error());
+            }
+            return e;
+        }
+    }
+
+    /** Skips the stream events and returns the result (blocking requests). */
+    GenerationResult awaitResult() throws InterruptedException {
+        while (true) {
+            if (next() instanceof GenerationResult r) {
+                return r;
+            }
+        }
+    }
+
+    /** Frees the slot at the engine's next step (client gone, timeout, shutdown); idempotent. */
+    void cancel() {
+        if (!cancelled) {
+            cancelled = true;
+            metrics.recordClientCancel();
+            generation.cancel();
+        }
+    }
+
+    boolean cancelled() {
+        return cancelled;
+    }
+}

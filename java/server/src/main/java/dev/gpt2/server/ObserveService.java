@@ -1,0 +1,60 @@
+// Health and metrics: GET /health (503 while the model loads, 200 when ready), /health/live (always 200),
+// /health/ready (same as /health), GET /metrics (Prometheus text).
+package dev.gpt2.server;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gpt2.EngineStats;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+/**
+ * Probes and metrics.
+ * <pre>
+ * curl -i localhost:8080/health
+ * curl -s localhost:8080/metrics
+ * </pre>
+ */
+final class ObserveService implements HttpService {
+    private final ModelHolder models;
+    private final ServerMetrics metrics;
+
+    ObserveService(ModelHolder models, ServerMetrics metrics) {
+        this.models = models;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.get("/health", this::ready)
+                .get("/health/ready", this::ready)
+                .get("/health/live", this::live)
+                .get("/metrics", this::metrics);
+    }
+
+    private void ready(ServerRequest req, ServerResponse res) {
+        ObjectNode out = JsonBody.MAPPER.createObjectNode();
+        boolean ready = models.ready();
+        out.put("status", ready ? "ok" : "loading");
+        out.put("model", models.state());
+        if (!ready) {
+            res.status(Status.SERVICE_UNAVAILABLE_503);
+            res.header(HeaderValues.create(HeaderNames.RETRY_AFTER, ErrorDialect.RETRY_AFTER_SECONDS));
+        }
+        Responses.sendJson(res, out);
+    }
+
+    private void live(ServerRequest req, ServerResponse res) {
+        Responses.sendJson(res, JsonBody.MAPPER.createObjectNode().put("status", "ok"));
+    }
+
+    private void metrics(ServerRequest req, ServerResponse res) {
+        EngineStats stats = models.ready() ? models.model().stats() : null;
+        res.header(HeaderValues.create(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8"));
+        res.send(metrics.scrape(stats));
+    }
+}

@@ -1,0 +1,364 @@
+// OpenAI-compatible legacy completions: POST /v1/completions (JSON or SSE chunks ending in "data: [DONE]")
+// and GET /v1/models. Sampling by default (temperature 1), as OpenAI; temperature 0 or do_sample=false = greedy.
+// Also accepts the TGI extras @huggingface/inference 4.x sends here (do_sample, top_k, repetition_penalty...).
+package dev.gpt2.server;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gpt2.GenerationParams;
+import dev.gpt2.GenerationResult;
+import dev.gpt2.Gpt2Model;
+import dev.gpt2.StreamEvent;
+import dev.gpt2.TokenInfo;
+import dev.gpt2.TopToken;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+/**
+ * OpenAI routes.
+ * <pre>
+ * curl -s localhost:8080/v1/completions -H 'Content-Type: application/json' \
+ *   -d '{"model":"gpt2","prompt":"Hello","max_tokens":8,"logprobs":2}'
+ * curl -s localhost:8080/v1/models
+ * </pre>
+ */
+final class OpenAiService implements HttpService {
+    static final int DEFAULT_MAX_TOKENS = 16;
+    static final int MAX_N = 16;
+
+    private static final Set<String> FIELDS = Set.of("model", "prompt", "max_tokens", "temperature", "top_p", "n",
+            "stream", "stream_options", "logprobs", "echo", "stop", "seed", "presence_penalty", "frequency_penalty",
+            "user", "best_of", "logit_bias", "suffix",
+            // TGI extras sent by @huggingface/inference 4.x textGeneration
+            "do_sample", "top_k", "min_p", "typical_p", "repetition_penalty", "truncate", "return_full_text",
+            "watermark", "details", "decoder_input_details", "top_n_tokens", "ignore_eos");
+
+    private final ModelHolder models;
+    private final ServerMetrics metrics;
+    private final ServerSettings settings;
+
+    OpenAiService(ModelHolder models, ServerMetrics metrics, ServerSettings settings) {
+        this.models = models;
+        this.metrics = metrics;
+        this.settings = settings;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.post("/completions", this::completions)
+                .get("/models", this::listModels);
+    }
+
+    /** A parsed request: one prompt per entry, n choices each. */
+    record CompletionRequest(List<String> prompts, GenerationParams params, int n, boolean stream,
+                             boolean includeUsage, Integer logprobs, boolean echo) {
+    }
+
+    private void listModels(ServerRequest req, ServerResponse res) {
+        ObjectNode out = JsonBody.MAPPER.createObjectNode().put("object", "list");
+        out.putArray("data").addObject().put("id", models.name()).put("object", "model")
+                .put("created", 0).put("owned_by", "gpt2-server");
+        Responses.sendJson(res, out);
+    }
+
+    private void completions(ServerRequest req, ServerResponse res) {
+        try {
+            CompletionRequest r = parse(JsonBody.read(req, settings.maxBodyBytes()));
+            Gpt2Model model = models.model();
+            List<int[]> prompts = new ArrayList<>();
+            for (String prompt : r.prompts()) {
+                prompts.add(Prompts.prepare(model, prompt, r.params().parseSpecial(), r.params().truncate(),
+                        r.params().maxNewTokens(), "prompt", "max_tokens"));
+            }
+            List<GenerationRun> runs = new ArrayList<>();
+            try {
+                for (int p = 0; p < prompts.size(); p++) {
+                    for (int i = 0; i < r.n(); i++) {
+                        GenerationParams params = r.params();
+                        if (i > 0 && params.seed().isPresent()) {
+                            params = params.toBuilder().seed(params.seed().getAsLong() + i).build();
+                        }
+                        runs.add(GenerationRun.submit(model, prompts.get(p), params, metrics,
+                                settings.requestTimeout()));
+                    }
+                }
+            } catch (RuntimeException e) {
+                runs.forEach(GenerationRun::cancel);
+                throw e;
+            }
+            String id = "cmpl-" + UUID.randomUUID().toString().replace("-", "");
+            long created = System.currentTimeMillis() / 1000;
+            if (r.stream()) {
+                stream(r, res, runs, id, created);
+            } else {
+                complete(r, res, model, runs, id, created);
+            }
+        } catch (Throwable e) {
+            ErrorDialect.OPENAI.send(res, e);
+        }
+    }
+
+    private void complete(CompletionRequest r, ServerResponse res, Gpt2Model model, List<GenerationRun> runs,
+                          String id, long created) throws InterruptedException {
+        ObjectNode out = header(id, created);
+        ArrayNode choices = out.putArray("choices");
+        int promptTokens = 0;
+        int completionTokens = 0;
+        for (int i = 0; i < runs.size(); i++) {
+            GenerationResult result = runs.get(i).awaitResult();
+            String prompt = r.prompts().get(i / r.n());
+            if (i % r.n() == 0) {
+                promptTokens += result.promptTokens();
+            }
+            completionTokens += result.generatedTokens();
+            ObjectNode c = choices.addObject();
+            c.put("text", r.echo() ? prompt + result.text() : result.text());
+            c.put("index", i);
+            if (r.logprobs() == null) {
+                c.putNull("logprobs");
+            } else {
+                c.set("logprobs", logprobs(model, r.echo() ? result.promptTokenIds() : new int[0], result.tokens()));
+            }
+            c.put("finish_reason", result.finishReason().openAiName());
+        }
+        out.set("usage", usage(promptTokens, completionTokens));
+        Responses.sendJson(res, out);
+    }
+
+    /** Choices one after another (each generating concurrently in the engine), then [DONE]. */
+    private void stream(CompletionRequest r, ServerResponse res, List<GenerationRun> runs, String id, long created)
+            throws InterruptedException {
+        int promptTokens = 0;
+        int completionTokens = 0;
+        try (Sse sse = new Sse(res)) {
+            for (int i = 0; i < runs.size(); i++) {
+                GenerationRun run = runs.get(i);
+                if (r.echo() && !sse.send(chunk(id, created, i, r.prompts().get(i / r.n()), null, null))) {
+                    runs.forEach(GenerationRun::cancel);
+                    return;
+                }
+                while (true) {
+                    Object next;
+                    try {
+                        next = run.next();
+                    } catch (RuntimeException e) {
+                        sse.send(ErrorDialect.OPENAI.body(ErrorDialect.OPENAI.translate(e)));
+                        runs.forEach(GenerationRun::cancel);
+                        return;
+                    }
+                    if (next instanceof StreamEvent event) {
+                        ObjectNode lp = r.logprobs() == null ? null
+                                : logprobs(models.model(), new int[0], List.of(event.token()));
+                        if (lp != null) {
+                            ((ArrayNode) lp.get("tokens")).set(0, event.text());
+                        }
+                        if (!sse.send(chunk(id, created, i, event.text(), lp, null))) {
+                            runs.forEach(GenerationRun::cancel);
+                            return;
+                        }
+                        continue;
+                    }
+                    GenerationResult result = (GenerationResult) next;
+                    if (i % r.n() == 0) {
+                        promptTokens += result.promptTokens();
+                    }
+                    completionTokens += result.generatedTokens();
+                    if (!sse.send(chunk(id, created, i, "", null, result.finishReason().openAiName()))) {
+                        runs.forEach(GenerationRun::cancel);
+                        return;
+                    }
+                    break;
+                }
+            }
+            if (r.includeUsage()) {
+                ObjectNode last = header(id, created);
+                last.putArray("choices");
+                last.set("usage", usage(promptTokens, completionTokens));
+                sse.send(last);
+            }
+            sse.sendRaw("[DONE]".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        }
+    }
+
+    private ObjectNode header(String id, long created) {
+        ObjectNode o = JsonBody.MAPPER.createObjectNode();
+        o.put("id", id);
+        o.put("object", "text_completion");
+        o.put("created", created);
+        o.put("model", models.name());
+        return o;
+    }
+
+    private ObjectNode chunk(String id, long created, int index, String text, ObjectNode logprobs, String finish) {
+        ObjectNode o = header(id, created);
+        ObjectNode c = o.putArray("choices").addObject();
+        c.put("text", text);
+        c.put("index", index);
+        if (logprobs == null) {
+            c.putNull("logprobs");
+        } else {
+            c.set("logprobs", logprobs);
+        }
+        if (finish == null) {
+            c.putNull("finish_reason");
+        } else {
+            c.put("finish_reason", finish);
+        }
+        return o;
+    }
+
+    private static ObjectNode usage(int prompt, int completion) {
+        return JsonBody.MAPPER.createObjectNode().put("prompt_tokens", prompt)
+                .put("completion_tokens", completion).put("total_tokens", prompt + completion);
+    }
+
+    /** OpenAI's legacy shape; echoed prompt tokens carry null logprobs (the engine does not score the prompt). */
+    private static ObjectNode logprobs(Gpt2Model model, int[] echoed, List<TokenInfo> tokens) {
+        ObjectNode lp = JsonBody.MAPPER.createObjectNode();
+        ArrayNode texts = lp.putArray("tokens");
+        ArrayNode values = lp.putArray("token_logprobs");
+        ArrayNode tops = lp.putArray("top_logprobs");
+        ArrayNode offsets = lp.putArray("text_offset");
+        int offset = 0;
+        for (int id : echoed) {
+            String text = model.detokenize(new int[] {id});
+            texts.add(text);
+            values.addNull();
+            tops.addNull();
+            offsets.add(offset);
+            offset += text.length();
+        }
+        for (TokenInfo t : tokens) {
+            texts.add(t.text());
+            values.add(t.logprob());
+            ObjectNode top = tops.addObject();
+            for (TopToken alt : t.top()) {
+                top.put(alt.text(), alt.logprob());
+            }
+            offsets.add(offset);
+            offset += t.text().length();
+        }
+        return lp;
+    }
+
+    static CompletionRequest parse(ObjectNode body) {
+        JsonBody.rejectUnknown(body, FIELDS, "");
+        JsonBody.optString(body, "model", "");
+        JsonBody.optString(body, "user", "");
+        List<String> prompts = JsonBody.optStrings(body, "prompt", "");
+        if (prompts == null || prompts.isEmpty()) {
+            throw ApiException.invalid("prompt", "'prompt' is required (a string or an array of strings)");
+        }
+        for (String p : prompts) {
+            if (p.isEmpty()) {
+                throw ApiException.invalid("prompt", "'prompt' must not be empty");
+            }
+        }
+        var b = GenerationParams.builder();
+        b.maxNewTokens(orElse(JsonBody.optInt(body, "max_tokens", "", 1, 1_000_000), DEFAULT_MAX_TOKENS));
+        Float temperature = JsonBody.optFloat(body, "temperature", "", 0, 2);
+        Boolean doSample = JsonBody.optBool(body, "do_sample", "");
+        boolean greedy = Boolean.FALSE.equals(doSample) || (temperature != null && temperature == 0f);
+        b.temperature(greedy ? 0f : temperature == null ? 1f : temperature);
+        Float topP = JsonBody.optFloat(body, "top_p", "", 0, 1);
+        if (topP != null) {
+            if (topP <= 0) {
+                throw ApiException.invalid("top_p", "'top_p' must be in (0, 1], got " + topP);
+            }
+            b.topP(topP);
+        }
+        Integer topK = JsonBody.optInt(body, "top_k", "", 0, Integer.MAX_VALUE);
+        if (topK != null) {
+            b.topK(topK);
+        }
+        Float minP = JsonBody.optFloat(body, "min_p", "", 0, 1);
+        if (minP != null) {
+            b.minP(minP);
+        }
+        Float typicalP = JsonBody.optFloat(body, "typical_p", "", 0, 1);
+        if (typicalP != null) {
+            b.typicalP(typicalP);
+        }
+        Float rep = JsonBody.optFloat(body, "repetition_penalty", "", 0, 10);
+        if (rep != null) {
+            b.repetitionPenalty(rep);
+        }
+        Float presence = JsonBody.optFloat(body, "presence_penalty", "", -2, 2);
+        if (presence != null) {
+            b.presencePenalty(presence);
+        }
+        Float frequency = JsonBody.optFloat(body, "frequency_penalty", "", -2, 2);
+        if (frequency != null) {
+            b.frequencyPenalty(frequency);
+        }
+        Long seed = JsonBody.optLong(body, "seed", "");
+        if (seed != null) {
+            b.seed(seed);
+        }
+        List<String> stop = JsonBody.optStrings(body, "stop", "");
+        if (stop != null) {
+            b.stop(stop);
+        }
+        Integer truncate = JsonBody.optInt(body, "truncate", "", 0, Integer.MAX_VALUE);
+        if (truncate != null) {
+            b.truncate(truncate);
+        }
+        Boolean ignoreEos = JsonBody.optBool(body, "ignore_eos", "");
+        if (ignoreEos != null) {
+            b.ignoreEos(ignoreEos);
+        }
+        Integer logprobs = JsonBody.optInt(body, "logprobs", "", 0, 20);
+        Integer topN = JsonBody.optInt(body, "top_n_tokens", "", 0, 20);
+        if (logprobs == null && topN != null && topN > 0) {
+            logprobs = topN;
+        }
+        if (logprobs != null) {
+            b.topNTokens(logprobs);
+        }
+        int n = orElse(JsonBody.optInt(body, "n", "", 1, MAX_N), 1);
+        Integer bestOf = JsonBody.optInt(body, "best_of", "", 1, MAX_N);
+        if (bestOf != null && bestOf != n) {
+            throw ApiException.invalid("best_of", "'best_of' is not supported (it must equal n)");
+        }
+        ObjectNode bias = JsonBody.optObject(body, "logit_bias", "");
+        if (bias != null && !bias.isEmpty()) {
+            throw ApiException.invalid("logit_bias", "'logit_bias' is not supported");
+        }
+        String suffix = JsonBody.optString(body, "suffix", "");
+        if (suffix != null && !suffix.isEmpty()) {
+            throw ApiException.invalid("suffix", "'suffix' is not supported");
+        }
+        if (Boolean.TRUE.equals(JsonBody.optBool(body, "watermark", ""))) {
+            throw ApiException.invalid("watermark", "'watermark' is not supported");
+        }
+        JsonBody.optBool(body, "details", "");
+        JsonBody.optBool(body, "decoder_input_details", "");
+        boolean echo = Boolean.TRUE.equals(JsonBody.optBool(body, "echo", ""))
+                || Boolean.TRUE.equals(JsonBody.optBool(body, "return_full_text", ""));
+        boolean stream = Boolean.TRUE.equals(JsonBody.optBool(body, "stream", ""));
+        ObjectNode streamOptions = JsonBody.optObject(body, "stream_options", "");
+        boolean includeUsage = streamOptions != null
+                && Boolean.TRUE.equals(JsonBody.optBool(streamOptions, "include_usage", "stream_options."));
+        if ((long) prompts.size() * n > MAX_N) {
+            throw ApiException.invalid("n", "prompts x n must be <= " + MAX_N + ", got " + prompts.size() * n);
+        }
+        GenerationParams params;
+        try {
+            params = b.build();
+        } catch (dev.gpt2.ParameterException e) {
+            throw ErrorDialect.OPENAI.translate(e);
+        }
+        return new CompletionRequest(prompts, params, n, stream, includeUsage, logprobs, echo);
+    }
+
+    private static int orElse(Integer v, int fallback) {
+        return v == null ? fallback : v;
+    }
+}

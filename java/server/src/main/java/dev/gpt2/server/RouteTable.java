@@ -1,0 +1,57 @@
+// The route table in one place: metric labels for known paths, and JSON 404 / 405 (with Allow) for the rest,
+// in the dialect of the path (/v1/* OpenAI, else TGI).
+package dev.gpt2.server;
+
+import java.util.Map;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+final class RouteTable {
+    /** path -> allowed method. */
+    static final Map<String, String> ROUTES = Map.ofEntries(
+            Map.entry("/", "GET, POST"),
+            Map.entry("/docs", "GET"),
+            Map.entry("/openapi", "GET"),
+            Map.entry("/openapi.json", "GET"),
+            Map.entry("/generate", "POST"),
+            Map.entry("/generate_stream", "POST"),
+            Map.entry("/v1/completions", "POST"),
+            Map.entry("/v1/models", "GET"),
+            Map.entry("/tokenize", "POST"),
+            Map.entry("/detokenize", "POST"),
+            Map.entry("/info", "GET"),
+            Map.entry("/health", "GET"),
+            Map.entry("/health/live", "GET"),
+            Map.entry("/health/ready", "GET"),
+            Map.entry("/metrics", "GET"));
+
+    private RouteTable() {
+    }
+
+    /** Bounded metric label: the route, "/static" for assets, "other" for anything unknown. */
+    static String label(String path) {
+        if (ROUTES.containsKey(path)) {
+            return path;
+        }
+        return path.startsWith("/static/") ? "/static" : "other";
+    }
+
+    /** Last handler: 405 for a known path with the wrong method, else 404. */
+    static void fallback(ServerRequest req, ServerResponse res) {
+        String path = req.path().path();
+        String allowed = ROUTES.get(path);
+        ErrorDialect dialect = ErrorDialect.forPath(path);
+        if (allowed != null || path.startsWith("/static/")) {
+            res.header(HeaderValues.create(HeaderNames.ALLOW, allowed == null ? "GET" : allowed));
+            dialect.send(res, new ApiException(405, null, "method " + req.prologue().method().text()
+                    + " is not allowed on " + path + "; use " + (allowed == null ? "GET" : allowed),
+                    "method_not_allowed"));
+            return;
+        }
+        dialect.send(res, new ApiException(404, null, "no route for " + req.prologue().method().text() + " "
+                + path, "not_found"));
+    }
+}

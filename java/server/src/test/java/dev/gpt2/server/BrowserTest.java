@@ -1,0 +1,100 @@
+// Headless Chromium through Selenium: loads the playground, runs a streamed generation from it, loads /docs and
+// tries an operation; screenshots land in target/. Skipped with a message only when chromium is absent.
+package dev.gpt2.server;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.is;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.function.Supplier;
+
+import io.helidon.webserver.WebServer;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+
+class BrowserTest {
+    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    private static final Path OUT = Path.of(System.getProperty("gpt2.test.out.dir", "target"));
+
+    @Test
+    void playgroundStreamsAGenerationAndDocsRender() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+                "SKIPPED: chromium/chromedriver not installed (apt-get install -y chromium chromium-driver)");
+        ModelHolder models = ModelHolder.of(TestModels.load(2, 8, TestModels.N_CTX), "tiny-test");
+        ServerSettings settings = TestModels.settings(Duration.ofSeconds(60));
+        WebServer server = WebServer.builder().port(0)
+                .routing(r -> Main.routing(r, models, new ServerMetrics(), settings))
+                .build().start();
+        Path profile = Files.createTempDirectory("gpt2-chromium");
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", "--window-size=1100,1000", "--user-data-dir=" + profile);
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
+        ChromeDriver driver = new ChromeDriver(service, options);
+        try {
+            String base = "http://localhost:" + server.port();
+            driver.get(base + "/");
+            WebElement warning = driver.findElement(By.id("random-warning"));
+            await(warning::isDisplayed, "the random-weights warning");
+            assertThat(driver.findElement(By.id("model")).getText(), containsString("RANDOM WEIGHTS"));
+            WebElement max = driver.findElement(By.id("max_new_tokens"));
+            max.clear();
+            max.sendKeys("12");
+            driver.findElement(By.id("seed")).sendKeys("5");
+            driver.findElement(By.id("generate")).click();
+            WebElement status = driver.findElement(By.id("status"));
+            await(() -> status.getText().startsWith("done"), "the generation to finish");
+            assertThat(status.getText(), containsString("12 tokens"));
+            assertThat(driver.findElement(By.id("generated")).getText().length(), greaterThan(0));
+            screenshot(driver, "playground.png");
+
+            driver.get(base + "/docs");
+            await(() -> !driver.findElements(By.cssSelector("details.op")).isEmpty(), "the docs to render");
+            assertThat(driver.findElements(By.cssSelector("details.op")).size(), greaterThan(10));
+            WebElement first = driver.findElements(By.cssSelector("details.op")).get(0);
+            first.findElement(By.tagName("summary")).click();
+            first.findElement(By.tagName("button")).click();
+            WebElement result = first.findElement(By.cssSelector("pre.try-result"));
+            await(() -> result.getText().startsWith("200"), "Try it to answer");
+            assertThat(result.getText(), containsString("generated_text"));
+            screenshot(driver, "docs.png");
+        } finally {
+            driver.quit();
+            server.stop();
+            models.close();
+        }
+    }
+
+    private static void await(Supplier<Boolean> condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (condition.get()) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        assertThat("timed out waiting for " + what, false, is(true));
+    }
+
+    private static void screenshot(ChromeDriver driver, String name) throws Exception {
+        File shot = ((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE);
+        Files.copy(shot.toPath(), OUT.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+    }
+}

@@ -1,0 +1,125 @@
+// Servers with special setups: health 503 while the model loads then 200, and 429 + Retry-After when the
+// batch slots and the queue are full. Built with WebServer.builder() + Main.routing like Main does.
+package dev.gpt2.server;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.is;
+
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import io.helidon.config.Config;
+import io.helidon.webserver.WebServer;
+import org.junit.jupiter.api.Test;
+
+class LifecycleTest {
+
+    @Test
+    void healthIs503WhileLoadingThen200() throws Exception {
+        ModelHolder models = ModelHolder.loadLater("tiny-test");
+        WebServer server = start(models);
+        try {
+            URI base = URI.create("http://localhost:" + server.port());
+            TestModels.Reply loading = TestModels.get(base, "/health");
+            assertThat(loading.status(), is(503));
+            assertThat(loading.json().get("status").asText(), is("loading"));
+            assertThat(TestModels.get(base, "/health/ready").status(), is(503));
+            assertThat(TestModels.get(base, "/health/live").status(), is(200));
+            TestModels.Reply gen = TestModels.post(base, "/generate", "{\"inputs\":\"x\"}");
+            assertThat(gen.status(), is(503));
+            assertThat(gen.json().get("error_type").asText(), is("unavailable"));
+            assertThat(TestModels.get(base, "/metrics").status(), is(200));
+
+            CountDownLatch release = new CountDownLatch(1);
+            models.startLoading(TestModels.tinyModel(), () -> {
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return TestModels.load(2, 4, TestModels.N_CTX);
+            });
+            assertThat(TestModels.get(base, "/health").status(), is(503));
+            release.countDown();
+            assertThat(models.awaitReady(60, TimeUnit.SECONDS), is(true));
+            assertThat(TestModels.get(base, "/health").status(), is(200));
+            assertThat(TestModels.post(base, "/generate", "{\"inputs\":\"x\",\"parameters\":{\"max_new_tokens\":1}}")
+                    .status(), is(200));
+        } finally {
+            server.stop();
+            models.close();
+        }
+    }
+
+    @Test
+    void saturatedServerAnswers429WithRetryAfter() throws Exception {
+        ModelHolder models = ModelHolder.of(TestModels.load(1, 1, TestModels.MODEL_CTX), "tiny-test");
+        WebServer server = start(models);
+        List<Socket> streams = new ArrayList<>();
+        try {
+            URI base = URI.create("http://localhost:" + server.port());
+            // one stream takes the only slot, one waits in the only queue place
+            for (int i = 0; i < 2; i++) {
+                streams.add(openStream(base, "{\"inputs\":\"Busy\",\"parameters\":{\"max_new_tokens\":1000,"
+                        + "\"ignore_eos\":true}}"));
+            }
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (TestModels.metric(base, "gpt2_active_sequences") + TestModels.metric(base, "gpt2_queue_depth") < 2
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            TestModels.Reply tgi = TestModels.post(base, "/generate", "{\"inputs\":\"x\"}");
+            assertThat(tgi.status(), is(429));
+            assertThat(tgi.headers().firstValue("Retry-After").isPresent(), is(true));
+            assertThat(tgi.json().get("error_type").asText(), is("overloaded"));
+            TestModels.Reply oai = TestModels.post(base, "/v1/completions", "{\"prompt\":\"x\"}");
+            assertThat(oai.status(), is(429));
+            assertThat(oai.json().get("error").get("type").asText(), is("rate_limit_error"));
+        } finally {
+            for (Socket s : streams) {
+                s.close();
+            }
+            server.stop();
+            models.close();
+        }
+    }
+
+    @Test
+    void flagsBeatTheYamlDefaults() {
+        Config config = Main.config(Map.of("gpt2.model", "m.gguf", "server.port", "9091", "gpt2.slots", "3"));
+        ServerSettings s = ServerSettings.from(config.get("gpt2"));
+        assertThat(s.modelPath().toString(), is("m.gguf"));
+        assertThat(s.batchSlots(), is(3));
+        assertThat(s.queueSize(), is(64));
+        assertThat(s.maxBodyBytes(), is(1L << 20));
+        assertThat(config.get("server.port").asInt().get(), is(9091));
+        assertThat(ServerSettings.flagsToConfig(new String[] {"--port", "9090", "--model=x.gguf"}),
+                is(Map.of("server.port", "9090", "gpt2.model", "x.gguf")));
+    }
+
+    private static WebServer start(ModelHolder models) {
+        ServerSettings settings = TestModels.settings(Duration.ofSeconds(60));
+        return WebServer.builder().port(0)
+                .routing(r -> Main.routing(r, models, new ServerMetrics(), settings))
+                .build().start();
+    }
+
+    private static Socket openStream(URI base, String body) throws Exception {
+        Socket socket = new Socket(base.getHost(), base.getPort());
+        OutputStream out = socket.getOutputStream();
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        out.write(("POST /generate_stream HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                + "Content-Length: " + bytes.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.write(bytes);
+        out.flush();
+        return socket;
+    }
+}

@@ -1,0 +1,128 @@
+// Test fixtures: a tiny deterministic random-weight model made by the native gpt2-random tool, a loaded
+// model per test class, and small HTTP helpers shared by the tests.
+package dev.gpt2.server;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.gpt2.Gpt2Model;
+import dev.gpt2.ModelOptions;
+
+final class TestModels {
+    /** Context the API tests run with: small so that the context-overflow paths are cheap to reach. */
+    static final int N_CTX = 128;
+    /** Context of the model file: long generations for the cancellation and saturation tests. */
+    static final int MODEL_CTX = 1024;
+
+    private TestModels() {
+    }
+
+    /** A 2-layer, 64-wide random GPT-2 (generated once per build under target/). */
+    static synchronized Path tinyModel() {
+        Path out = Path.of(System.getProperty("gpt2.test.out.dir", "target"), "test-models", "tiny.gguf");
+        if (Files.exists(out)) {
+            return out;
+        }
+        Path tool = Path.of(System.getProperty("gpt2.tools.dir", "../../build/release"), "gpt2-random");
+        if (!Files.isExecutable(tool)) {
+            throw new IllegalStateException("missing " + tool + ": build the native tools first "
+                    + "(mvn -f java/pom.xml -pl runtime install, or cmake --build build/release)");
+        }
+        try {
+            Files.createDirectories(out.getParent());
+            Path tmp = out.resolveSibling("tiny.gguf.tmp");
+            Process p = new ProcessBuilder(tool.toString(), tmp.toString(), "--layers", "2", "--heads", "2",
+                    "--embd", "64", "--ctx", String.valueOf(MODEL_CTX), "--seed", "7")
+                    .redirectErrorStream(true).start();
+            String log = new String(p.getInputStream().readAllBytes());
+            if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new IllegalStateException("gpt2-random failed: " + log);
+            }
+            Files.move(tmp, out);
+            return out;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static Gpt2Model load(int slots, int queue, int contextSize) {
+        return Gpt2Model.load(tinyModel(), ModelOptions.builder().threads(1).batchSlots(slots)
+                .queueCapacity(queue).contextSize(contextSize).build());
+    }
+
+    static ServerSettings settings(Duration timeout) {
+        return new ServerSettings(tinyModel(), 1, 0, 4, 32, timeout, 64 * 1024, "tiny-test");
+    }
+
+    static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    record Reply(int status, String body, java.net.http.HttpHeaders headers) {
+        JsonNode json() {
+            try {
+                return JsonBody.MAPPER.readTree(body);
+            } catch (IOException e) {
+                throw new AssertionError("not JSON: " + body, e);
+            }
+        }
+    }
+
+    static Reply get(URI base, String path) {
+        return send(HttpRequest.newBuilder(base.resolve(path)).GET().build());
+    }
+
+    static Reply post(URI base, String path, String json) {
+        return send(HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build());
+    }
+
+    static Reply postBytes(URI base, String path, byte[] body) {
+        return send(HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
+    }
+
+    static Reply send(HttpRequest request) {
+        try {
+            HttpResponse<String> r = CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
+            return new Reply(r.statusCode(), r.body(), r.headers());
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The JSON payloads of "data: ..." lines of an event stream body ("[DONE]" kept as text). */
+    static List<String> sseData(String body) {
+        return body.lines().filter(l -> l.startsWith("data: ")).map(l -> l.substring(6)).toList();
+    }
+
+    static JsonNode parse(String json) {
+        try {
+            return JsonBody.MAPPER.readTree(json);
+        } catch (IOException e) {
+            throw new AssertionError("not JSON: " + json, e);
+        }
+    }
+
+    /** A metric's value from a Prometheus scrape (first sample line starting with {@code series}). */
+    static double metric(URI base, String series) {
+        String text = get(base, "/metrics").body();
+        return text.lines().filter(l -> l.startsWith(series + " ") || l.startsWith(series + "{"))
+                .filter(l -> l.startsWith(series + " ") || l.substring(0, l.lastIndexOf(' ')).equals(series))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                .findFirst().orElseThrow(() -> new AssertionError("no metric " + series + " in\n" + text));
+    }
+}

@@ -1,0 +1,108 @@
+// api_context.cpp — C API of gpt2_context: create/free, sizes, sequence control, decode and logits.
+#include <cstring>
+
+#include "api/error.h"
+#include "model/context.h"
+
+extern "C" {
+
+gpt2_context_params gpt2_context_default_params(void) {
+    gpt2_context_params p;
+    p.n_ctx = 0;
+    p.n_seq_max = 1;
+    p.n_batch = 512;
+    p.n_threads = 0;
+    return p;
+}
+
+int32_t gpt2_context_create(const gpt2_model *model, const gpt2_context_params *params, gpt2_context **out) {
+    return gpt2::guard([&]() -> int32_t {
+        gpt2::require_arg(out != nullptr, "out must not be NULL");
+        *out = nullptr;
+        gpt2::require_arg(model != nullptr, "model must not be NULL");
+        const gpt2_context_params p = params ? *params : gpt2_context_default_params();
+        *out = gpt2::context_create(*model, p).release();
+        return GPT2_OK;
+    });
+}
+
+void gpt2_context_free(gpt2_context *ctx) { delete ctx; }
+
+int32_t gpt2_context_n_ctx(const gpt2_context *ctx) {
+    return gpt2::guard([&]() -> int32_t {
+        gpt2::require_arg(ctx != nullptr, "ctx must not be NULL");
+        return ctx->n_ctx;
+    });
+}
+
+int32_t gpt2_context_n_seq_max(const gpt2_context *ctx) {
+    return gpt2::guard([&]() -> int32_t {
+        gpt2::require_arg(ctx != nullptr, "ctx must not be NULL");
+        return ctx->n_seq_max;
+    });
+}
+
+int32_t gpt2_context_n_batch(const gpt2_context *ctx) {
+    return gpt2::guard([&]() -> int32_t {
+        gpt2::require_arg(ctx != nullptr, "ctx must not be NULL");
+        return ctx->n_batch;
+    });
+}
+
+int32_t gpt2_context_n_threads(const gpt2_context *ctx) {
+    return gpt2::guard([&]() -> int32_t {
+        gpt2::require_arg(ctx != nullptr, "ctx must not be NULL");
+        return ctx->n_threads;
+    });
+}
+
+int32_t gpt2_context_seq_clear(gpt2_context *ctx, int32_t seq_id) {
+    return gpt2::guard([&]() -> int32_t {
+        gpt2::require_arg(ctx != nullptr, "ctx must not be NULL");
+        gpt2::context_check_seq(*ctx, seq_id);
+        ctx->seqs[(size_t)seq_id].n_pos = 0;
+        return GPT2_OK;
+    });
+}
+
+int32_t gpt2_context_seq_len(const gpt2_context *ctx, int32_t seq_id) {
+    return gpt2::guard([&]() -> int32_t {
+        gpt2::require_arg(ctx != nullptr, "ctx must not be NULL");
+        gpt2::context_check_seq(*ctx, seq_id);
+        return ctx->seqs[(size_t)seq_id].n_pos;
+    });
+}
+
+int32_t gpt2_decode(gpt2_context *ctx, int32_t n, const int32_t *seq_ids, const int32_t *positions,
+                    const int32_t *tokens, const int8_t *want_logits) {
+    return gpt2::guard([&]() -> int32_t {
+        gpt2::require_arg(ctx != nullptr, "ctx must not be NULL");
+        gpt2::context_decode(*ctx, n, seq_ids, positions, tokens, want_logits);
+        return GPT2_OK;
+    });
+}
+
+const float *gpt2_get_logits(gpt2_context *ctx, int32_t i) {
+    const float *result = nullptr;
+    gpt2::guard([&]() -> int32_t {
+        gpt2::require_arg(ctx != nullptr, "ctx must not be NULL");
+        result = gpt2::context_logits(*ctx, i);
+        return GPT2_OK;
+    });
+    return result;
+}
+
+int32_t gpt2_copy_logits(gpt2_context *ctx, int32_t i, float *out, int32_t n_vocab) {
+    return gpt2::guard([&]() -> int32_t {
+        gpt2::require_arg(ctx != nullptr, "ctx must not be NULL");
+        gpt2::require_arg(out != nullptr, "out must not be NULL");
+        const int32_t v = ctx->model->hparams.n_vocab;
+        gpt2::require_arg(n_vocab == v, "n_vocab = " + std::to_string(n_vocab) + " but the model has " +
+                                            std::to_string(v) + " logits per entry");
+        const float *src = gpt2::context_logits(*ctx, i);
+        std::memcpy(out, src, (size_t)v * sizeof(float));
+        return GPT2_OK;
+    });
+}
+
+}  // extern "C"

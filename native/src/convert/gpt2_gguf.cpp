@@ -1,0 +1,107 @@
+// gpt2_gguf.cpp — GPT-2 GGUF writing conventions shared by gpt2-convert, gpt2-quantize and gpt2-random
+// (documented in gpt2_gguf.h), plus whole-tensor encode/decode helpers.
+#include "convert/gpt2_gguf.h"
+
+#include <cstring>
+
+#include "api/error.h"
+#include "tensor/quant.h"
+#include "tensor/tensor.h"
+#include "tokenizer/hf_vocab.h"
+
+namespace gpt2 {
+
+namespace {
+constexpr int32_t TOKEN_TYPE_NORMAL = 1;
+constexpr int32_t TOKEN_TYPE_CONTROL = 3;
+constexpr uint32_t GGML_QUANTIZATION_VERSION = 2;
+}  // namespace
+
+uint32_t llama_ftype_of(gpt2_type type) {
+    switch (type) {
+        case GPT2_TYPE_F32: return 0;
+        case GPT2_TYPE_F16: return 1;
+        case GPT2_TYPE_Q4_0: return 2;
+        case GPT2_TYPE_Q8_0: return 7;
+    }
+    return 0;
+}
+
+VocabData vocab_read_hf(const std::string &vocab_json, const std::string &merges_txt) {
+    VocabData v;
+    read_hf_vocab(vocab_json, merges_txt, &v.tokens, &v.merges);
+    v.token_types.assign(v.tokens.size(), TOKEN_TYPE_NORMAL);
+    for (size_t i = 0; i < v.tokens.size(); ++i) {
+        if (v.tokens[i] == "<|endoftext|>") {
+            v.token_types[i] = TOKEN_TYPE_CONTROL;
+            v.eot = (int32_t)i;
+        }
+    }
+    return v;
+}
+
+void gpt2_gguf_set_metadata(GgufWriter &w, const HParams &hp, const std::string &name, gpt2_type ftype,
+                            const VocabData &vocab) {
+    w.set_str("general.architecture", "gpt2");
+    w.set_str("general.name", name);
+    w.set_u32("general.file_type", llama_ftype_of(ftype));
+    w.set_u32("general.quantization_version", GGML_QUANTIZATION_VERSION);
+    w.set_u32("gpt2.context_length", (uint32_t)hp.n_ctx);
+    w.set_u32("gpt2.embedding_length", (uint32_t)hp.n_embd);
+    w.set_u32("gpt2.feed_forward_length", (uint32_t)hp.n_ff);
+    w.set_u32("gpt2.block_count", (uint32_t)hp.n_layer);
+    w.set_u32("gpt2.attention.head_count", (uint32_t)hp.n_head);
+    w.set_f32("gpt2.attention.layer_norm_epsilon", hp.norm_eps);
+    w.set_str("tokenizer.ggml.model", "gpt2");
+    w.set_str("tokenizer.ggml.pre", "gpt-2");
+    w.set_arr_str("tokenizer.ggml.tokens", vocab.tokens);
+    w.set_arr_i32("tokenizer.ggml.token_type", vocab.token_types);
+    w.set_arr_str("tokenizer.ggml.merges", vocab.merges);
+    if (vocab.eot >= 0) {
+        w.set_u32("tokenizer.ggml.bos_token_id", (uint32_t)vocab.eot);
+        w.set_u32("tokenizer.ggml.eos_token_id", (uint32_t)vocab.eot);
+    }
+}
+
+bool gpt2_tensor_is_matrix(const std::string &n) {
+    auto ends_with = [&](const char *suffix) {
+        const size_t k = std::strlen(suffix);
+        return n.size() >= k && n.compare(n.size() - k, k, suffix) == 0;
+    };
+    return n == "token_embd.weight" || n == "output.weight" || ends_with(".attn_qkv.weight") ||
+           ends_with(".attn_output.weight") || ends_with(".ffn_up.weight") || ends_with(".ffn_down.weight");
+}
+
+gpt2_type gpt2_tensor_type(const std::string &gguf_name, int64_t ne0, gpt2_type target) {
+    if (!gpt2_tensor_is_matrix(gguf_name)) return GPT2_TYPE_F32;
+    if (ne0 % type_block_size(target) != 0) return GPT2_TYPE_F16;
+    return target;
+}
+
+std::vector<uint8_t> tensor_encode(const float *x, int64_t ne0, int64_t rows, gpt2_type type) {
+    require_arg(ne0 % type_block_size(type) == 0, "tensor_encode: row length not a multiple of the block size");
+    const size_t row_bytes = type_row_bytes(type, ne0);
+    std::vector<uint8_t> out(row_bytes * (size_t)rows);
+    for (int64_t r = 0; r < rows; ++r) {
+        const float *xr = x + r * ne0;
+        uint8_t *yr = out.data() + (size_t)r * row_bytes;
+        switch (type) {
+            case GPT2_TYPE_F32: std::memcpy(yr, xr, row_bytes); break;
+            case GPT2_TYPE_F16: convert_row_f32_to_f16(xr, reinterpret_cast<uint16_t *>(yr), ne0); break;
+            case GPT2_TYPE_Q8_0: quantize_row_q8_0_ref(xr, reinterpret_cast<block_q8_0 *>(yr), ne0); break;
+            case GPT2_TYPE_Q4_0: quantize_row_q4_0_ref(xr, reinterpret_cast<block_q4_0 *>(yr), ne0); break;
+        }
+    }
+    return out;
+}
+
+std::vector<float> tensor_decode(const void *data, gpt2_type type, int64_t ne0, int64_t rows) {
+    std::vector<float> out((size_t)(ne0 * rows));
+    const size_t row_bytes = type_row_bytes(type, ne0);
+    for (int64_t r = 0; r < rows; ++r) {
+        dequantize_row(type, static_cast<const uint8_t *>(data) + (size_t)r * row_bytes, out.data() + r * ne0, ne0);
+    }
+    return out;
+}
+
+}  // namespace gpt2

@@ -1,0 +1,60 @@
+// requantize.cpp — GGUF -> GGUF with a new matrix type (see requantize.h). Same tensor type rule as the
+// converter (gpt2_gguf.h); tensors keep their names, shapes and order.
+#include "convert/requantize.h"
+
+#include <cstdio>
+#include <vector>
+
+#include "api/error.h"
+#include "convert/gpt2_gguf.h"
+#include "gguf/gguf.h"
+#include "model/model.h"
+#include "tensor/tensor.h"
+
+namespace gpt2 {
+
+void gguf_requantize(const std::string &in_path, const std::string &out_path, gpt2_type type) {
+    gpt2_model_params params;
+    params.use_mmap = 1;
+    const std::unique_ptr<gpt2_model> model = model_load(in_path, params);   // full validation
+    const GgufFile &in = *model->file;
+
+    const std::string tmp = out_path + ".tmp";
+    try {
+        GgufWriter w(tmp);
+        for (const auto &kv : in.kv) {
+            if (kv.first == "general.alignment") continue;   // the writer always uses the default (32)
+            w.set_value(kv.first, kv.second);
+        }
+        w.set_u32("general.file_type", llama_ftype_of(type));
+        std::vector<gpt2_type> types;
+        for (const GgufTensorInfo &t : in.tensors) {
+            const bool is_2d = t.n_dims == 2;
+            types.push_back(is_2d ? gpt2_tensor_type(t.name, t.ne[0], type) : (gpt2_type)t.type);
+            if (is_2d && !gpt2_tensor_is_matrix(t.name)) types.back() = (gpt2_type)t.type;  // e.g. position_embd
+            w.add_tensor(t.name, types.back(), std::vector<int64_t>(t.ne, t.ne + t.n_dims));
+        }
+        w.write_header();
+        for (size_t i = 0; i < in.tensors.size(); ++i) {
+            const GgufTensorInfo &t = in.tensors[i];
+            if ((gpt2_type)t.type == types[i]) {
+                w.write_tensor_data(i, t.data, t.nbytes);
+                continue;
+            }
+            const int64_t rows = t.ne[1] * t.ne[2] * t.ne[3];
+            const std::vector<float> x = tensor_decode(t.data, (gpt2_type)t.type, t.ne[0], rows);
+            const std::vector<uint8_t> bytes = tensor_encode(x.data(), t.ne[0], rows, types[i]);
+            w.write_tensor_data(i, bytes.data(), bytes.size());
+        }
+        w.finish();
+    } catch (...) {
+        std::remove(tmp.c_str());
+        throw;
+    }
+    if (std::rename(tmp.c_str(), out_path.c_str()) != 0) {
+        std::remove(tmp.c_str());
+        throw Error(GPT2_ERR_IO, out_path + ": cannot rename the finished file into place");
+    }
+}
+
+}  // namespace gpt2

@@ -1,0 +1,14 @@
+// requantize.h — re-encodes an existing GPT-2 GGUF with another matrix type (f32/f16/q8_0/q4_0 -> any),
+// copying all metadata except general.file_type; tensors are dequantized to f32 and re-encoded one at a time.
+#pragma once
+
+#include <string>
+
+#include "gpt2.h"
+
+namespace gpt2 {
+
+// Validates IN_PATH as a GPT-2 model first. Writes OUT_PATH via OUT_PATH.tmp + rename. Throws gpt2::Error.
+void gguf_requantize(const std::string &in_path, const std::string &out_path, gpt2_type type);
+
+}  // namespace gpt2

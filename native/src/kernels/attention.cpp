@@ -1,0 +1,42 @@
+// attention.cpp — scalar attention of one head (reference and portable fallback), and the path choice.
+#include "kernels/attention.h"
+
+#include <cmath>
+
+namespace gpt2 {
+
+void attention_head_ref(float *out, const float *q, const float *k, const float *v, int64_t stride, int64_t n_pos,
+                        int64_t hs, float scale, float *scores) {
+    // scores (n_pos) = q . k_p * scale, softmaxed; out (hs) = sum_p scores_p v_p
+    float max_score = -INFINITY;
+    for (int64_t p = 0; p < n_pos; ++p) {
+        const float *kp = k + p * stride;
+        double dot = 0.0;
+        for (int64_t i = 0; i < hs; ++i) dot += (double)q[i] * kp[i];
+        scores[p] = (float)dot * scale;
+        if (scores[p] > max_score) max_score = scores[p];
+    }
+    double sum = 0.0;
+    for (int64_t p = 0; p < n_pos; ++p) {
+        scores[p] = std::exp(scores[p] - max_score);
+        sum += scores[p];
+    }
+    const float inv = (float)(1.0 / sum);
+    for (int64_t i = 0; i < hs; ++i) out[i] = 0.f;
+    for (int64_t p = 0; p < n_pos; ++p) {
+        const float wp = scores[p] * inv;
+        const float *vp = v + p * stride;
+        for (int64_t i = 0; i < hs; ++i) out[i] += wp * vp[i];
+    }
+}
+
+AttentionHeadFn attention_head_kernel(CpuPath path) {
+    switch (path) {
+        case CpuPath::avx512: return attention_head_avx512;
+        case CpuPath::avx2: return attention_head_avx2;
+        case CpuPath::scalar: break;
+    }
+    return attention_head_ref;
+}
+
+}  // namespace gpt2

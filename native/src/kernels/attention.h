@@ -1,0 +1,26 @@
+// attention.h — causal self-attention of one query head over one sequence's cached keys and values.
+//
+// q is (hs); k and v point at the head's slice of cached position 0, successive positions are `stride`
+// floats apart (the cache rows are (n_ctx, C), so stride = C); the query attends to positions [0, n_pos).
+// out (hs) = softmax(q . k_p * scale) weighted sum of v_p. scores is caller scratch of n_pos floats.
+#pragma once
+
+#include <cstdint>
+
+#include "kernels/cpu_features.h"
+
+namespace gpt2 {
+
+using AttentionHeadFn = void (*)(float *out, const float *q, const float *k, const float *v, int64_t stride,
+                                 int64_t n_pos, int64_t hs, float scale, float *scores);
+
+void attention_head_ref(float *out, const float *q, const float *k, const float *v, int64_t stride, int64_t n_pos,
+                        int64_t hs, float scale, float *scores);
+void attention_head_avx2(float *out, const float *q, const float *k, const float *v, int64_t stride,
+                         int64_t n_pos, int64_t hs, float scale, float *scores);
+void attention_head_avx512(float *out, const float *q, const float *k, const float *v, int64_t stride,
+                           int64_t n_pos, int64_t hs, float scale, float *scores);
+
+AttentionHeadFn attention_head_kernel(CpuPath path);
+
+}  // namespace gpt2

@@ -1,0 +1,131 @@
+// matmul_ref.cpp — the scalar reference row kernels (test oracle and portable fallback), the kernel table,
+// and matmul_forward: activation quantization plus the split of output rows across the thread pool.
+#include "kernels/matmul.h"
+
+#include <algorithm>
+#include <string>
+
+#include "api/error.h"
+
+namespace gpt2 {
+
+void matmul_f32_ref(float *y, const void *x_, const void *w_, const float *bias, int64_t T, int64_t K, int64_t N,
+                    int64_t n0, int64_t n1) {
+    // x is (T, K) f32, w is (N, K) f32, y is (T, N)
+    const float *x = (const float *)x_, *w = (const float *)w_;
+    for (int64_t t = 0; t < T; ++t) {
+        for (int64_t n = n0; n < n1; ++n) {
+            double acc = bias ? bias[n] : 0.0;
+            for (int64_t k = 0; k < K; ++k) acc += (double)w[n * K + k] * x[t * K + k];
+            y[t * N + n] = (float)acc;
+        }
+    }
+}
+
+void matmul_f16_ref(float *y, const void *x_, const void *w_, const float *bias, int64_t T, int64_t K, int64_t N,
+                    int64_t n0, int64_t n1) {
+    // x is (T, K) f32, w is (N, K) fp16, y is (T, N)
+    const float *x = (const float *)x_;
+    const uint16_t *w = (const uint16_t *)w_;
+    for (int64_t t = 0; t < T; ++t) {
+        for (int64_t n = n0; n < n1; ++n) {
+            double acc = bias ? bias[n] : 0.0;
+            for (int64_t k = 0; k < K; ++k) acc += (double)fp16_to_fp32(w[n * K + k]) * x[t * K + k];
+            y[t * N + n] = (float)acc;
+        }
+    }
+}
+
+void matmul_q8_0_ref(float *y, const void *x_, const void *w_, const float *bias, int64_t T, int64_t K, int64_t N,
+                     int64_t n0, int64_t n1) {
+    // x is (T, K/32) q8_0 blocks, w is (N, K/32) q8_0 blocks, y is (T, N)
+    const block_q8_0 *x = (const block_q8_0 *)x_, *w = (const block_q8_0 *)w_;
+    const int64_t nb = K / QK8_0;
+    for (int64_t t = 0; t < T; ++t) {
+        for (int64_t n = n0; n < n1; ++n) {
+            double acc = bias ? bias[n] : 0.0;
+            for (int64_t b = 0; b < nb; ++b) {
+                const block_q8_0 &wb = w[n * nb + b], &xb = x[t * nb + b];
+                int32_t dot = 0;
+                for (int j = 0; j < QK8_0; ++j) dot += (int32_t)wb.qs[j] * xb.qs[j];
+                acc += (double)(fp16_to_fp32(wb.d) * fp16_to_fp32(xb.d)) * dot;
+            }
+            y[t * N + n] = (float)acc;
+        }
+    }
+}
+
+void matmul_q4_0_ref(float *y, const void *x_, const void *w_, const float *bias, int64_t T, int64_t K, int64_t N,
+                     int64_t n0, int64_t n1) {
+    // x is (T, K/32) q8_0 blocks, w is (N, K/32) q4_0 blocks, y is (T, N)
+    const block_q8_0 *x = (const block_q8_0 *)x_;
+    const block_q4_0 *w = (const block_q4_0 *)w_;
+    const int64_t nb = K / QK4_0;
+    for (int64_t t = 0; t < T; ++t) {
+        for (int64_t n = n0; n < n1; ++n) {
+            double acc = bias ? bias[n] : 0.0;
+            for (int64_t b = 0; b < nb; ++b) {
+                const block_q4_0 &wb = w[n * nb + b];
+                const block_q8_0 &xb = x[t * nb + b];
+                int32_t dot = 0;
+                for (int j = 0; j < QK4_0 / 2; ++j) {
+                    dot += ((int32_t)(wb.qs[j] & 0x0f) - 8) * xb.qs[j];
+                    dot += ((int32_t)(wb.qs[j] >> 4) - 8) * xb.qs[j + QK4_0 / 2];
+                }
+                acc += (double)(fp16_to_fp32(wb.d) * fp16_to_fp32(xb.d)) * dot;
+            }
+            y[t * N + n] = (float)acc;
+        }
+    }
+}
+
+MatmulRowsFn matmul_kernel(gpt2_type type, CpuPath path) {
+    static_assert((int)CpuPath::scalar == 0 && (int)CpuPath::avx2 == 1 && (int)CpuPath::avx512 == 2, "path ids");
+    const int p = (int)path;
+    switch (type) {
+        case GPT2_TYPE_F32: return p == 2 ? matmul_f32_avx512 : p == 1 ? matmul_f32_avx2 : matmul_f32_ref;
+        case GPT2_TYPE_F16: return p == 2 ? matmul_f16_avx512 : p == 1 ? matmul_f16_avx2 : matmul_f16_ref;
+        case GPT2_TYPE_Q8_0: return p == 2 ? matmul_q8_0_avx512 : p == 1 ? matmul_q8_0_avx2 : matmul_q8_0_ref;
+        case GPT2_TYPE_Q4_0: return p == 2 ? matmul_q4_0_avx512 : p == 1 ? matmul_q4_0_avx2 : matmul_q4_0_ref;
+    }
+    throw Error(GPT2_ERR_INTERNAL, "matmul: unsupported weight type " + std::to_string((int)type));
+}
+
+bool matmul_takes_q8_0(gpt2_type type) { return type == GPT2_TYPE_Q8_0 || type == GPT2_TYPE_Q4_0; }
+
+void matmul_forward_path(float *y, const float *x, const TensorView &w, const float *bias, int64_t T,
+                         ThreadPool &pool, MatmulScratch &scratch, CpuPath path) {
+    const int64_t K = w.ne[0], N = w.ne[1];
+    const MatmulRowsFn fn = matmul_kernel(w.type, path);
+    const void *xin = x;
+    if (matmul_takes_q8_0(w.type)) {
+        if (K % QK8_0 != 0) {
+            throw Error(GPT2_ERR_INTERNAL, "matmul: tensor '" + w.name + "' has " + std::to_string(K) +
+                                               " inputs, not a multiple of 32");
+        }
+        const int64_t nb = K / QK8_0;
+        if ((int64_t)scratch.xq.size() < T * nb) scratch.xq.resize((size_t)(T * nb));
+        block_q8_0 *xq = scratch.xq.data();
+        auto quantize = [&](int ith, int nth) {
+            int64_t t0, t1;
+            split_range(T, ith, nth, 1, &t0, &t1);
+            for (int64_t t = t0; t < t1; ++t) quantize_row_q8_0_ref(x + t * K, xq + t * nb, K);
+        };
+        if (T < 4) quantize(0, 1);   // a decode step: not worth waking the workers
+        else pool.run(quantize);
+        xin = xq;
+    }
+    // Split output rows in groups of 16 (the kernels' row group is 4) so threads get whole groups.
+    pool.run([&](int ith, int nth) {
+        int64_t n0, n1;
+        split_range(N, ith, nth, 16, &n0, &n1);
+        if (n1 > n0) fn(y, xin, w.data, bias, T, K, N, n0, n1);
+    });
+}
+
+void matmul_forward(float *y, const float *x, const TensorView &w, const float *bias, int64_t T, ThreadPool &pool,
+                    MatmulScratch &scratch) {
+    matmul_forward_path(y, x, w, bias, T, pool, scratch, cpu_active_path());
+}
+
+}  // namespace gpt2

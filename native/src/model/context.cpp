@@ -1,0 +1,110 @@
+// context.cpp — context creation, full validation of a decode batch before anything changes, and the
+// logits bookkeeping around forward_batch.
+#include "model/context.h"
+
+#include <algorithm>
+#include <string>
+#include <thread>
+
+#include "api/error.h"
+#include "model/forward.h"
+
+namespace gpt2 {
+
+namespace {
+constexpr int32_t kMaxSeqs = 1 << 16;      // sanity limits so a typo cannot ask for absurd allocations
+constexpr int32_t kMaxBatch = 1 << 20;
+constexpr int32_t kMaxThreads = 1024;
+constexpr int32_t kDefaultBatch = 512;
+
+std::string str(int64_t v) { return std::to_string(v); }
+}  // namespace
+
+std::unique_ptr<gpt2_context> context_create(const gpt2_model &model, const gpt2_context_params &p) {
+    const HParams &hp = model.hparams;
+    require_arg(p.n_ctx >= 0 && p.n_ctx <= hp.n_ctx,
+                "params.n_ctx = " + str(p.n_ctx) + " must be in [0, " + str(hp.n_ctx) + "] (the model's context)");
+    require_arg(p.n_seq_max >= 0 && p.n_seq_max <= kMaxSeqs,
+                "params.n_seq_max = " + str(p.n_seq_max) + " must be in [0, " + str(kMaxSeqs) + "]");
+    require_arg(p.n_batch >= 0 && p.n_batch <= kMaxBatch,
+                "params.n_batch = " + str(p.n_batch) + " must be in [0, " + str(kMaxBatch) + "]");
+    require_arg(p.n_threads >= 0 && p.n_threads <= kMaxThreads,
+                "params.n_threads = " + str(p.n_threads) + " must be in [0, " + str(kMaxThreads) + "]");
+    require_arg(hp.n_head > 0 && hp.n_embd % hp.n_head == 0, "model n_embd is not a multiple of n_head");
+    require_arg(hp.n_layer > 0 && (int64_t)model.weights.layers.size() == hp.n_layer, "model has no layers bound");
+
+    auto ctx = std::make_unique<gpt2_context>();
+    ctx->model = &model;
+    ctx->n_ctx = p.n_ctx == 0 ? hp.n_ctx : p.n_ctx;
+    ctx->n_seq_max = p.n_seq_max == 0 ? 1 : p.n_seq_max;
+    ctx->n_batch = p.n_batch == 0 ? kDefaultBatch : p.n_batch;
+    ctx->n_threads = p.n_threads == 0 ? (int32_t)std::max(1u, std::thread::hardware_concurrency()) : p.n_threads;
+    ctx->seqs.resize((size_t)ctx->n_seq_max);
+    ctx->pool = std::make_unique<ThreadPool>(ctx->n_threads);
+    return ctx;
+}
+
+void context_check_seq(const gpt2_context &ctx, int32_t seq_id) {
+    require_arg(seq_id >= 0 && seq_id < ctx.n_seq_max,
+                "seq_id = " + str(seq_id) + " must be in [0, " + str(ctx.n_seq_max) + ")");
+}
+
+void context_decode(gpt2_context &ctx, int32_t n, const int32_t *seq_ids, const int32_t *positions,
+                    const int32_t *tokens, const int8_t *want_logits) {
+    require_arg(n >= 1 && n <= ctx.n_batch, "n = " + str(n) + " must be in [1, n_batch = " + str(ctx.n_batch) + "]");
+    require_arg(seq_ids != nullptr, "seq_ids must not be NULL");
+    require_arg(positions != nullptr, "positions must not be NULL");
+    require_arg(tokens != nullptr, "tokens must not be NULL");
+    const int32_t n_vocab = ctx.model->hparams.n_vocab;
+
+    // Pass 1: ids, tokens and positions (consecutive per sequence from its current length, inside n_ctx).
+    std::vector<int32_t> next_pos(ctx.seqs.size(), -1);  // -1: sequence not in this batch yet
+    std::vector<int32_t> last_entry(ctx.seqs.size(), -1);
+    for (int32_t i = 0; i < n; ++i) {
+        const int32_t s = seq_ids[i];
+        require_arg(s >= 0 && s < ctx.n_seq_max,
+                    "seq_ids[" + str(i) + "] = " + str(s) + " must be in [0, " + str(ctx.n_seq_max) + ")");
+        require_arg(tokens[i] >= 0 && tokens[i] < n_vocab,
+                    "tokens[" + str(i) + "] = " + str(tokens[i]) + " must be in [0, " + str(n_vocab) + ")");
+        int32_t &expect = next_pos[(size_t)s];
+        if (expect < 0) expect = ctx.seqs[(size_t)s].n_pos;
+        require_arg(positions[i] == expect, "positions[" + str(i) + "] = " + str(positions[i]) + " but sequence " +
+                                                str(s) + " expects position " + str(expect));
+        if (positions[i] >= ctx.n_ctx) {
+            throw Error(GPT2_ERR_CONTEXT_FULL, "sequence " + str(s) + " is full: position " + str(positions[i]) +
+                                                   " does not fit n_ctx = " + str(ctx.n_ctx));
+        }
+        ++expect;
+        last_entry[(size_t)s] = i;
+    }
+
+    // Pass 2: which entries want logits, and their rows.
+    std::vector<int32_t> rows((size_t)n, -1);
+    int32_t n_out = 0;
+    for (int32_t i = 0; i < n; ++i) {
+        const bool want = want_logits ? want_logits[i] != 0 : last_entry[(size_t)seq_ids[i]] == i;
+        if (want) rows[(size_t)i] = n_out++;
+    }
+    const size_t logits_floats = (size_t)n_out * (size_t)n_vocab;
+    if (ctx.logits_next.size() < logits_floats) ctx.logits_next.resize(logits_floats);
+
+    forward_batch(ctx, n, seq_ids, positions, tokens, rows.data(), n_out, ctx.logits_next.data());
+
+    // Commit: lengths, then the new logits.
+    for (size_t s = 0; s < ctx.seqs.size(); ++s) {
+        if (next_pos[s] >= 0) ctx.seqs[s].n_pos = next_pos[s];
+    }
+    std::swap(ctx.logits, ctx.logits_next);
+    ctx.logits_row = std::move(rows);
+}
+
+const float *context_logits(const gpt2_context &ctx, int32_t i) {
+    require_arg(i >= 0 && i < (int32_t)ctx.logits_row.size(),
+                "i = " + str(i) + " must be in [0, " + str((int64_t)ctx.logits_row.size()) +
+                    ") (the entries of the last gpt2_decode)");
+    const int32_t row = ctx.logits_row[(size_t)i];
+    require_arg(row >= 0, "batch entry " + str(i) + " of the last gpt2_decode did not ask for logits");
+    return ctx.logits.data() + (size_t)row * (size_t)ctx.model->hparams.n_vocab;
+}
+
+}  // namespace gpt2

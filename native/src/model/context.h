@@ -1,0 +1,68 @@
+// context.h — defines the opaque gpt2_context of the C API: per-sequence KV caches, the forward pass's
+// scratch buffers, the logits of the last decode, and the thread pool. Used by one thread at a time.
+//
+// KV cache memory: per sequence, K and V each hold (L, n_ctx, C) f32, i.e. 2 * L * n_ctx * C * 4 bytes
+// (GPT-2 124M at n_ctx 1024: 2 * 12 * 1024 * 768 * 4 = 72 MiB). A sequence's cache is allocated on its
+// first decode and kept until the context is freed (seq_clear only resets its length).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "gpt2.h"
+#include "kernels/matmul.h"
+#include "kernels/thread_pool.h"
+#include "model/model.h"
+
+namespace gpt2 {
+
+struct SeqCache {
+    std::vector<float> k;   // (L, n_ctx, C); empty until first use
+    std::vector<float> v;   // (L, n_ctx, C)
+    int32_t n_pos = 0;      // positions cached (the next token's position)
+};
+
+// Activations of one forward pass, sized for the largest batch seen so far (grown, never shrunk).
+struct ForwardScratch {
+    std::vector<float> x;       // (T, C) residual stream
+    std::vector<float> ln;      // (T, C) layernorm output
+    std::vector<float> qkv;     // (T, 3C)
+    std::vector<float> atty;    // (T, C) attention output before the projection
+    std::vector<float> proj;    // (T, C) projection outputs before the residual add
+    std::vector<float> fc;      // (T, F) MLP hidden
+    std::vector<float> lnf;     // (R, C) final-norm rows that want logits
+    std::vector<float> scores;  // (n_threads, n_ctx) attention scores per thread
+    MatmulScratch mm;
+};
+
+}  // namespace gpt2
+
+struct gpt2_context {
+    const gpt2_model *model = nullptr;
+    int32_t n_ctx = 0;
+    int32_t n_seq_max = 1;
+    int32_t n_batch = 512;
+    int32_t n_threads = 1;
+    std::vector<gpt2::SeqCache> seqs;             // n_seq_max entries
+    std::unique_ptr<gpt2::ThreadPool> pool;
+    gpt2::ForwardScratch scratch;
+    // Logits of the last successful decode: logits_row[i] = row of `logits` for batch entry i, or -1.
+    std::vector<float> logits;                    // (R, V)
+    std::vector<int32_t> logits_row;              // (n of the last decode)
+    std::vector<float> logits_next;               // filled by a decode, swapped in on success
+};
+
+namespace gpt2 {
+
+// Creates a context (validates params; names the field at fault).
+std::unique_ptr<gpt2_context> context_create(const gpt2_model &model, const gpt2_context_params &params);
+// Validates the batch completely (see gpt2_decode in gpt2.h), then runs it. On any error nothing changed:
+// sequence lengths and the previous logits stay as they were.
+void context_decode(gpt2_context &ctx, int32_t n, const int32_t *seq_ids, const int32_t *positions,
+                    const int32_t *tokens, const int8_t *want_logits);
+// Logits of batch entry I of the last decode; throws GPT2_ERR_INVALID_ARGUMENT if it has none.
+const float *context_logits(const gpt2_context &ctx, int32_t i);
+void context_check_seq(const gpt2_context &ctx, int32_t seq_id);
+
+}  // namespace gpt2

@@ -1,0 +1,247 @@
+// test_quant.cpp — fp16/bf16 conversion (exhaustive round trip, rounding ties, inf/nan/subnormals), ggml's
+// Q8_0/Q4_0 block layouts, known quantized bytes, and quantize->dequantize error bounds.
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "check.h"
+#include "convert/random_model.h"
+#include "tensor/quant.h"
+#include "tensor/tensor.h"
+
+using namespace gpt2;
+
+namespace {
+
+// Q8_0 error per element: half a quantization step of the (fp16-rounded) scale, plus what the scale's
+// fp16 rounding adds over the largest code (127), plus float slack.
+constexpr double Q8_SLACK = 1e-6;
+// Q4_0: the element opposite in sign to the block's max can be clamped from 16 to 15, a full step |d|.
+constexpr double Q4_SLACK = 1e-6;
+
+float bits_to_f(uint32_t u) {
+    float f;
+    std::memcpy(&f, &u, 4);
+    return f;
+}
+
+void test_fp16() {
+    // every half value survives half -> float -> half (NaNs stay NaNs)
+    int bad = 0;
+    for (uint32_t h = 0; h < 65536; ++h) {
+        const float f = fp16_to_fp32((uint16_t)h);
+        const uint16_t back = fp32_to_fp16(f);
+        const bool is_nan = ((h & 0x7c00) == 0x7c00) && (h & 0x3ff);
+        if (is_nan) {
+            if (!std::isnan(f) || !std::isnan(fp16_to_fp32(back))) ++bad;
+        } else if (back != h) {
+            ++bad;
+        }
+    }
+    CHECK_EQ(bad, 0);
+    CHECK_EQ(fp32_to_fp16(1.0f), 0x3c00);
+    CHECK_EQ(fp32_to_fp16(-2.0f), 0xc000);
+    CHECK_EQ(fp32_to_fp16(65504.0f), 0x7bff);
+    CHECK_EQ(fp32_to_fp16(65519.0f), 0x7bff);
+    CHECK_EQ(fp32_to_fp16(65520.0f), 0x7c00);              // tie between max and 2^16 rounds to even (inf)
+    CHECK_EQ(fp32_to_fp16(INFINITY), 0x7c00);
+    CHECK_EQ(fp32_to_fp16(-INFINITY), 0xfc00);
+    CHECK_EQ(fp32_to_fp16(1e10f), 0x7c00);
+    CHECK_EQ(fp32_to_fp16(std::nanf("")) & 0x7e00, 0x7e00);
+    CHECK_EQ(fp32_to_fp16(0.0f), 0x0000);
+    CHECK_EQ(fp32_to_fp16(-0.0f), 0x8000);
+    CHECK_EQ(fp32_to_fp16(std::ldexp(1.0f, -24)), 0x0001);  // smallest subnormal
+    CHECK_EQ(fp32_to_fp16(std::ldexp(1.0f, -25)), 0x0000);  // half of it: tie -> even (0)
+    CHECK_EQ(fp32_to_fp16(std::ldexp(1.5f, -25)), 0x0001);
+    CHECK_EQ(fp32_to_fp16(std::ldexp(3.0f, -25)), 0x0002);  // 1.5 ulp: tie -> even (2)
+    CHECK_EQ(fp32_to_fp16(std::ldexp(1.0f, -14)), 0x0400);  // smallest normal
+    CHECK_EQ(fp32_to_fp16(std::ldexp(1023.5f, -24)), 0x0400);  // subnormal rounding carries into the exponent
+    CHECK_EQ(fp32_to_fp16(1.0f + std::ldexp(1.0f, -11)), 0x3c00);      // tie -> even
+    CHECK_EQ(fp32_to_fp16(1.0f + 3 * std::ldexp(1.0f, -11)), 0x3c02);  // tie -> even (up)
+    CHECK_EQ(fp32_to_fp16(1.0f + std::ldexp(1.0f, -10)), 0x3c01);
+    CHECK(fp16_to_fp32(0x0001) == std::ldexp(1.0f, -24));
+    CHECK(fp16_to_fp32(0x03ff) == std::ldexp(1023.0f, -24));
+    CHECK(std::isinf(fp16_to_fp32(0xfc00)) && fp16_to_fp32(0xfc00) < 0);
+    CHECK(std::signbit(fp16_to_fp32(0x8000)));
+
+    // nearest rounding on a sweep of float bit patterns across the whole half range
+    int not_nearest = 0;
+    for (uint32_t u = 0x33000000u; u < 0x477ff000u; u += 4099) {   // up to 65520 (which rounds to inf)
+        const float f = bits_to_f(u);
+        const uint16_t h = fp32_to_fp16(f);
+        const double e = std::fabs((double)fp16_to_fp32(h) - f);
+        const double e_up = std::fabs((double)fp16_to_fp32((uint16_t)(h + 1)) - f);
+        const double e_dn = h > 0 ? std::fabs((double)fp16_to_fp32((uint16_t)(h - 1)) - f) : e;
+        if (e > e_up || e > e_dn) ++not_nearest;
+    }
+    CHECK_EQ(not_nearest, 0);
+
+    CHECK(bf16_to_fp32(0x3f80) == 1.0f);
+    CHECK(bf16_to_fp32(0xc040) == -3.0f);
+    CHECK(std::isinf(bf16_to_fp32(0x7f80)));
+}
+
+void test_layout() {
+    CHECK_EQ(sizeof(block_q8_0), (size_t)34);
+    CHECK_EQ(offsetof(block_q8_0, qs), (size_t)2);
+    CHECK_EQ(sizeof(block_q4_0), (size_t)18);
+    CHECK_EQ(offsetof(block_q4_0, qs), (size_t)2);
+    CHECK_EQ(type_block_size(GPT2_TYPE_Q8_0), 32);
+    CHECK_EQ(type_block_size(GPT2_TYPE_F16), 1);
+    CHECK_EQ(type_row_bytes(GPT2_TYPE_Q8_0, 64), (size_t)68);
+    CHECK_EQ(type_row_bytes(GPT2_TYPE_Q4_0, 64), (size_t)36);
+    CHECK_EQ(type_row_bytes(GPT2_TYPE_F16, 64), (size_t)128);
+    CHECK_EQ(type_row_bytes(GPT2_TYPE_F32, 64), (size_t)256);
+    gpt2_type t = GPT2_TYPE_F32;
+    CHECK(type_from_name("Q8_0", &t) && t == GPT2_TYPE_Q8_0);
+    CHECK(type_from_name("q4_0", &t) && t == GPT2_TYPE_Q4_0);
+    CHECK(type_from_name("f16", &t) && t == GPT2_TYPE_F16);
+    CHECK(!type_from_name("q4_1", &t));
+    CHECK(type_is_supported(8) && type_is_supported(2) && !type_is_supported(3) && !type_is_supported(30));
+}
+
+void test_known_blocks() {
+    float x[32];
+    for (int j = 0; j < 32; ++j) x[j] = (float)(j - 16);   // -16 .. 15
+    block_q8_0 q8;
+    quantize_row_q8_0_ref(x, &q8, 32);
+    CHECK_EQ(q8.d, fp32_to_fp16(16.0f / 127.0f));
+    CHECK_EQ(q8.qs[0], -127);
+    CHECK_EQ(q8.qs[16], 0);
+    CHECK_EQ(q8.qs[31], (int8_t)std::roundf(15.0f * (1.0f / (16.0f / 127.0f))));
+
+    block_q4_0 q4;
+    quantize_row_q4_0_ref(x, &q4, 32);
+    CHECK_EQ(q4.d, fp32_to_fp16(2.0f));        // max = -16 -> d = -16 / -8
+    CHECK_EQ(q4.qs[0], 0x80);                  // weight 0 -> 0 (low), weight 16 -> 8 (high)
+    CHECK_EQ(q4.qs[15], 0xF8);                 // weight 15 -> 8, weight 31 -> 16 clamped to 15
+    float y[32];
+    dequantize_row_q4_0(&q4, y, 32);
+    CHECK(y[0] == -16.0f && y[16] == 0.0f && y[31] == 14.0f);
+
+    const float zeros[32] = {0};
+    quantize_row_q8_0_ref(zeros, &q8, 32);
+    quantize_row_q4_0_ref(zeros, &q4, 32);
+    bool all = q8.d == 0 && fp16_to_fp32(q4.d) == 0.0f;   // q4: 0 / -8 = -0 (0x8000), as ggml
+    for (int j = 0; j < 32; ++j) all = all && q8.qs[j] == 0;
+    for (int j = 0; j < 16; ++j) all = all && q4.qs[j] == 0x88;
+    CHECK(all);
+
+    // non-finite input must not crash or hit an undefined cast
+    float bad[32];
+    for (int j = 0; j < 32; ++j) bad[j] = (float)j;
+    bad[3] = std::nanf("");
+    bad[7] = INFINITY;
+    quantize_row_q8_0_ref(bad, &q8, 32);
+    quantize_row_q4_0_ref(bad, &q4, 32);
+    CHECK(true);
+}
+
+void test_error_bounds() {
+    SplitMix64 rng{1234};
+    const int64_t n = 32 * 257;
+    std::vector<float> x((size_t)n), y((size_t)n);
+    for (int64_t i = 0; i < n; ++i) {
+        const double scale = (i / 32) % 5 == 0 ? 100.0 : ((i / 32) % 5 == 1 ? 1e-3 : 1.0);
+        x[(size_t)i] = (float)((rng.uniform() * 2.0 - 1.0) * scale);
+    }
+    std::vector<block_q8_0> q8((size_t)(n / 32));
+    quantize_row_q8_0_ref(x.data(), q8.data(), n);
+    dequantize_row_q8_0(q8.data(), y.data(), n);
+    int bad8 = 0;
+    for (int64_t b = 0; b < n / 32; ++b) {
+        float amax = 0;
+        for (int j = 0; j < 32; ++j) amax = std::fmax(amax, std::fabs(x[(size_t)(b * 32 + j)]));
+        const double d = amax / 127.0, d16 = fp16_to_fp32(q8[(size_t)b].d);
+        const double tol = 0.5 * d16 + 127.0 * std::fabs(d - d16) + Q8_SLACK * amax;
+        for (int j = 0; j < 32; ++j) bad8 += std::fabs((double)y[(size_t)(b * 32 + j)] - x[(size_t)(b * 32 + j)]) > tol;
+    }
+    CHECK_EQ(bad8, 0);
+
+    std::vector<block_q4_0> q4((size_t)(n / 32));
+    quantize_row_q4_0_ref(x.data(), q4.data(), n);
+    dequantize_row(GPT2_TYPE_Q4_0, q4.data(), y.data(), n);
+    int bad4 = 0;
+    for (int64_t b = 0; b < n / 32; ++b) {
+        float amax = 0;
+        for (int j = 0; j < 32; ++j) amax = std::fmax(amax, std::fabs(x[(size_t)(b * 32 + j)]));
+        const double d = amax / 8.0, d16 = std::fabs(fp16_to_fp32(q4[(size_t)b].d));
+        const double tol = d16 + 8.0 * std::fabs(d - d16) + Q4_SLACK * amax;
+        for (int j = 0; j < 32; ++j) bad4 += std::fabs((double)y[(size_t)(b * 32 + j)] - x[(size_t)(b * 32 + j)]) > tol;
+    }
+    CHECK_EQ(bad4, 0);
+
+    std::vector<uint16_t> h((size_t)n);
+    convert_row_f32_to_f16(x.data(), h.data(), n);
+    dequantize_row(GPT2_TYPE_F16, h.data(), y.data(), n);
+    int badh = 0;
+    for (int64_t i = 0; i < n; ++i) badh += y[(size_t)i] != fp16_to_fp32(fp32_to_fp16(x[(size_t)i]));
+    CHECK_EQ(badh, 0);
+    dequantize_row(GPT2_TYPE_F32, x.data(), y.data(), n);
+    CHECK(std::memcmp(x.data(), y.data(), (size_t)n * 4) == 0);
+}
+
+// ggml's reference formulas written plainly (roundf, MAX, (int8_t) casts) as the oracle for our rows.
+void ggml_q8_0_oracle(const float *x, block_q8_0 *y, int64_t n) {
+    for (int64_t i = 0; i < n / 32; ++i) {
+        float amax = 0.0f;
+        for (int j = 0; j < 32; ++j) amax = amax > std::fabs(x[i * 32 + j]) ? amax : std::fabs(x[i * 32 + j]);
+        const float d = amax / 127.0f;
+        const float id = d ? 1.0f / d : 0.0f;
+        y[i].d = fp32_to_fp16(d);
+        for (int j = 0; j < 32; ++j) y[i].qs[j] = (int8_t)std::roundf(x[i * 32 + j] * id);
+    }
+}
+
+void ggml_q4_0_oracle(const float *x, block_q4_0 *y, int64_t n) {
+    for (int64_t i = 0; i < n / 32; ++i) {
+        float amax = 0.0f, max = 0.0f;
+        for (int j = 0; j < 32; ++j) {
+            if (amax < std::fabs(x[i * 32 + j])) {
+                amax = std::fabs(x[i * 32 + j]);
+                max = x[i * 32 + j];
+            }
+        }
+        const float d = max / -8;
+        const float id = d ? 1.0f / d : 0.0f;
+        y[i].d = fp32_to_fp16(d);
+        for (int j = 0; j < 16; ++j) {
+            const uint8_t a = (uint8_t)std::min(15, (int)(int8_t)(x[i * 32 + j] * id + 8.5f));
+            const uint8_t b = (uint8_t)std::min(15, (int)(int8_t)(x[i * 32 + 16 + j] * id + 8.5f));
+            y[i].qs[j] = (uint8_t)(a | (b << 4));
+        }
+    }
+}
+
+void test_matches_ggml_formulas() {
+    SplitMix64 rng{77};
+    const int64_t n = 32 * 4096;
+    std::vector<float> x((size_t)n);
+    for (int64_t i = 0; i < n; ++i) {
+        const uint64_t r = rng.next();
+        if (r % 7 == 0) x[(size_t)i] = (float)((int)(r >> 8) % 255 - 127) * 0.5f;   // exact halves: rounding ties
+        else x[(size_t)i] = (float)((rng.uniform() * 2.0 - 1.0) * ((r >> 3) % 3 == 0 ? 10.0 : 1e-2));
+    }
+    std::vector<block_q8_0> a8((size_t)(n / 32)), b8((size_t)(n / 32));
+    quantize_row_q8_0_ref(x.data(), a8.data(), n);
+    ggml_q8_0_oracle(x.data(), b8.data(), n);
+    CHECK(std::memcmp(a8.data(), b8.data(), a8.size() * sizeof(block_q8_0)) == 0);
+    std::vector<block_q4_0> a4((size_t)(n / 32)), b4((size_t)(n / 32));
+    quantize_row_q4_0_ref(x.data(), a4.data(), n);
+    ggml_q4_0_oracle(x.data(), b4.data(), n);
+    CHECK(std::memcmp(a4.data(), b4.data(), a4.size() * sizeof(block_q4_0)) == 0);
+}
+
+}  // namespace
+
+int main() {
+    test_matches_ggml_formulas();
+    test_fp16();
+    test_layout();
+    test_known_blocks();
+    test_error_bounds();
+    return check_summary("test_quant");
+}
