@@ -39,10 +39,11 @@ COPY --from=build /opt/gpt2/models/model.gguf ./models/model.gguf
 COPY weights/tokenizer/NOTICE.md ./NOTICE-tokenizer.md
 
 # Helidon maps GPT2_MODEL -> gpt2.model, SERVER_PORT -> server.port, and so on (see README "Configuration").
+# The Java heap stays small: the weights are memory-mapped and the KV caches live in native memory.
 ENV GPT2_MODEL=/opt/gpt2/models/model.gguf \
     SERVER_HOST=0.0.0.0 \
     SERVER_PORT=8080 \
-    JAVA_TOOL_OPTIONS="-XX:+UseContainerSupport -XX:MaxRAMPercentage=50"
+    JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=25"
 # JavaCPP unpacks the bundled libgpt2.so under the user's home (~/.javacpp/cache): it must be writable.
 USER gpt2
 EXPOSE 8080

@@ -2,10 +2,11 @@
 #
 #   make run      build what is missing, make sure a model is there, serve it on http://localhost:$(PORT)/
 #   make test     every test: native (release + sanitizers), Java/JUnit (browser + npm clients), examples,
-#                 the static Dockerfile check and the Kubernetes manifest validation
+#                 the weights pipeline (mock Hub), the static Dockerfile check, the Kubernetes manifest validation
 #
-# Incremental: native code is rebuilt by CMake/Ninja-style dependency tracking, the Java build only when a
-# file under java/ (or the native library) is newer than its stamp, the model only when it is missing.
+# Incremental: CMake runs only when a native source is newer than libgpt2.so (and rebuilds only what changed),
+# Maven only when a file under java/ (or the native library) is newer than its stamp, and the model is fetched
+# and converted only when weights/models/ lacks it.
 # Variables: MODEL (gpt2|gpt2-medium|gpt2-large|gpt2-xl|PATH.gguf), TYPE (f32|f16|q8_0|q4_0), PORT, THREADS.
 
 SHELL       := /bin/bash
@@ -133,9 +134,9 @@ test-examples: $(STAMPS)/java-install
 	$(MVN) -f java/examples/pom.xml verify -Dgpt2.tools.dir=$(CURDIR)/$(BUILD)
 
 # weights/download.sh against a local mock of the Hub: resume, re-use, sha256 and pin mismatches, offline.
-test-weights:
+test-weights: build-native
 	$(call section,weights pipeline against a mock Hub)
-	bash ci/weights/test-download.sh
+	GPT2_BIN=$(CURDIR)/$(BUILD) bash ci/weights/test-download.sh
 
 docker-check:
 	$(call section,static Dockerfile check)

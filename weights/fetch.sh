@@ -12,13 +12,14 @@
 # model with GPT-2 124M's shape but RANDOM weights (gpt2-random: 12 layers, 12 heads, 768 wide, context
 # 1024, seed 42) at weights/models/demo-random-TYPE.gguf. GPT2_NO_FALLBACK=1 makes that case an error.
 # A download that fails verification is always an error (never silently replaced by the demo model).
-# Environment: GPT2_BIN (tools directory, default build/release), plus download.sh's HF_ENDPOINT, HF_TOKEN.
+# Environment: GPT2_BIN (tools directory, default build/release), GPT2_MODELS_DIR (default weights/models),
+#              GPT2_CACHE_DIR (downloads, default weights/cache), plus download.sh's HF_ENDPOINT, HF_TOKEN.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 BIN="${GPT2_BIN:-$HERE/../build/release}"
-MODELS="$HERE/models"
-CACHE="$HERE/cache"
+MODELS="${GPT2_MODELS_DIR:-$HERE/models}"
+CACHE="${GPT2_CACHE_DIR:-$HERE/cache}"
 
 log() { printf '[weights] %s\n' "$*" >&2; }
 die() { printf '[weights] ERROR: %s\n' "$*" >&2; exit 1; }

@@ -7,6 +7,7 @@
 // change them while the server runs):
 //   ROOT/.cut-once   : the first full download of model.safetensors stops after half the bytes
 //   ROOT/.bad-sha    : the listing gives model.safetensors a wrong sha256
+//   ROOT/.bad-oid    : the listing gives config.json a wrong git blob id
 // Every request is appended to ROOT/.requests ("METHOD URL RANGE"). Prints the port on stdout.
 //
 // Usage: node mock-hub.mjs ROOT
@@ -30,7 +31,10 @@ const server = createServer((req, res) => {
     if (!existsSync(dir)) return notFound(res);
     const entries = readdirSync(dir).sort().map((f) => {
       const data = readFileSync(join(dir, f));
-      const e = { type: "file", oid: createHash("sha1").update(data).digest("hex"), size: data.length };
+      const blob = Buffer.concat([Buffer.from(`blob ${data.length}\0`), data]);   // git's blob id
+      let oid = createHash("sha1").update(blob).digest("hex");
+      if (f === "config.json" && existsSync(join(root, ".bad-oid"))) oid = oid.replace(/^./, (c) => (c === "0" ? "1" : "0"));
+      const e = { type: "file", oid, size: data.length };
       if (f === "model.safetensors") {
         let sha = createHash("sha256").update(data).digest("hex");
         if (existsSync(join(root, ".bad-sha"))) sha = sha.replace(/^./, (c) => (c === "0" ? "1" : "0"));

@@ -2,7 +2,8 @@
 # test-download.sh — tests weights/download.sh against a local mock of the Hugging Face Hub (mock-hub.mjs):
 # a download cut off halfway fails, the next run resumes it with a Range request and verifies it; a second
 # run re-downloads nothing; a listing whose sha256 disagrees with the bytes is rejected and leaves no file;
-# a model whose pinned checksum disagrees with the Hub is rejected; an unreachable Hub exits 3 (offline).
+# a model whose pinned checksum disagrees with the Hub is rejected; an unreachable Hub exits 3 (offline);
+# fetch.sh runs download -> verify -> convert end to end and then re-uses the result.
 # Needs node, curl, sha256sum. Ends with "N passed, N failed".
 set -uo pipefail
 
@@ -77,6 +78,14 @@ elif [[ ! -e "$out4/model.safetensors" && ! -e "$out4/model.safetensors.part" ]]
 else bad "sha256 mismatch: unexpected state"; cat "$tmp/log4"; fi
 rm -f "$hub/.bad-sha"
 
+# 4b. a plain git file (config.json) whose bytes do not match the git blob id the Hub lists: rejected
+touch "$hub/.bad-oid"
+out4b="$tmp/dl4b"
+if bash "$DL" gpt2-medium "$out4b" > "$tmp/log4b" 2>&1; then bad "a git blob id mismatch was accepted"
+elif [[ ! -e "$out4b/config.json" ]] && grep -q "git blob id" "$tmp/log4b"; then ok "git blob id mismatch of config.json rejected"
+else bad "git blob id mismatch: unexpected state"; cat "$tmp/log4b"; fi
+rm -f "$hub/.bad-oid"
+
 # 5. a file that disagrees with its pinned checksum (gpt2's vocab.json) is rejected before download
 out5="$tmp/dl5"
 if bash "$DL" gpt2 "$out5" > "$tmp/log5" 2>&1; then bad "a file contradicting its pin was accepted"
@@ -92,6 +101,36 @@ else bad "unreachable Hub: rc=$rc"; cat "$tmp/log6"; fi
 
 # 7. unknown model name is refused
 if bash "$DL" gpt3 "$tmp/dl7" > "$tmp/log7" 2>&1; then bad "unknown model accepted"; else ok "unknown model name refused"; fi
+
+# 7b. a reachable Hub that answers 404 (no such repo/revision) is an error, not "offline"
+mkdir -p "$hub/openai-community/gpt2-xl"   # no revision "main" under it -> 404
+HF_ENDPOINT="$HF_ENDPOINT" bash "$DL" gpt2-xl "$tmp/dl7b" > "$tmp/log7b" 2>&1
+rc=$?
+if [[ $rc -eq 1 ]] && grep -q "answered an error" "$tmp/log7b"; then ok "HTTP 404 from the Hub is an error (exit 1), not offline"
+else bad "HTTP 404 from the Hub: rc=$rc"; cat "$tmp/log7b"; fi
+
+# 8. the whole pipeline (fetch.sh: download -> verify -> gpt2-convert) on a small random checkpoint served as
+#    gpt2-large; the second call re-uses the converted file. Needs the native tools (GPT2_BIN).
+BIN="${GPT2_BIN:-$ROOT/build/release}"
+if [[ -x "$BIN/gpt2-random" && -x "$BIN/gpt2-convert" ]]; then
+  large="$hub/openai-community/gpt2-large/main"
+  mkdir -p "$large"
+  "$BIN/gpt2-random" "$tmp/ref.gguf" --layers 2 --heads 2 --embd 64 --ctx 64 --seed 7 \
+      --vocab-dir "$ROOT/weights/tokenizer" --hf-dir "$large" > /dev/null
+  export GPT2_MODELS_DIR="$tmp/models" GPT2_CACHE_DIR="$tmp/cache" GPT2_BIN="$BIN"
+  path="$(bash "$ROOT/weights/fetch.sh" gpt2-large q4_0 2> "$tmp/log8")"
+  if [[ "$path" == "$tmp/models/gpt2-large-q4_0.gguf" && -s "$path" ]] && head -c 4 "$path" | grep -q GGUF; then
+    ok "fetch.sh downloaded, verified and converted to $(basename "$path") ($(stat -c %s "$path") bytes)"
+  else bad "fetch.sh pipeline: got '$path'"; cat "$tmp/log8"; fi
+  n="$(wc -l < "$hub/.requests")"
+  path2="$(bash "$ROOT/weights/fetch.sh" gpt2-large q4_0 2> "$tmp/log9")"
+  if [[ "$path2" == "$path" && "$(wc -l < "$hub/.requests")" == "$n" ]]; then ok "fetch.sh re-uses the converted model without contacting the Hub"
+  else bad "fetch.sh second call: '$path2'"; cat "$tmp/log9"; fi
+  if bash "$ROOT/weights/fetch.sh" "$tmp/missing.gguf" q8_0 > /dev/null 2>&1; then bad "a missing MODEL=path.gguf was accepted"
+  else ok "MODEL=path.gguf that does not exist is an error"; fi
+else
+  bad "native tools not built in $BIN (gpt2-random, gpt2-convert): run make build-native"
+fi
 
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -3,6 +3,7 @@
 // and keys, wrong architecture. Every failure must be an error code with a message naming the file.
 // Uses a tiny vocabulary (256 byte tokens + 3 merges + <|endoftext|>) so each load takes microseconds.
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstring>
@@ -182,6 +183,14 @@ void expect_error(const std::string &path, int32_t status, const char *substr) {
               gpt2_status_name(status), gpt2_last_error());
     CHECK_MSG(named, "%s: message does not name the file: %s", path.c_str(), gpt2_last_error());
     if (substr) CHECK_MSG(std::strstr(gpt2_last_error(), substr) != nullptr, "'%s' not in: %s", substr, gpt2_last_error());
+}
+
+// Where the thousands of short-lived corrupted copies go: /dev/shm when there is one (no disk traffic on a
+// busy build machine), else the test's own directory.
+std::string scratch_dir() {
+    struct stat st;
+    if (stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) && access("/dev/shm", W_OK) == 0) return "/dev/shm";
+    return DIR;
 }
 
 void put_u32(std::vector<uint8_t> &b, size_t at, uint32_t v) { std::memcpy(&b[at], &v, 4); }
@@ -430,11 +439,16 @@ void test_crafted(const std::vector<uint8_t> &good) {
     s.tweak = [](GgufWriter &w) { w.set_str("tokenizer.ggml.model", "llama"); };
     spec_case("tok_model", s, "tokenizer.ggml.model");
     s = Spec();
-    s.tweak = [](GgufWriter &w) { w.set_u32("general.alignment", 33); };
-    spec_case("alignment", s, "general.alignment");
-    s = Spec();
-    s.tweak = [](GgufWriter &w) { w.set_u32("general.alignment", 0); };
-    spec_case("alignment0", s, "general.alignment");
+    s.tweak = [](GgufWriter &w) { w.set_u32("general.alignment", 64); };
+    write_model(DIR + "/align64.gguf", s);
+    const std::vector<uint8_t> a64 = read_all(DIR + "/align64.gguf");
+    for (uint32_t bad : {33u, 0u, 48u}) {   // the value sits after the key and its u32 type tag
+        patched(a64, "alignment" + std::to_string(bad),
+                [bad](std::vector<uint8_t> &b) { put_u32(b, after_string(b, "general.alignment") + 4, bad); },
+                GPT2_ERR_FORMAT, "general.alignment");
+    }
+    patched(a64, "alignment_type", [](std::vector<uint8_t> &b) { put_u32(b, after_string(b, "general.alignment"), 5); },
+            GPT2_ERR_FORMAT, "general.alignment must be u32");
     s = Spec();
     s.tweak = [](GgufWriter &w) { w.set_f32("gpt2.attention.layer_norm_epsilon", -1.0f); };
     spec_case("eps", s, "layer_norm_epsilon");
@@ -528,7 +542,7 @@ void test_truncation_and_flips(const std::string &good_path, const std::vector<u
     uint64_t needed = gf->data_offset;
     for (const GgufTensorInfo &t : gf->tensors) needed = std::max<uint64_t>(needed, gf->data_offset + t.offset + t.nbytes);
     const size_t header = (size_t)gf->data_offset;
-    const std::string p = DIR + "/cut.gguf";
+    const std::string p = scratch_dir() + "/gpt2_test_gguf_cut.gguf";
     int wrong = 0, unnamed = 0, n = 0;
     for (size_t cut = 0; cut < good.size(); cut += cut < header + 64 ? 1 : 509) {
         write_all(p, good.data(), cut);
@@ -546,7 +560,7 @@ void test_truncation_and_flips(const std::string &good_path, const std::vector<u
     std::printf("truncation: %d cuts (header %zu bytes, file %zu bytes)\n", n, header, good.size());
 
     // flips: every header byte with 0xFF, every 3rd with 0x01 and 0x80, some data bytes
-    const std::string fp = DIR + "/flip.gguf";
+    const std::string fp = scratch_dir() + "/gpt2_test_gguf_flip.gguf";
     int loads = 0, errors = 0, bad_status = 0;
     unnamed = 0;
     std::vector<uint8_t> b = good;
@@ -581,6 +595,8 @@ void test_truncation_and_flips(const std::string &good_path, const std::vector<u
     CHECK_EQ(unnamed, 0);
     CHECK(errors > loads / 4);   // most header flips are caught (string-content flips legitimately load)
     std::printf("flips: %d loads, %d rejected\n", loads, errors);
+    std::remove(p.c_str());
+    std::remove(fp.c_str());
 }
 
 void test_random_tool() {

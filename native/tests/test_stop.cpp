@@ -276,6 +276,38 @@ void test_randomized() {
     CHECK_EQ(mismatches, 0);
 }
 
+// Random byte soup (valid 1-4 byte characters mixed with stray bytes) cut at random points: streamed
+// output must equal the one-shot replacement of the whole, and every piece must be whole, valid UTF-8.
+void test_randomized_utf8() {
+    const std::string chars[] = {"a", " ", "\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80", "\xFF", "\x80",
+                                 "\xE2\x82", "\xF0\x9F"};
+    Rng rng(77);
+    int mismatches = 0, broken = 0;
+    for (int iter = 0; iter < 2000; ++iter) {
+        std::string whole;
+        const int n = 1 + (int)(rng.next_u64() % 12);
+        for (int i = 0; i < n; ++i) whole += chars[rng.next_u64() % 9];
+        std::vector<std::string> tokens;
+        for (size_t at = 0; at < whole.size();) {
+            const size_t len = std::min(whole.size() - at, (size_t)(1 + rng.next_u64() % 4));
+            tokens.push_back(whole.substr(at, len));
+            at += len;
+        }
+        TextStream s;
+        Run r = feed(s, tokens);
+        std::string want;
+        utf8_append_valid(want, whole.data(), whole.size(), true);
+        if (r.all != want) ++mismatches;
+        for (const auto &piece : r.pieces) {
+            std::string clean;
+            utf8_append_valid(clean, piece.data(), piece.size(), true);
+            if (clean != piece) ++broken;
+        }
+    }
+    CHECK_EQ(mismatches, 0);
+    CHECK_EQ(broken, 0);
+}
+
 }  // namespace
 
 int main() {
@@ -287,5 +319,6 @@ int main() {
     test_flush_releases_held();
     test_through_sampler();
     test_randomized();
+    test_randomized_utf8();
     return check_summary("test_stop");
 }

@@ -14,6 +14,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "api/error.h"
@@ -321,6 +322,21 @@ void test_custom_vocab(const std::vector<std::string> &gpt2_tokens) {
     CHECK_EQ(status_of([&] { gpt2::Tokenizer(bytes_only, {1, 1}, {}); }), GPT2_ERR_FORMAT);  // types size
 }
 
+// The tokenizer is immutable: threads encoding at once get the same ids as one thread alone.
+void test_concurrent_encode(const gpt2::Tokenizer &tok) {
+    const std::string text = "Concurrent café 😀 don't 1,000\n\n   x " + std::string(300, 'a');
+    const std::vector<int32_t> want = tok.encode(text, true);
+    std::vector<int> bad(4, 0);
+    std::vector<std::thread> threads;
+    for (size_t t = 0; t < bad.size(); ++t)
+        threads.emplace_back([&, t] {
+            for (int r = 0; r < 200; ++r)
+                if (tok.encode(text, true) != want) ++bad[t];
+        });
+    for (auto &th : threads) th.join();
+    for (int b : bad) CHECK_EQ(b, 0);
+}
+
 // The C API's tokenizer functions on a tiny random model with GPT-2's vocabulary (made by gpt2-random).
 void test_c_api() {
     const std::string tool = k_bin + "/gpt2-random";
@@ -418,6 +434,7 @@ int main() {
     test_round_trip_random_bytes(*tok);
     test_special_tokens(*tok);
     test_long_runs(*tok);
+    test_concurrent_encode(*tok);
     test_c_api();
     test_tool();
     return check_summary("test_tokenizer");

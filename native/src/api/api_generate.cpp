@@ -35,7 +35,13 @@ int32_t gpt2_generate(gpt2_context *ctx, const char *prompt, int32_t prompt_len,
             };
         }
         gpt2::GenerateOutput out;
-        const int32_t status = gpt2::generate(ctx, request, on_step, out);
+        int32_t status;
+        try {
+            status = gpt2::generate(ctx, request, on_step, out);
+        } catch (...) {
+            if (stats != nullptr) *stats = out.stats;  // e.g. n_prompt_tokens of a prompt that did not fit
+            throw;
+        }
         if (stats != nullptr) *stats = out.stats;
         if (status == GPT2_ERR_CANCELLED) {
             return gpt2::set_last_error(GPT2_ERR_CANCELLED, "generation cancelled by the token callback after " +

@@ -51,7 +51,10 @@ void ThreadPool::worker_loop(int ith) {
             std::lock_guard<std::mutex> lock(error_mutex_);
             if (!error_) error_ = std::current_exception();
         }
-        pending_.fetch_sub(1, std::memory_order_acq_rel);
+        if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+            std::lock_guard<std::mutex> lock(mutex_);  // pairs with the caller's predicate check
+            done_.notify_one();
+        }
     }
 }
 
@@ -75,9 +78,13 @@ void ThreadPool::run(const std::function<void(int, int)> &fn) {
         own = std::current_exception();
     }
     int spins = 0;
-    while (pending_.load(std::memory_order_acquire) != 0) {
-        if (++spins < kSpinIterations) GPT2_PAUSE();
-        else std::this_thread::yield();
+    while (pending_.load(std::memory_order_acquire) != 0 && spins < kSpinIterations) {
+        GPT2_PAUSE();
+        ++spins;
+    }
+    if (pending_.load(std::memory_order_acquire) != 0) {
+        std::unique_lock<std::mutex> lock(mutex_);
+        done_.wait(lock, [&] { return pending_.load(std::memory_order_acquire) == 0; });
     }
     task_ = nullptr;
     if (own) std::rethrow_exception(own);

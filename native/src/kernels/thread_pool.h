@@ -1,7 +1,7 @@
 // thread_pool.h — a persistent pool of n_threads - 1 workers plus the calling thread. run(fn) calls
 // fn(ith, nth) once on every thread and returns when all are done. Idle workers spin briefly (a decode step
 // issues one run per layer pass, microseconds apart) and then sleep on a condition variable.
-// One caller at a time (the owning gpt2_context is single-threaded by contract).
+// The caller also spins, then sleeps, while it waits for the workers. One caller at a time (the owning gpt2_context is single-threaded by contract).
 #pragma once
 
 #include <atomic>
@@ -38,6 +38,7 @@ private:
     std::atomic<bool> stop_{false};
     std::mutex mutex_;
     std::condition_variable wake_;
+    std::condition_variable done_;   // the last worker to finish wakes a caller that stopped spinning
     std::exception_ptr error_;
     std::mutex error_mutex_;
 };

@@ -1,6 +1,6 @@
-// pretokenize.cpp — the GPT-2 pre-tokenization matcher. The text is first decoded into characters (byte
-// offset + class); the regex's alternatives are then tried in order at each piece start, exactly as a
-// backtracking engine would resolve them (first alternative that matches wins, quantifiers greedy).
+// pretokenize.cpp — the GPT-2 pre-tokenization matcher: at each piece start the regex's alternatives are
+// tried in order, exactly as a backtracking engine resolves them (the first alternative that matches wins,
+// quantifiers are greedy, \s+(?!\S) gives back one character before a non-space).
 #include "tokenizer/pretokenize.h"
 
 #include <cstdint>
@@ -53,50 +53,66 @@ bool contraction_suffix(std::string_view text, size_t pos, size_t *n_bytes) {
 
 }  // namespace
 
-void pretokenize(std::string_view text, std::vector<std::pair<size_t, size_t>> *pieces) {
-    // Characters: cls[i] and start offset off[i]; off[n] = text.size().
-    std::vector<CharClass> cls;
-    std::vector<size_t> off;
-    cls.reserve(text.size());
-    off.reserve(text.size() + 1);
-    for (size_t pos = 0; pos < text.size();) {
+bool PretokenIterator::next(size_t *begin, size_t *end) {
+    const std::string_view text = text_;
+    const size_t n = text.size();
+    const size_t b = pos_;
+    if (b >= n) return false;
+    // Class and byte length of the character at P (an invalid byte is one CHAR_OTHER character).
+    const auto char_at = [&](size_t p, size_t *len) {
         uint32_t cp = 0;
-        const size_t len = utf8_decode_char(text, pos, &cp);
-        off.push_back(pos);
-        cls.push_back(len == 0 ? CHAR_OTHER : unicode_char_class(cp));
-        pos += len == 0 ? 1 : len;
-    }
-    const size_t n = cls.size();
-    off.push_back(text.size());
+        *len = utf8_decode_char(text, p, &cp);
+        if (*len == 0) { *len = 1; return CHAR_OTHER; }
+        return unicode_char_class(cp);
+    };
+    *begin = b;
 
-    size_t i = 0;
-    while (i < n) {
-        const size_t b = off[i];
-        // 's|'t|'re|'ve|'m|'ll|'d — ASCII bytes are always whole characters, so bytes can be compared.
-        size_t suffix = 0;
-        if (text[b] == '\'' && contraction_suffix(text, b + 1, &suffix)) {
-            pieces->emplace_back(b, b + 1 + suffix);
-            i += 1 + suffix;
-            continue;
-        }
-        //  ?\p{L}+ |  ?\p{N}+ |  ?[^\s\p{L}\p{N}]+ — an optional U+0020 then a run of one class.
-        size_t j = i;
-        if (text[b] == ' ' && i + 1 < n && cls[i + 1] != CHAR_SPACE) j = i + 1;
-        if (cls[j] != CHAR_SPACE) {
-            const CharClass c = cls[j];
-            size_t k = j + 1;
-            while (k < n && cls[k] == c) ++k;
-            pieces->emplace_back(b, off[k]);
-            i = k;
-            continue;
-        }
-        // \s+(?!\S) | \s+ — a whitespace run; before a non-space it leaves its last character to the next piece.
-        size_t k = i + 1;
-        while (k < n && cls[k] == CHAR_SPACE) ++k;
-        if (k < n && k - i >= 2) --k;
-        pieces->emplace_back(b, off[k]);
-        i = k;
+    // 's|'t|'re|'ve|'m|'ll|'d — ASCII bytes are always whole characters, so bytes can be compared.
+    size_t suffix = 0;
+    if (text[b] == '\'' && contraction_suffix(text, b + 1, &suffix)) {
+        pos_ = *end = b + 1 + suffix;
+        return true;
     }
+    size_t len0 = 0;
+    const CharClass c0 = char_at(b, &len0);
+
+    //  ?\p{L}+ |  ?\p{N}+ |  ?[^\s\p{L}\p{N}]+ — an optional U+0020, then a run of one class.
+    size_t run = b;
+    CharClass c = c0;
+    size_t len = len0;
+    if (text[b] == ' ' && b + 1 < n) {
+        size_t len1 = 0;
+        const CharClass c1 = char_at(b + 1, &len1);
+        if (c1 != CHAR_SPACE) { run = b + 1; c = c1; len = len1; }
+    }
+    if (c != CHAR_SPACE) {
+        size_t k = run + len;
+        while (k < n) {
+            size_t l = 0;
+            if (char_at(k, &l) != c) break;
+            k += l;
+        }
+        pos_ = *end = k;
+        return true;
+    }
+
+    // \s+(?!\S) | \s+ — a whitespace run; before a non-space it leaves its last character to the next piece.
+    size_t last = b, k = b + len0;
+    while (k < n) {
+        size_t l = 0;
+        if (char_at(k, &l) != CHAR_SPACE) break;
+        last = k;
+        k += l;
+    }
+    if (k < n && last > b) k = last;
+    pos_ = *end = k;
+    return true;
+}
+
+void pretokenize(std::string_view text, std::vector<std::pair<size_t, size_t>> *pieces) {
+    PretokenIterator it(text);
+    size_t begin = 0, end = 0;
+    while (it.next(&begin, &end)) pieces->emplace_back(begin, end);
 }
 
 }  // namespace gpt2

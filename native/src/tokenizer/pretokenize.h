@@ -5,11 +5,25 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 namespace gpt2 {
+
+// Walks TEXT's pre-tokens in order without materialising them (constant memory, each byte decoded at most
+// twice). TEXT must outlive the iterator.
+class PretokenIterator {
+public:
+    explicit PretokenIterator(std::string_view text) : text_(text) {}
+    // The next pre-token's [*begin, *end) byte range; false when the text is exhausted.
+    bool next(size_t *begin, size_t *end);
+
+private:
+    std::string_view text_;
+    size_t pos_ = 0;
+};
 
 // Appends the [begin, end) byte ranges of TEXT's pre-tokens to PIECES, in order; they tile TEXT exactly.
 void pretokenize(std::string_view text, std::vector<std::pair<size_t, size_t>> *pieces);

@@ -112,12 +112,12 @@ Tokenizer::Tokenizer(std::vector<std::string> tokens, std::vector<int32_t> token
 Tokenizer::~Tokenizer() { delete impl_; }
 
 void Tokenizer::Impl::encode_ordinary(std::string_view text, std::vector<int32_t> *out) const {
-    std::vector<std::pair<size_t, size_t>> pieces;
-    pretokenize(text, &pieces);
+    PretokenIterator pieces(text);
+    size_t begin = 0, end = 0;
     std::vector<int32_t> ids;
-    for (const auto &p : pieces) {
+    while (pieces.next(&begin, &end)) {
         ids.clear();
-        for (size_t i = p.first; i < p.second; ++i) ids.push_back(byte_token[(uint8_t)text[i]]);
+        for (size_t i = begin; i < end; ++i) ids.push_back(byte_token[(uint8_t)text[i]]);
         if (ids.size() <= SHORT_PIECE_BYTES) bpe_merge_naive(merges, &ids);
         else bpe_merge(merges, &ids);
         out->insert(out->end(), ids.begin(), ids.end());

@@ -197,7 +197,7 @@ public final class GenerationParams {
                 }
                 int n = s.getBytes(StandardCharsets.UTF_8).length;
                 if (n < 1 || n > MAX_STOP_BYTES) {
-                    throw new ParameterException("stop", "each stop must be 1.." + MAX_STOP_BYTES
+                    throw new ParameterException("stop", "stop entries must be 1.." + MAX_STOP_BYTES
                             + " UTF-8 bytes, got " + n);
                 }
             }

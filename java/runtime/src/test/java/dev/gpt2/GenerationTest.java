@@ -81,9 +81,12 @@ class GenerationTest {
     @Test
     void streamingIsOrderedAndUtf8Safe() throws Exception {
         boolean sawPartialToken = false;
-        for (long seed = 1; seed <= 6; seed++) {
+        boolean sawInvalidStream = false;
+        // temperature 100 samples nearly uniformly over the vocabulary, where 344 of 50257 GPT-2 tokens are parts of
+        // a multi-byte character: 8 x 96 tokens all but surely include some (and the seeds make it deterministic)
+        for (long seed = 1; seed <= 8; seed++) {
             List<StreamEvent> events = new CopyOnWriteArrayList<>();
-            GenerationParams p = GenerationParams.builder().temperature(1.5f).seed(seed).maxNewTokens(48)
+            GenerationParams p = GenerationParams.builder().temperature(100f).seed(seed).maxNewTokens(96)
                     .ignoreEos(true).build();
             Generation g = model.submit("日本語のテキスト 😀🎉 中文字符", p, new GenerationListener() {
                 @Override
@@ -107,12 +110,16 @@ class GenerationTest {
                 }
             }
             assertEquals(r.text(), joined.toString());
+            String lossy = new String(bytes.toByteArray(), StandardCharsets.UTF_8);
             if (isValidUtf8(bytes.toByteArray())) {
-                // every piece is whole characters: nothing was replaced
-                assertEquals(new String(bytes.toByteArray(), StandardCharsets.UTF_8), r.text());
-                for (StreamEvent e : events) {
-                    assertFalse(e.text().contains("\uFFFD"), "piece " + e);
-                }
+                // every piece is whole characters: nothing was replaced (a character split between two pieces
+                // would have become U+FFFD in the joined text). GPT-2 also has tokens for U+FFFD itself.
+                assertEquals(lossy, r.text());
+            } else {
+                // bytes that are really invalid become U+FFFD (how many per broken sequence is the decoder's
+                // choice), but no valid character is split or lost across pieces
+                assertEquals(lossy.replace("\uFFFD", ""), r.text().replace("\uFFFD", ""));
+                sawInvalidStream = true;
             }
         }
         assertTrue(sawPartialToken, "no generated token was a partial UTF-8 character; the test proved nothing");

@@ -8,6 +8,7 @@ import org.bytedeco.javacpp.annotation.ByPtrPtr;
 import org.bytedeco.javacpp.annotation.ByVal;
 import org.bytedeco.javacpp.annotation.Cast;
 import org.bytedeco.javacpp.annotation.Const;
+import org.bytedeco.javacpp.annotation.MemberGetter;
 import org.bytedeco.javacpp.annotation.Opaque;
 import org.bytedeco.javacpp.annotation.Platform;
 import org.bytedeco.javacpp.annotation.Properties;
@@ -158,7 +159,7 @@ public final class Gpt2Native {
         public native gpt2_sampler_params frequency_penalty(float setter);
         public native @Cast("uint64_t") long seed();
         public native gpt2_sampler_params seed(@Cast("uint64_t") long setter);
-        public native int n_top();
+        @MemberGetter public native int n_top();
         public native gpt2_sampler_params n_top(int setter);
         public native int max_tokens();
         public native gpt2_sampler_params max_tokens(int setter);
@@ -182,14 +183,14 @@ public final class Gpt2Native {
 
         private native void allocate();
 
-        public native int token();
-        public native float logprob();
-        public native int n_top();
-        public native int top_tokens(int i);
-        public native float top_logprobs(int i);
-        public native int finish();
-        public native int n_generated();
-        public native int text_len();
+        @MemberGetter public native int token();
+        @MemberGetter public native float logprob();
+        @MemberGetter public native int n_top();
+        @MemberGetter public native int top_tokens(int i);
+        @MemberGetter public native float top_logprobs(int i);
+        @MemberGetter public native int finish();
+        @MemberGetter public native int n_generated();
+        @MemberGetter public native int text_len();
     }
 
     // ---- errors and build --------------------------------------------------------------------------------

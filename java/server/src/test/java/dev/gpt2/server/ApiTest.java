@@ -128,7 +128,7 @@ class ApiTest {
 
     @Test
     void truncateKeepsTheLastTokensInsteadOfFailing() {
-        String longPrompt = "word ".repeat(200);
+        String longPrompt = "word ".repeat(199) + "word";
         TestModels.Reply tooLong = TestModels.post(base, "/generate", "{\"inputs\":\"" + longPrompt + "\"}");
         assertThat(tooLong.status(), is(422));
         assertThat(tooLong.json().get("error").asText(), containsString("n_prompt_tokens=200"));

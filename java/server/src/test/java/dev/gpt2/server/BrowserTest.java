@@ -68,13 +68,14 @@ class BrowserTest {
             driver.get(base + "/docs");
             await(() -> !driver.findElements(By.cssSelector("details.op")).isEmpty(), "the docs to render");
             assertThat(driver.findElements(By.cssSelector("details.op")).size(), greaterThan(10));
+            screenshot(driver, "docs.png");
             WebElement first = driver.findElements(By.cssSelector("details.op")).get(0);
             first.findElement(By.tagName("summary")).click();
             first.findElement(By.tagName("button")).click();
             WebElement result = first.findElement(By.cssSelector("pre.try-result"));
             await(() -> result.getText().startsWith("200"), "Try it to answer");
             assertThat(result.getText(), containsString("generated_text"));
-            screenshot(driver, "docs.png");
+            screenshot(driver, "docs-try-it.png");
         } finally {
             driver.quit();
             server.stop();

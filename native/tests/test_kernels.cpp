@@ -1,0 +1,259 @@
+// test_kernels.cpp — every fast kernel against its scalar reference: matmul for each weight type (odd row
+// counts, token counts 1..17, threads 1..3, every kernel path this CPU can run), GELU, attention, the
+// thread pool and the CPU path switch.
+#include <cmath>
+#include <cstdio>
+#include <random>
+#include <stdexcept>
+#include <vector>
+
+#include "check.h"
+#include "kernels/attention.h"
+#include "kernels/cpu_features.h"
+#include "kernels/gelu.h"
+#include "kernels/matmul.h"
+#include "kernels/thread_pool.h"
+#include "tensor/quant.h"
+#include "tensor/tensor.h"
+
+using namespace gpt2;
+
+namespace {
+
+// f32 accumulation against the float64 reference: the error grows with K * eps * sum|w x|; 1e-5 of that
+// sum is ~10x the worst case for K <= 288 yet far below any indexing mistake (which is O(sum|w x|)).
+constexpr double kMatmulRelTol = 1e-5;
+// Vector exp-based tanh vs std::tanh: a few float ulps of the output.
+constexpr double kGeluTol = 2e-6;
+// Attention: f32 dots of <= 64 terms and a softmax over <= 40 positions vs float64 dots.
+constexpr double kAttentionTol = 1e-5;
+
+std::vector<CpuPath> fast_paths() {
+    std::vector<CpuPath> paths;
+    if (cpu_path_supported(CpuPath::avx2)) paths.push_back(CpuPath::avx2);
+    if (cpu_path_supported(CpuPath::avx512)) paths.push_back(CpuPath::avx512);
+    return paths;
+}
+
+struct Weights {
+    std::vector<uint8_t> bytes;
+    std::vector<float> f32;  // the dequantized values, (N, K)
+};
+
+Weights make_weights(gpt2_type type, int64_t N, int64_t K, std::mt19937 &rng) {
+    std::uniform_real_distribution<float> u(-1.f, 1.f);
+    Weights w;
+    std::vector<float> src((size_t)(N * K));
+    for (float &v : src) v = u(rng);
+    const size_t row_bytes = type_row_bytes(type, K);
+    w.bytes.resize(row_bytes * (size_t)N);
+    for (int64_t n = 0; n < N; ++n) {
+        void *dst = w.bytes.data() + (size_t)n * row_bytes;
+        const float *s = src.data() + n * K;
+        switch (type) {
+            case GPT2_TYPE_F32: std::copy(s, s + K, (float *)dst); break;
+            case GPT2_TYPE_F16: convert_row_f32_to_f16(s, (uint16_t *)dst, K); break;
+            case GPT2_TYPE_Q8_0: quantize_row_q8_0_ref(s, (block_q8_0 *)dst, K); break;
+            case GPT2_TYPE_Q4_0: quantize_row_q4_0_ref(s, (block_q4_0 *)dst, K); break;
+        }
+    }
+    w.f32.resize((size_t)(N * K));
+    for (int64_t n = 0; n < N; ++n) dequantize_row(type, w.bytes.data() + (size_t)n * row_bytes, w.f32.data() + n * K, K);
+    return w;
+}
+
+void test_matmul() {
+    std::mt19937 rng(1234);
+    std::uniform_real_distribution<float> u(-1.f, 1.f);
+    ThreadPool pools[3] = {ThreadPool(1), ThreadPool(2), ThreadPool(3)};
+    const gpt2_type types[] = {GPT2_TYPE_F32, GPT2_TYPE_F16, GPT2_TYPE_Q8_0, GPT2_TYPE_Q4_0};
+    for (gpt2_type type : types) {
+        const bool quant = matmul_takes_q8_0(type);
+        const std::vector<int64_t> Ks = quant ? std::vector<int64_t>{32, 160, 288} : std::vector<int64_t>{8, 37, 160};
+        for (int64_t K : Ks) {
+            for (int64_t N : {1, 5, 7, 33}) {
+                Weights w = make_weights(type, N, K, rng);
+                TensorView tv;
+                tv.name = "w";
+                tv.type = type;
+                tv.n_dims = 2;
+                tv.ne[0] = K;
+                tv.ne[1] = N;
+                tv.data = w.bytes.data();
+                tv.nbytes = w.bytes.size();
+                std::vector<float> bias((size_t)N);
+                for (float &b : bias) b = u(rng);
+                const int64_t T_max = 17;
+                std::vector<float> x((size_t)(T_max * K));
+                for (float &v : x) v = u(rng);
+                // Reference on exactly the activations the fast kernel sees (Q8_0 blocks for quantized types).
+                std::vector<block_q8_0> xq;
+                if (quant) {
+                    xq.resize((size_t)(T_max * K / 32));
+                    for (int64_t t = 0; t < T_max; ++t) quantize_row_q8_0_ref(x.data() + t * K, xq.data() + t * K / 32, K);
+                }
+                const void *xin = quant ? (const void *)xq.data() : (const void *)x.data();
+                std::vector<float> ref((size_t)(T_max * N));
+                matmul_kernel(type, CpuPath::scalar)(ref.data(), xin, w.bytes.data(), bias.data(), T_max, K, N, 0, N);
+                // Error scale per output: sum |w x| (dequantized activations for the block types).
+                std::vector<float> xs(x);
+                if (quant) {
+                    for (int64_t t = 0; t < T_max; ++t) dequantize_row_q8_0(xq.data() + t * K / 32, xs.data() + t * K, K);
+                }
+                std::vector<CpuPath> paths = fast_paths();
+                paths.push_back(CpuPath::scalar);  // the dispatch + threading of the fallback path too
+                for (CpuPath path : paths) {
+                    for (int64_t T = 1; T <= T_max; ++T) {
+                        for (int th = 0; th < 3; ++th) {
+                            std::vector<float> y((size_t)(T * N), NAN);
+                            MatmulScratch scratch;
+                            matmul_forward_path(y.data(), x.data(), tv, (T % 3 == 0) ? nullptr : bias.data(), T,
+                                                pools[th], scratch, path);
+                            double worst = 0.0;
+                            for (int64_t t = 0; t < T; ++t)
+                                for (int64_t n = 0; n < N; ++n) {
+                                    double scale = 1.0;
+                                    for (int64_t k = 0; k < K; ++k) scale += std::fabs(w.f32[n * K + k] * xs[t * K + k]);
+                                    const double expect = ref[t * N + n] - ((T % 3 == 0) ? bias[n] : 0.f);
+                                    const double err = std::fabs(y[t * N + n] - expect) / scale;
+                                    if (!(err <= worst)) worst = std::isnan(err) ? INFINITY : err;
+                                }
+                            CHECK_MSG(worst <= kMatmulRelTol, "matmul %s path %s K=%lld N=%lld T=%lld threads=%d: rel err %g",
+                                      type_name(type), cpu_path_name(path), (long long)K, (long long)N, (long long)T,
+                                      th + 1, worst);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+void test_matmul_rejects_bad_k() {
+    ThreadPool pool(1);
+    std::vector<uint8_t> bytes(34 * 2);
+    TensorView tv;
+    tv.name = "bad";
+    tv.type = GPT2_TYPE_Q8_0;
+    tv.ne[0] = 48;
+    tv.ne[1] = 1;
+    tv.data = bytes.data();
+    std::vector<float> x(48), y(1);
+    MatmulScratch scratch;
+    bool threw = false;
+    try {
+        matmul_forward_path(y.data(), x.data(), tv, nullptr, 1, pool, scratch, CpuPath::scalar);
+    } catch (const std::exception &) {
+        threw = true;
+    }
+    CHECK(threw);
+}
+
+void test_gelu() {
+    std::vector<float> x;
+    for (float v = -12.f; v <= 12.f; v += 0.00731f) x.push_back(v);
+    x.push_back(0.f);
+    x.push_back(-100.f);
+    x.push_back(100.f);
+    std::vector<float> ref(x.size()), y(x.size());
+    gelu_forward_ref(ref.data(), x.data(), (int64_t)x.size());
+    for (CpuPath path : fast_paths()) {
+        gelu_kernel(path)(y.data(), x.data(), (int64_t)x.size());
+        double worst = 0.0;
+        for (size_t i = 0; i < x.size(); ++i) {
+            const double err = std::fabs((double)y[i] - ref[i]) / std::max(1.0, std::fabs((double)x[i]));
+            if (!(err <= worst)) worst = std::isnan(err) ? INFINITY : err;
+        }
+        CHECK_MSG(worst <= kGeluTol, "gelu path %s: err %g", cpu_path_name(path), worst);
+    }
+    CHECK(gelu_kernel(CpuPath::scalar) == gelu_forward_ref);
+}
+
+void test_attention() {
+    std::mt19937 rng(99);
+    std::uniform_real_distribution<float> u(-2.f, 2.f);
+    for (int64_t hs : {64, 48, 20}) {
+        const int64_t stride = hs * 3 + 5, n_max = 40;
+        std::vector<float> q((size_t)hs), k((size_t)(n_max * stride)), v((size_t)(n_max * stride));
+        for (float &f : q) f = u(rng);
+        for (float &f : k) f = u(rng);
+        for (float &f : v) f = u(rng);
+        for (CpuPath path : fast_paths()) {
+            double worst = 0.0;
+            for (int64_t n_pos = 1; n_pos <= n_max; ++n_pos) {
+                std::vector<float> ref((size_t)hs), out((size_t)hs), s1((size_t)n_pos), s2((size_t)n_pos);
+                attention_head_ref(ref.data(), q.data(), k.data() + 3, v.data() + 3, stride, n_pos, hs, 0.125f, s1.data());
+                attention_head_kernel(path)(out.data(), q.data(), k.data() + 3, v.data() + 3, stride, n_pos, hs, 0.125f,
+                                            s2.data());
+                for (int64_t i = 0; i < hs; ++i) {
+                    const double err = std::fabs((double)out[i] - ref[i]);
+                    if (!(err <= worst)) worst = std::isnan(err) ? INFINITY : err;
+                }
+            }
+            CHECK_MSG(worst <= kAttentionTol, "attention path %s hs=%lld: err %g", cpu_path_name(path),
+                      (long long)hs, worst);
+        }
+    }
+    // Softmax sanity of the reference itself: one position returns its value row exactly.
+    std::vector<float> q(4, 1.f), k(4, 3.f), v = {1.f, 2.f, 3.f, 4.f}, out(4), s(1);
+    attention_head_ref(out.data(), q.data(), k.data(), v.data(), 4, 1, 4, 0.5f, s.data());
+    CHECK_NEAR(out[2], 3.f, 1e-7);
+}
+
+void test_thread_pool() {
+    for (int n : {1, 2, 3, 5}) {
+        ThreadPool pool(n);
+        std::vector<int> hits((size_t)n, 0);
+        for (int rep = 0; rep < 200; ++rep) {
+            pool.run([&](int ith, int nth) {
+                if (nth == n) ++hits[(size_t)ith];
+            });
+        }
+        bool all = true;
+        for (int h : hits) all = all && h == 200;
+        CHECK_MSG(all, "pool of %d: every thread runs every task once", n);
+        bool caught = false;
+        try {
+            pool.run([&](int ith, int) {
+                if (ith == n - 1) throw std::runtime_error("boom");
+            });
+        } catch (const std::runtime_error &) {
+            caught = true;
+        }
+        CHECK_MSG(caught, "pool of %d rethrows a task's exception", n);
+        int after = 0;
+        pool.run([&](int ith, int) {
+            if (ith == 0) after = 1;
+        });
+        CHECK(after == 1);
+    }
+    int64_t b, e, covered = 0;
+    for (int i = 0; i < 3; ++i) {
+        split_range(37, i, 3, 16, &b, &e);
+        CHECK(b % 16 == 0 && e >= b);
+        covered += e - b;
+    }
+    CHECK_EQ(covered, 37);
+}
+
+void test_cpu_path() {
+    const CpuPath best = cpu_best_path();
+    std::printf("cpu features: %s; best path %s\n", cpu_features_string().c_str(), cpu_path_name(best));
+    CHECK(cpu_set_path(CpuPath::scalar));
+    CHECK(cpu_active_path() == CpuPath::scalar);
+    if (best != CpuPath::avx512) CHECK(!cpu_set_path(CpuPath::avx512));
+    CHECK(cpu_set_path(best));
+    CHECK(cpu_active_path() == best);
+}
+
+}  // namespace
+
+int main() {
+    test_cpu_path();
+    test_thread_pool();
+    test_matmul();
+    test_matmul_rejects_bad_k();
+    test_gelu();
+    test_attention();
+    return check_summary("test_kernels");
+}
