@@ -127,11 +127,18 @@ test-java: build-native
 	$(MVN) -f java/pom.xml install -Dgpt2.cmake.jobs=$(JOBS)
 	@mkdir -p $(STAMPS) && touch $(STAMPS)/java-install
 
-# java/examples is a separate Maven project that consumes the installed dev.gpt2:gpt2-runtime artifact.
+# java/examples is a separate Maven project that consumes the installed dev.gpt2:gpt2-runtime artifact: build it,
+# then run its Example on a small random model and check that it generated (greedy + streamed) text.
+EXAMPLE_MODEL := $(STAMPS)/example-model.gguf
 test-examples: $(STAMPS)/java-install
 	$(call section,java/examples against the installed artifact)
 	@[ -f java/examples/pom.xml ] || { echo "java/examples/pom.xml is missing"; exit 1; }
-	$(MVN) -f java/examples/pom.xml verify -Dgpt2.tools.dir=$(CURDIR)/$(BUILD)
+	$(MVN) -q -f java/examples/pom.xml package
+	$(BUILD)/gpt2-random $(EXAMPLE_MODEL) --layers 2 --heads 2 --embd 64 --ctx 128 --seed 3 >/dev/null
+	$(JAVA) --enable-native-access=ALL-UNNAMED -cp "java/examples/target/classes:java/examples/target/libs/*" \
+	  dev.gpt2.examples.Example $(EXAMPLE_MODEL) "The meaning of life is" 16 | tee $(STAMPS)/example.out
+	@grep -q '^greedy: ' $(STAMPS)/example.out || { echo "FAIL: Example printed no greedy completion"; exit 1; }
+	@echo "examples: 1 passed, 0 failed"
 
 # weights/download.sh against a local mock of the Hub: resume, re-use, sha256 and pin mismatches, offline.
 test-weights: build-native

@@ -100,6 +100,19 @@ class EngineTest {
         }
     }
 
+    @Test
+    void longPromptsArePrefilledInChunks() throws Exception {
+        String prompt = "A long prompt, prefilled eight tokens per step. ".repeat(9);
+        int[] expected = TestModels.toolGenerate(path, prompt, 8, "--temp", "0");
+        try (Gpt2Model model = Gpt2Model.load(path, ModelOptions.builder().threads(1).batchSlots(2).batchTokens(8)
+                .build())) {
+            assertTrue(model.tokenize(prompt).length > 80);
+            GenerationResult r = model.generate(prompt, GenerationParams.greedy(8));
+            assertArrayEquals(expected, r.tokenIds());
+            assertEquals(r.promptTokens(), model.stats().promptTokensProcessed());
+        }
+    }
+
     private static GenerationParams params(int i) {
         // greedy for most; a few seeded samplers (determinism whatever shares the batch)
         return i % 4 == 3

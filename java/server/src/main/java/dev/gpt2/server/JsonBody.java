@@ -226,5 +226,4 @@ final class JsonBody {
             default -> v.getNodeType().name().toLowerCase();
         };
     }
-
 }

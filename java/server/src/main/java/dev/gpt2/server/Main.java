@@ -43,6 +43,7 @@ public final class Main {
         holder[0] = ModelHolder.loadLater(settings.modelName());
         WebServer server = WebServer.builder()
                 .config(config.get("server"))
+                .shutdownHook(false)
                 .routing(routing -> routing(routing, holder[0], metrics, settings))
                 .build()
                 .start();
@@ -50,9 +51,12 @@ public final class Main {
                 config.get("server.host").asString().orElse("0.0.0.0"), String.valueOf(server.port()),
                 settings.modelPath());
         holder[0].startLoading(settings.modelPath(), () -> Gpt2Model.load(settings.modelPath(), options(settings)));
+        // Closing the model first ends in-flight generations (streams get a final error event and end cleanly),
+        // then the server stops with no handler left waiting.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.stop();
+            LOG.log(Level.INFO, "shutting down: cancelling in-flight generations, stopping the server");
             holder[0].close();
+            server.stop();
         }, "gpt2-shutdown"));
     }
 

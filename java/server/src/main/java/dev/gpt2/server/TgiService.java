@@ -313,11 +313,10 @@ final class TgiService implements HttpService {
         if (Boolean.TRUE.equals(JsonBody.optBool(p, "watermark", pre))) {
             throw ApiException.invalid(pre + "watermark", "'parameters.watermark' is not supported");
         }
-        Integer bestOf = JsonBody.optInt(p, "best_of", pre, 1, 1);
+        JsonBody.optInt(p, "best_of", pre, 1, 1);
         JsonBody.optBool(p, "decoder_input_details", pre);
         boolean details = Boolean.TRUE.equals(JsonBody.optBool(p, "details", pre));
         boolean full = Boolean.TRUE.equals(JsonBody.optBool(p, "return_full_text", pre));
-        assert bestOf == null || bestOf == 1;
         return new TgiRequest(inputs, build(b::build), sampling, details, full, stream);
     }
 

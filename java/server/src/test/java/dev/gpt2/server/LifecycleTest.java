@@ -93,6 +93,25 @@ class LifecycleTest {
     }
 
     @Test
+    void requestTimeoutCancelsTheGeneration() {
+        ModelHolder models = ModelHolder.of(TestModels.load(1, 4, TestModels.MODEL_CTX), "tiny-test");
+        WebServer server = start(models, Duration.ofMillis(100));
+        try {
+            URI base = URI.create("http://localhost:" + server.port());
+            TestModels.Reply r = TestModels.post(base, "/generate", "{\"inputs\":\"Slow\",\"parameters\":"
+                    + "{\"max_new_tokens\":1000,\"ignore_eos\":true,\"details\":true}}");
+            assertThat(r.status(), is(200));
+            assertThat(r.json().at("/details/finish_reason").asText(), is("cancelled"));
+            assertThat(r.json().at("/details/generated_tokens").asInt() < 1000, is(true));
+            assertThat(TestModels.metric(base, "gpt2_client_cancellations_total"), is(1.0));
+            assertThat(TestModels.metric(base, "gpt2_active_sequences"), is(0.0));
+        } finally {
+            server.stop();
+            models.close();
+        }
+    }
+
+    @Test
     void flagsBeatTheYamlDefaults() {
         Config config = Main.config(Map.of("gpt2.model", "m.gguf", "server.port", "9091", "gpt2.slots", "3"));
         ServerSettings s = ServerSettings.from(config.get("gpt2"));
@@ -106,7 +125,11 @@ class LifecycleTest {
     }
 
     private static WebServer start(ModelHolder models) {
-        ServerSettings settings = TestModels.settings(Duration.ofSeconds(60));
+        return start(models, Duration.ofSeconds(60));
+    }
+
+    private static WebServer start(ModelHolder models, Duration requestTimeout) {
+        ServerSettings settings = TestModels.settings(requestTimeout);
         return WebServer.builder().port(0)
                 .routing(r -> Main.routing(r, models, new ServerMetrics(), settings))
                 .build().start();

@@ -117,12 +117,11 @@ final class TestModels {
         }
     }
 
-    /** A metric's value from a Prometheus scrape (first sample line starting with {@code series}). */
+    /** A metric's value from a Prometheus scrape: the sample line "{@code series} value". */
     static double metric(URI base, String series) {
         String text = get(base, "/metrics").body();
-        return text.lines().filter(l -> l.startsWith(series + " ") || l.startsWith(series + "{"))
-                .filter(l -> l.startsWith(series + " ") || l.substring(0, l.lastIndexOf(' ')).equals(series))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+        return text.lines().filter(l -> l.startsWith(series + " "))
+                .mapToDouble(l -> Double.parseDouble(l.substring(series.length() + 1)))
                 .findFirst().orElseThrow(() -> new AssertionError("no metric " + series + " in\n" + text));
     }
 }
