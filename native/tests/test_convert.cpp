@@ -26,6 +26,7 @@
 #include "model/model.h"
 #include "tensor/quant.h"
 #include "tensor/tensor.h"
+#include "tokenizer/tokenizer.h"
 
 using namespace gpt2;
 
@@ -316,6 +317,37 @@ void test_variants() {
         } else {
             auto in16 = SafetensorsFile::open(d + "/model.safetensors");
             CHECK_EQ(compare_with_hf(out, *in16, GPT2_TYPE_F32), N_TENSORS);       // exact widening of the f16 input
+        }
+    }
+
+    // vocab_size above the vocab.json size (checkpoints padded to a multiple of 64): "[PAD<id>]" tokens
+    {
+        const int extra = 7;
+        const std::string d = DIR + "/padded_vocab";
+        copy_tokenizer_and_config(DIR + "/hf", d);
+        std::vector<StEntry> e = entries;
+        for (StEntry &x : e) {
+            if (x.name == "wte.weight") {
+                x.shape[0] += extra;
+                x.bytes.resize(x.bytes.size() + (size_t)extra * C * 4, 0);
+            }
+        }
+        write_st(d + "/model.safetensors", e);
+        std::string cfg = read_text_file(d + "/config.json", (size_t)1 << 20);
+        const std::string key = "\"vocab_size\": 50257";
+        const size_t at = cfg.find(key);
+        CHECK(at != std::string::npos);
+        if (at != std::string::npos) cfg.replace(at, key.size(), "\"vocab_size\": " + std::to_string(50257 + extra));
+        write_text(d + "/config.json", cfg);
+        const std::string out = d + ".gguf";
+        CHECK_MSG(status_of([&] { hf_convert(d, out, GPT2_TYPE_Q8_0); }, &msg) == GPT2_OK, "%s", msg.c_str());
+        gpt2_model *m = nullptr;
+        CHECK_MSG(gpt2_model_load(out.c_str(), nullptr, &m) == GPT2_OK, "%s", gpt2_last_error());
+        if (m) {
+            CHECK_EQ(gpt2_model_n_vocab(m), 50257 + extra);
+            CHECK_EQ(gpt2_model_token_eos(m), 50256);
+            CHECK_EQ(m->tokenizer->find("[PAD50263]"), 50263);
+            gpt2_model_free(m);
         }
     }
 

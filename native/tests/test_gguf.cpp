@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <map>
@@ -640,6 +641,37 @@ void test_random_tool() {
     gpt2_model_free(m);
 }
 
+// The gpt2-random executable itself: finds weights/tokenizer on its own (walking up from the build
+// directory), is byte-for-byte deterministic per seed, and rejects bad arguments with a non-zero exit.
+void test_random_cli() {
+    const std::string tool = std::string(GPT2_BINARY_DIR) + "/gpt2-random";
+    struct stat st;
+    if (stat(tool.c_str(), &st) != 0) {
+        std::printf("test_gguf: %s not built, skipping the CLI checks\n", tool.c_str());
+        return;
+    }
+    const std::string a = DIR + "/cli_a.gguf", b = DIR + "/cli_b.gguf", hf = DIR + "/cli_hf";
+    const std::string args = " --layers 1 --heads 2 --embd 32 --ctx 16 --seed 3 --type f16 > /dev/null";
+    CHECK_EQ(std::system((tool + " " + a + args + " --hf-dir " + hf).c_str()), 0);
+    CHECK_EQ(std::system((tool + " " + b + args).c_str()), 0);
+    const std::vector<uint8_t> fa = read_all(a), fb = read_all(b);
+    CHECK(!fa.empty() && fa == fb);
+    CHECK(stat((hf + "/model.safetensors").c_str(), &st) == 0 && stat((hf + "/config.json").c_str(), &st) == 0);
+    gpt2_model *m = nullptr;
+    CHECK_MSG(gpt2_model_load(a.c_str(), nullptr, &m) == GPT2_OK, "%s", gpt2_last_error());
+    if (m) {
+        CHECK_EQ(gpt2_model_type(m), GPT2_TYPE_F16);
+        CHECK(std::strcmp(gpt2_model_name(m), "gpt2-random-32x1") == 0);
+        gpt2_model_free(m);
+    }
+    const std::string quiet = " > /dev/null 2>&1";
+    CHECK(std::system((tool + " " + DIR + "/cli_bad.gguf --heads 3 --embd 32" + quiet).c_str()) != 0);
+    CHECK(std::system((tool + " " + DIR + "/cli_bad.gguf --type q5_0" + quiet).c_str()) != 0);
+    CHECK(std::system((tool + " " + DIR + "/cli_bad.gguf --layers" + quiet).c_str()) != 0);
+    CHECK(std::system((tool + " " + DIR + "/cli_bad.gguf --vocab-dir " + DIR + "/nowhere" + quiet).c_str()) != 0);
+    CHECK(stat((DIR + "/cli_bad.gguf").c_str(), &st) != 0);
+}
+
 }  // namespace
 
 int main() {
@@ -654,5 +686,6 @@ int main() {
     test_layout_and_kv_types();
     test_truncation_and_flips(good_path, good);
     test_random_tool();
+    test_random_cli();
     return check_summary("test_gguf");
 }

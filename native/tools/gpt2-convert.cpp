@@ -1,5 +1,10 @@
 // gpt2-convert — converts a Hugging Face GPT-2 directory to a GGUF file llama.cpp and this runtime load.
 // Usage: gpt2-convert HF_DIR OUT.gguf [--type f32|f16|q8_0|q4_0]   (default f16)
+// HF_DIR holds config.json, vocab.json, merges.txt and model.safetensors (or model-*-of-*.safetensors shards
+// with model.safetensors.index.json; F32/F16/BF16). --type applies to the 2-D matrices (token_embd, attn_qkv,
+// attn_output, ffn_up, ffn_down, an untied output); position_embd, the norms and all biases stay F32, as
+// llama.cpp's converter keeps them; a matrix whose rows are not a multiple of 32 falls back to f16.
+// Writes OUT.gguf.tmp and renames it, so a failed run leaves no partial file.
 #include <chrono>
 #include <cstdio>
 #include <cstring>

@@ -135,8 +135,9 @@ void random_model_write(const std::string &out_path, const RandomModelOptions &o
     defs.push_back({"output_norm.weight", "ln_f.weight", {C}, false, Init::NORM});
     defs.push_back({"output_norm.bias", "ln_f.bias", {C}, false, Init::BIAS});
 
-    {
-        GgufWriter w(out_path);
+    const std::string tmp = out_path + ".tmp";   // renamed into place when complete
+    try {
+        GgufWriter w(tmp);
         const std::string name = "gpt2-random-" + std::to_string(C) + "x" + std::to_string(hp.n_layer);
         gpt2_gguf_set_metadata(w, hp, name, opt.type, vocab);
         w.set_str("general.description", "Random weights: deterministic demo model (seed " + std::to_string(opt.seed) +
@@ -154,6 +155,13 @@ void random_model_write(const std::string &out_path, const RandomModelOptions &o
             w.write_tensor_data(i, bytes.data(), bytes.size());
         }
         w.finish();
+    } catch (...) {
+        std::remove(tmp.c_str());
+        throw;
+    }
+    if (std::rename(tmp.c_str(), out_path.c_str()) != 0) {
+        std::remove(tmp.c_str());
+        throw Error(GPT2_ERR_IO, out_path + ": cannot rename the finished file into place");
     }
 
     if (opt.hf_dir.empty()) return;

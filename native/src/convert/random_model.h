@@ -21,7 +21,8 @@ struct RandomModelOptions {
     std::string hf_dir;          // if not empty: also write config.json, model.safetensors, vocab.json, merges.txt
 };
 
-// Writes OUT_PATH (and hf_dir). Same options -> byte-identical files. Throws gpt2::Error.
+// Writes OUT_PATH (via OUT_PATH.tmp + rename, so a failure leaves no partial model) and hf_dir. Same
+// options -> byte-identical files. Throws gpt2::Error.
 void random_model_write(const std::string &out_path, const RandomModelOptions &opt);
 
 // splitmix64 stream and a Box-Muller normal built on it (portable, unlike std::normal_distribution).

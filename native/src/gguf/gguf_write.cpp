@@ -12,6 +12,10 @@
 
 namespace gpt2 {
 
+namespace {
+constexpr uint64_t MAX_ALIGNMENT_BYTES = 4096;   // largest general.alignment the writer pads to
+}  // namespace
+
 GgufWriter::GgufWriter(std::string path) : path_(std::move(path)) {}
 
 GgufWriter::~GgufWriter() {
@@ -161,7 +165,7 @@ void GgufWriter::write_value(const GgufValue &v) {
     put_le<uint32_t>(buf, (uint32_t)v.type);
     if (v.type == GgufType::ARRAY) {
         put_le<uint32_t>(buf, (uint32_t)v.arr_type);
-        static const std::string empty;
+        const std::string empty;
         if (v.arr_type == GgufType::STRING) {
             put_le<uint64_t>(buf, v.arr_str.size());
             for (const std::string &s : v.arr_str) put_str(buf, s);
@@ -184,7 +188,7 @@ void GgufWriter::write_header() {
     for (const KV &kv : kv_) {
         if (kv.key != "general.alignment") continue;
         const uint64_t a = kv.value.u64;
-        require_arg(kv.value.type == GgufType::UINT32 && a != 0 && (a & (a - 1)) == 0 && a <= 4096,
+        require_arg(kv.value.type == GgufType::UINT32 && a != 0 && (a & (a - 1)) == 0 && a <= MAX_ALIGNMENT_BYTES,
                     "GgufWriter: general.alignment must be a u32 power of two <= 4096");
         alignment_ = (uint32_t)a;
     }
@@ -238,7 +242,7 @@ void GgufWriter::write_tensor_data(size_t index, const void *data, size_t nbytes
 }
 
 void GgufWriter::write_padding(uint64_t written_bytes) {
-    static const uint8_t zeros[4096] = {0};
+    const uint8_t zeros[MAX_ALIGNMENT_BYTES] = {0};
     write_bytes(zeros, (size_t)((alignment_ - written_bytes % alignment_) % alignment_));
 }
 

@@ -78,7 +78,13 @@ void matmul_float_avx2(float *y, const float *x, const typename L::W *w, const f
             for (; t < te; ++t) {
                 const float *xa = x + t * K;
                 __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+                // Decode reads each weight once: prefetch the next row group (contiguous after this one) at
+                // the rate this loop consumes it (4 rows x 8 weights per step).
+                const char *ahead = (const char *)(w3 + K);
                 for (int64_t k = 0; k < K8; k += 8) {
+                    const char *pf = ahead + k * 4 * (int64_t)sizeof(typename L::W);
+                    _mm_prefetch(pf, _MM_HINT_T0);
+                    if (sizeof(typename L::W) == 4) _mm_prefetch(pf + 64, _MM_HINT_T0);
                     const __m256 va = _mm256_loadu_ps(xa + k);
                     a0 = _mm256_fmadd_ps(L::load8(w0 + k), va, a0);
                     a1 = _mm256_fmadd_ps(L::load8(w1 + k), va, a1);

@@ -89,7 +89,14 @@ void matmul_quant_avx2(float *y, const block_q8_0 *x, const typename L::B *w, co
             for (; t < te; ++t) {
                 const block_q8_0 *xa = x + t * nb;
                 __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+                // Decode reads each weight once: prefetch the next row group (contiguous after this one),
+                // ~3 cache lines per step for the 4 x 34 bytes this step consumes.
+                const char *ahead = (const char *)(w3 + nb);
                 for (int64_t b = 0; b < nb; ++b) {
+                    const char *pf = ahead + b * 4 * (int64_t)sizeof(typename L::B);
+                    _mm_prefetch(pf, _MM_HINT_T0);
+                    _mm_prefetch(pf + 64, _MM_HINT_T0);
+                    _mm_prefetch(pf + 128, _MM_HINT_T0);
                     const __m256i va = _mm256_loadu_si256((const __m256i *)xa[b].qs);
                     const __m256i aa = _mm256_sign_epi8(va, va);
                     const float da = d16(xa[b].d);
