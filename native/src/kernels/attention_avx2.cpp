@@ -2,7 +2,7 @@
 // vector axpy for the weighted sum of values. Head sizes that are not a multiple of 8 finish in scalar.
 #include <immintrin.h>
 
-#include <cmath>
+#include <math.h>  // expf: a libm call, not an inline std:: function compiled with this file's ISA
 
 #include "kernels/attention.h"
 
@@ -27,7 +27,7 @@ void attention_head_avx2(float *out, const float *q, const float *k, const float
     }
     double sum = 0.0;
     for (int64_t p = 0; p < n_pos; ++p) {
-        scores[p] = std::exp(scores[p] - max_score);
+        scores[p] = expf(scores[p] - max_score);
         sum += scores[p];
     }
     const float inv = (float)(1.0 / sum);

@@ -7,7 +7,7 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #pragma GCC diagnostic ignored "-Wuninitialized"
 
-#include <cmath>
+#include <math.h>  // expf: a libm call, not an inline std:: function compiled with this file's ISA
 
 #include "kernels/attention.h"
 
@@ -32,7 +32,7 @@ void attention_head_avx512(float *out, const float *q, const float *k, const flo
     }
     double sum = 0.0;
     for (int64_t p = 0; p < n_pos; ++p) {
-        scores[p] = std::exp(scores[p] - max_score);
+        scores[p] = expf(scores[p] - max_score);
         sum += scores[p];
     }
     const float inv = (float)(1.0 / sum);

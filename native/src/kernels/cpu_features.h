@@ -1,6 +1,7 @@
 // cpu_features.h — run-time x86 ISA detection (cpuid + xgetbv, so the OS must also save ymm/zmm state)
-// and the choice of kernel path. The path can be lowered (never raised past what the CPU supports) by the
-// environment variable GPT2_CPU=scalar|avx2|avx512, or by tests through cpu_set_path().
+// and the choice of kernel path. Default: the best of scalar/avx2 the CPU supports (AVX-512 is opt-in until
+// validated on hardware, see cpu_features.cpp). GPT2_CPU=scalar|avx2|avx512 selects a path (never past what
+// the CPU supports); tests force paths through cpu_set_path().
 #pragma once
 
 #include <string>
@@ -19,7 +20,7 @@ const CpuFeatures &cpu_features();
 // Best path the hardware allows: avx512 needs F/BW/VL/DQ/VNNI, avx2 needs AVX2/FMA/F16C.
 CpuPath cpu_best_path();
 bool cpu_path_supported(CpuPath path);
-// The path the kernels use now: cpu_best_path() lowered by GPT2_CPU when set.
+// The path the kernels use now: min(cpu_best_path(), avx2), or GPT2_CPU's choice when set.
 CpuPath cpu_active_path();
 // Forces PATH (tests, benchmarks); returns false and changes nothing when the CPU cannot run it.
 bool cpu_set_path(CpuPath path);

@@ -1,5 +1,5 @@
 // gelu_avx2.cpp — 8-wide GELU: tanh(u) = 1 - 2 / (exp(2u) + 1) with a Cephes-style exp (range reduction by
-// ln 2, degree-5 polynomial, ~1 ulp in float). Inputs of |u| > 9 saturate to +-1 exactly as tanh does in f32.
+// ln 2, degree-5 polynomial, a few ulp in float); large |u| saturates to +-1 as tanh does in f32.
 #include <immintrin.h>
 
 #include "kernels/gelu.h"

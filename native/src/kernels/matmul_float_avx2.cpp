@@ -4,9 +4,10 @@
 // cpu_features() reports them.
 #include <immintrin.h>
 
-#include <algorithm>
-
 #include "kernels/matmul.h"
+
+// No inline functions from other headers (std::min, ...) are used here: a copy compiled with this file's
+// ISA flags could be the one the linker keeps for the baseline code too.
 
 namespace gpt2 {
 
@@ -38,7 +39,7 @@ void matmul_float_avx2(float *y, const float *x, const typename L::W *w, const f
                        int64_t N, int64_t n0, int64_t n1) {
     const int64_t K8 = K & ~(int64_t)7;
     for (int64_t tt = 0; tt < T; tt += kTokenTile) {
-        const int64_t te = std::min(T, tt + kTokenTile);
+        const int64_t te = T < tt + kTokenTile ? T : tt + kTokenTile;
         int64_t n = n0;
         for (; n + 4 <= n1; n += 4) {
             const typename L::W *w0 = w + n * K, *w1 = w0 + K, *w2 = w1 + K, *w3 = w2 + K;
@@ -48,7 +49,11 @@ void matmul_float_avx2(float *y, const float *x, const typename L::W *w, const f
             for (; t + 2 <= te; t += 2) {
                 const float *xa = x + t * K, *xb = xa + K;
                 __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, c0 = a0, c1 = a0, c2 = a0, c3 = a0;
+                const char *ahead = (const char *)(w3 + K);  // next row group, as in the 1-token loop
                 for (int64_t k = 0; k < K8; k += 8) {
+                    const char *pf = ahead + k * 4 * (int64_t)sizeof(typename L::W);
+                    _mm_prefetch(pf, _MM_HINT_T0);
+                    if (sizeof(typename L::W) == 4) _mm_prefetch(pf + 64, _MM_HINT_T0);
                     const __m256 va = _mm256_loadu_ps(xa + k), vb = _mm256_loadu_ps(xb + k);
                     __m256 wv = L::load8(w0 + k);
                     a0 = _mm256_fmadd_ps(wv, va, a0);

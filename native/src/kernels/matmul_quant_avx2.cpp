@@ -4,9 +4,10 @@
 // Micro-kernel: 4 weight rows x 2 tokens. Compiled with -mavx2 -mfma -mf16c.
 #include <immintrin.h>
 
-#include <algorithm>
-
 #include "kernels/matmul.h"
+
+// No inline functions from other headers (std::min, ...) are used here: a copy compiled with this file's
+// ISA flags could be the one the linker keeps for the baseline code too.
 
 namespace gpt2 {
 
@@ -49,7 +50,7 @@ void matmul_quant_avx2(float *y, const block_q8_0 *x, const typename L::B *w, co
                        int64_t K, int64_t N, int64_t n0, int64_t n1) {
     const int64_t nb = K / 32;
     for (int64_t tt = 0; tt < T; tt += kTokenTile) {
-        const int64_t te = std::min(T, tt + kTokenTile);
+        const int64_t te = T < tt + kTokenTile ? T : tt + kTokenTile;
         int64_t n = n0;
         for (; n + 4 <= n1; n += 4) {
             const typename L::B *w0 = w + n * nb, *w1 = w0 + nb, *w2 = w1 + nb, *w3 = w2 + nb;
@@ -57,7 +58,12 @@ void matmul_quant_avx2(float *y, const block_q8_0 *x, const typename L::B *w, co
             for (; t + 2 <= te; t += 2) {
                 const block_q8_0 *xa = x + t * nb, *xb = xa + nb;
                 __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, c0 = a0, c1 = a0, c2 = a0, c3 = a0;
+                const char *ahead = (const char *)(w3 + nb);  // next row group, as in the 1-token loop
                 for (int64_t b = 0; b < nb; ++b) {
+                    const char *pf = ahead + b * 4 * (int64_t)sizeof(typename L::B);
+                    _mm_prefetch(pf, _MM_HINT_T0);
+                    _mm_prefetch(pf + 64, _MM_HINT_T0);
+                    _mm_prefetch(pf + 128, _MM_HINT_T0);
                     const __m256i va = _mm256_loadu_si256((const __m256i *)xa[b].qs);
                     const __m256i vb = _mm256_loadu_si256((const __m256i *)xb[b].qs);
                     const __m256i aa = _mm256_sign_epi8(va, va), ab = _mm256_sign_epi8(vb, vb);

@@ -9,9 +9,10 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #pragma GCC diagnostic ignored "-Wuninitialized"
 
-#include <algorithm>
-
 #include "kernels/matmul.h"
+
+// No inline functions from other headers (std::min, ...) are used here: a copy compiled with this file's
+// ISA flags could be the one the linker keeps for the baseline code too.
 
 namespace gpt2 {
 
@@ -65,11 +66,16 @@ inline __m256 single_dot(__m256i x, __m256i w) {
 }
 
 // One row x one token: the dot over all blocks (used for leftover rows and tokens).
+// AHEAD (may be null): the row to prefetch at the same pace (decode reads every weight once).
 template <typename L>
-float row_dot(const typename L::B *wr, const block_q8_0 *xr, int64_t nb) {
+float row_dot(const typename L::B *wr, const block_q8_0 *xr, int64_t nb, const typename L::B *ahead) {
     __m512 acc = _mm512_setzero_ps();
     int64_t b = 0;
     for (; b + 2 <= nb; b += 2) {
+        if (ahead) {
+            _mm_prefetch((const char *)(ahead + b), _MM_HINT_T0);
+            _mm_prefetch((const char *)(ahead + b) + 64, _MM_HINT_T0);
+        }
         const XPair xp = x_pair(xr[b], xr[b + 1]);
         const __m512 s = pair_scale(d16(wr[b].d) * d16(xr[b].d), d16(wr[b + 1].d) * d16(xr[b + 1].d));
         acc = _mm512_fmadd_ps(s, pair_dot(xp, join(L::load(wr[b]), L::load(wr[b + 1]))), acc);
@@ -89,7 +95,7 @@ void matmul_quant_avx512(float *y, const block_q8_0 *x, const typename L::B *w, 
                          int64_t K, int64_t N, int64_t n0, int64_t n1) {
     const int64_t nb = K / 32, nb2 = nb & ~(int64_t)1;
     for (int64_t tt = 0; tt < T; tt += kTokenTile) {
-        const int64_t te = std::min(T, tt + kTokenTile);
+        const int64_t te = T < tt + kTokenTile ? T : tt + kTokenTile;
         int64_t n = n0;
         for (; n + 4 <= n1; n += 4) {
             const typename L::B *wr[4] = {w + n * nb, w + (n + 1) * nb, w + (n + 2) * nb, w + (n + 3) * nb};
@@ -132,13 +138,13 @@ void matmul_quant_avx512(float *y, const block_q8_0 *x, const typename L::B *w, 
             for (; t < te; ++t) {
                 const block_q8_0 *xa = x + t * nb;
                 for (int r = 0; r < 4; ++r) {
-                    y[t * N + n + r] = row_dot<L>(wr[r], xa, nb) + (bias ? bias[n + r] : 0.f);
+                    y[t * N + n + r] = row_dot<L>(wr[r], xa, nb, wr[r] + 4 * nb) + (bias ? bias[n + r] : 0.f);
                 }
             }
         }
         for (; n < n1; ++n) {  // leftover rows
             for (int64_t t = tt; t < te; ++t) {
-                y[t * N + n] = row_dot<L>(w + n * nb, x + t * nb, nb) + (bias ? bias[n] : 0.f);
+                y[t * N + n] = row_dot<L>(w + n * nb, x + t * nb, nb, nullptr) + (bias ? bias[n] : 0.f);
             }
         }
     }

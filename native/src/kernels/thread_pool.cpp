@@ -13,7 +13,7 @@
 namespace gpt2 {
 
 namespace {
-constexpr int kSpinIterations = 20000;  // ~0.3 ms of pause before a worker sleeps or the caller yields
+constexpr int kSpinIterations = 20000;  // ~0.3 ms of pause before a waiting thread sleeps
 }
 
 ThreadPool::ThreadPool(int n_threads) : n_threads_(std::max(1, n_threads)) {
