@@ -17,7 +17,6 @@
 #include "check.h"
 #include "convert/gpt2_gguf.h"
 #include "convert/hf_convert.h"
-#include "convert/json.h"
 #include "convert/random_model.h"
 #include "convert/requantize.h"
 #include "convert/safetensors.h"
@@ -27,6 +26,7 @@
 #include "tensor/quant.h"
 #include "tensor/tensor.h"
 #include "tokenizer/tokenizer.h"
+#include "util/json.h"
 
 using namespace gpt2;
 

@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "check.h"
-#include "convert/json.h"
 #include "gpt2.h"
 #include "sampler/text_stream.h"
+#include "util/json.h"
 
 namespace {
 

@@ -19,13 +19,13 @@
 
 #include "api/error.h"
 #include "check.h"
-#include "convert/json.h"
 #include "gpt2.h"
 #include "tokenizer/bpe.h"
 #include "tokenizer/hf_vocab.h"
 #include "tokenizer/pretokenize.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/unicode_tables.h"
+#include "util/json.h"
 
 namespace {
 

@@ -23,6 +23,7 @@
 #include "sampler/generate.h"
 #include "sampler/rng.h"
 #include "sampler/sampler.h"
+#include "util/json.h"
 
 namespace {
 
@@ -157,30 +158,6 @@ uint64_t random_seed() {
     return gpt2::splitmix64_next(&s);
 }
 
-void json_string(std::string &out, const std::string &s) {
-    out += '"';
-    for (unsigned char c : s) {
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            case '\b': out += "\\b"; break;
-            case '\f': out += "\\f"; break;
-            default:
-                if (c < 0x20) {
-                    char buf[8];
-                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                    out += buf;
-                } else {
-                    out += (char)c;  // UTF-8 passes through (the text stream only emits valid UTF-8)
-                }
-        }
-    }
-    out += '"';
-}
-
 void json_number(std::string &out, double v, const char *fmt) {
     if (!std::isfinite(v)) { out += "null"; return; }
     char buf[64];
@@ -281,7 +258,7 @@ int run(const Options &o) {
         j += ", \"tokens\": ";
         json_array(j, steps, [&](const Step &s) { j += std::to_string(s.token); });
         j += ", \"text\": ";
-        json_string(j, text);
+        gpt2::json_append_string(j, text);   // UTF-8 passes through (the text stream only emits valid UTF-8)
         j += ", \"finish_reason\": \"";
         j += finish_name(st.finish);
         j += "\", \"seed\": " + std::to_string(o.params.seed) + ", \"logprobs\": ";

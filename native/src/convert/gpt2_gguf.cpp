@@ -1,7 +1,8 @@
 // gpt2_gguf.cpp — GPT-2 GGUF writing conventions shared by gpt2-convert, gpt2-quantize and gpt2-random
-// (documented in gpt2_gguf.h), plus whole-tensor encode/decode helpers.
+// (documented in gpt2_gguf.h), plus whole-tensor encode/decode helpers and the tmp-then-rename file write.
 #include "convert/gpt2_gguf.h"
 
+#include <cstdio>
 #include <cstring>
 
 #include "api/error.h"
@@ -102,6 +103,29 @@ std::vector<float> tensor_decode(const void *data, gpt2_type type, int64_t ne0, 
         dequantize_row(type, static_cast<const uint8_t *>(data) + (size_t)r * row_bytes, out.data() + r * ne0, ne0);
     }
     return out;
+}
+
+void gguf_write_tensor_encoded(GgufWriter &w, size_t index, const std::vector<float> &x, int64_t ne0,
+                               gpt2_type type) {
+    const int64_t rows = (int64_t)x.size() / ne0;
+    const std::vector<uint8_t> bytes = tensor_encode(x.data(), ne0, rows, type);
+    w.write_tensor_data(index, bytes.data(), bytes.size());
+}
+
+void gguf_write_file(const std::string &out_path, const std::function<void(GgufWriter &)> &write) {
+    const std::string tmp = out_path + ".tmp";
+    try {
+        GgufWriter w(tmp);
+        write(w);
+        w.finish();
+    } catch (...) {
+        std::remove(tmp.c_str());
+        throw;
+    }
+    if (std::rename(tmp.c_str(), out_path.c_str()) != 0) {
+        std::remove(tmp.c_str());
+        throw Error(GPT2_ERR_IO, out_path + ": cannot rename the finished file into place");
+    }
 }
 
 }  // namespace gpt2

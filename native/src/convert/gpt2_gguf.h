@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -55,5 +56,14 @@ std::vector<uint8_t> tensor_encode(const float *x, int64_t ne0, int64_t rows, gp
 
 // Decodes a whole tensor of TYPE to floats.
 std::vector<float> tensor_decode(const void *data, gpt2_type type, int64_t ne0, int64_t rows);
+
+// Encodes X (whole rows of NE0 floats) as TYPE and writes it as tensor INDEX of W (see tensor_encode).
+void gguf_write_tensor_encoded(GgufWriter &w, size_t index, const std::vector<float> &x, int64_t ne0,
+                               gpt2_type type);
+
+// Writes a GGUF at OUT_PATH through OUT_PATH.tmp: WRITE sets the metadata, adds the tensors, writes the
+// header and every tensor's data; this then finishes the file and renames it into place. On any error the
+// temporary file is removed and the error rethrown (GPT2_ERR_IO if the rename fails).
+void gguf_write_file(const std::string &out_path, const std::function<void(GgufWriter &)> &write);
 
 }  // namespace gpt2

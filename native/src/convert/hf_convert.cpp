@@ -14,10 +14,10 @@
 
 #include "api/error.h"
 #include "convert/gpt2_gguf.h"
-#include "convert/json.h"
 #include "convert/safetensors.h"
 #include "gguf/gguf.h"
 #include "tensor/tensor.h"
+#include "util/json.h"
 
 namespace gpt2 {
 
@@ -222,9 +222,7 @@ void hf_convert(const std::string &hf_dir, const std::string &out_path, gpt2_typ
         if (std::memcmp(a.data(), bvec.data(), a.size() * sizeof(float)) != 0) specs.push_back(head);
     }
 
-    const std::string tmp = out_path + ".tmp";
-    try {
-        GgufWriter w(tmp);
+    gguf_write_file(out_path, [&](GgufWriter &w) {
         gpt2_gguf_set_metadata(w, hp, base_name(hf_dir), type, vocab);
         std::vector<gpt2_type> types;
         for (const Spec &s : specs) {
@@ -232,22 +230,9 @@ void hf_convert(const std::string &hf_dir, const std::string &out_path, gpt2_typ
             w.add_tensor(s.gguf_name, types.back(), s.ne);
         }
         w.write_header();
-        for (size_t i = 0; i < specs.size(); ++i) {
-            const Spec &s = specs[i];
-            const std::vector<float> x = load_rows(ck, s);
-            const int64_t rows = (int64_t)x.size() / s.ne[0];
-            const std::vector<uint8_t> bytes = tensor_encode(x.data(), s.ne[0], rows, types[i]);
-            w.write_tensor_data(i, bytes.data(), bytes.size());
-        }
-        w.finish();
-    } catch (...) {
-        std::remove(tmp.c_str());
-        throw;
-    }
-    if (std::rename(tmp.c_str(), out_path.c_str()) != 0) {
-        std::remove(tmp.c_str());
-        throw Error(GPT2_ERR_IO, out_path + ": cannot rename the finished file into place");
-    }
+        for (size_t i = 0; i < specs.size(); ++i)
+            gguf_write_tensor_encoded(w, i, load_rows(ck, specs[i]), specs[i].ne[0], types[i]);
+    });
 }
 
 }  // namespace gpt2

@@ -11,10 +11,10 @@
 
 #include "api/error.h"
 #include "convert/gpt2_gguf.h"
-#include "convert/json.h"
 #include "convert/safetensors.h"
 #include "gguf/gguf.h"
 #include "model/model.h"
+#include "util/json.h"
 
 namespace gpt2 {
 
@@ -135,9 +135,7 @@ void random_model_write(const std::string &out_path, const RandomModelOptions &o
     defs.push_back({"output_norm.weight", "ln_f.weight", {C}, false, Init::NORM});
     defs.push_back({"output_norm.bias", "ln_f.bias", {C}, false, Init::BIAS});
 
-    const std::string tmp = out_path + ".tmp";   // renamed into place when complete
-    try {
-        GgufWriter w(tmp);
+    gguf_write_file(out_path, [&](GgufWriter &w) {
         const std::string name = "gpt2-random-" + std::to_string(C) + "x" + std::to_string(hp.n_layer);
         gpt2_gguf_set_metadata(w, hp, name, opt.type, vocab);
         w.set_str("general.description", "Random weights: deterministic demo model (seed " + std::to_string(opt.seed) +
@@ -148,21 +146,9 @@ void random_model_write(const std::string &out_path, const RandomModelOptions &o
             w.add_tensor(d.gguf_name, types.back(), d.ne);
         }
         w.write_header();
-        for (size_t i = 0; i < defs.size(); ++i) {
-            const std::vector<float> x = generate(defs[i], opt.seed);
-            const int64_t rows = (int64_t)x.size() / defs[i].ne[0];
-            const std::vector<uint8_t> bytes = tensor_encode(x.data(), defs[i].ne[0], rows, types[i]);
-            w.write_tensor_data(i, bytes.data(), bytes.size());
-        }
-        w.finish();
-    } catch (...) {
-        std::remove(tmp.c_str());
-        throw;
-    }
-    if (std::rename(tmp.c_str(), out_path.c_str()) != 0) {
-        std::remove(tmp.c_str());
-        throw Error(GPT2_ERR_IO, out_path + ": cannot rename the finished file into place");
-    }
+        for (size_t i = 0; i < defs.size(); ++i)
+            gguf_write_tensor_encoded(w, i, generate(defs[i], opt.seed), defs[i].ne[0], types[i]);
+    });
 
     if (opt.hf_dir.empty()) return;
     const std::string &dir = opt.hf_dir;

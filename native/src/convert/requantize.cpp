@@ -2,7 +2,6 @@
 // converter (gpt2_gguf.h); tensors keep their names, shapes and order.
 #include "convert/requantize.h"
 
-#include <cstdio>
 #include <vector>
 
 #include "api/error.h"
@@ -19,9 +18,7 @@ void gguf_requantize(const std::string &in_path, const std::string &out_path, gp
     const std::unique_ptr<gpt2_model> model = model_load(in_path, params);   // full validation
     const GgufFile &in = *model->file;
 
-    const std::string tmp = out_path + ".tmp";
-    try {
-        GgufWriter w(tmp);
+    gguf_write_file(out_path, [&](GgufWriter &w) {
         for (const auto &kv : in.kv) {
             if (kv.first == "general.alignment") continue;   // the writer always uses the default (32)
             w.set_value(kv.first, kv.second);
@@ -38,23 +35,13 @@ void gguf_requantize(const std::string &in_path, const std::string &out_path, gp
         for (size_t i = 0; i < in.tensors.size(); ++i) {
             const GgufTensorInfo &t = in.tensors[i];
             if ((gpt2_type)t.type == types[i]) {
-                w.write_tensor_data(i, t.data, t.nbytes);
+                w.write_tensor_data(i, t.data, t.nbytes);   // already the target type: copied as is
                 continue;
             }
             const int64_t rows = t.ne[1] * t.ne[2] * t.ne[3];
-            const std::vector<float> x = tensor_decode(t.data, (gpt2_type)t.type, t.ne[0], rows);
-            const std::vector<uint8_t> bytes = tensor_encode(x.data(), t.ne[0], rows, types[i]);
-            w.write_tensor_data(i, bytes.data(), bytes.size());
+            gguf_write_tensor_encoded(w, i, tensor_decode(t.data, (gpt2_type)t.type, t.ne[0], rows), t.ne[0], types[i]);
         }
-        w.finish();
-    } catch (...) {
-        std::remove(tmp.c_str());
-        throw;
-    }
-    if (std::rename(tmp.c_str(), out_path.c_str()) != 0) {
-        std::remove(tmp.c_str());
-        throw Error(GPT2_ERR_IO, out_path + ": cannot rename the finished file into place");
-    }
+    });
 }
 
 }  // namespace gpt2

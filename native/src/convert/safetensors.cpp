@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include "api/error.h"
-#include "convert/json.h"
 #include "tensor/quant.h"
+#include "util/json.h"
 
 namespace gpt2 {
 

@@ -1,5 +1,5 @@
 // json.cpp — strict recursive-descent JSON reader (RFC 8259) with a nesting limit, and a string escaper.
-#include "convert/json.h"
+#include "util/json.h"
 
 #include <cerrno>
 #include <cmath>
@@ -187,20 +187,20 @@ struct Parser {
         } else if (c == '"') {
             v.kind = JsonValue::STRING;
             v.str = string();
-        } else if (lit("true")) {
+        } else if (c == 't' && lit("true")) {
             v.kind = JsonValue::BOOL;
             v.b = true;
-        } else if (lit("false")) {
+        } else if (c == 'f' && lit("false")) {
             v.kind = JsonValue::BOOL;
-        } else if (lit("null")) {
+        } else if (c == 'n' && lit("null")) {
             v.kind = JsonValue::NUL;
-        } else if (lit("NaN")) {
+        } else if (c == 'N' && lit("NaN")) {
             v.kind = JsonValue::NUMBER;   // Python's json.dump writes NaN / Infinity; accept them as values
             v.num = std::nan("");
-        } else if (lit("Infinity")) {
+        } else if (c == 'I' && lit("Infinity")) {
             v.kind = JsonValue::NUMBER;
             v.num = INFINITY;
-        } else if (lit("-Infinity")) {
+        } else if (c == '-' && lit("-Infinity")) {
             v.kind = JsonValue::NUMBER;
             v.num = -INFINITY;
         } else if (c == '-' || (c >= '0' && c <= '9')) {
@@ -262,6 +262,8 @@ void json_append_string(std::string &out, const std::string &s) {
             case '\n': out += "\\n"; break;
             case '\r': out += "\\r"; break;
             case '\t': out += "\\t"; break;
+            case '\b': out += "\\b"; break;
+            case '\f': out += "\\f"; break;
             default:
                 if (c < 0x20) {
                     char b[8];

@@ -1,6 +1,7 @@
-// json.h — a small strict JSON reader for the converter's inputs (config.json, safetensors headers,
-// model.safetensors.index.json). Whole document in memory; depth-limited; throws gpt2::Error(FORMAT)
-// with the source name and byte offset of the first defect. Not a general-purpose library.
+// json.h — a small strict JSON reader and string escaper, shared by the converter (config.json, safetensors
+// headers, model.safetensors.index.json), the tokenizer (vocab.json) and the tools. Whole document in
+// memory; depth-limited; throws gpt2::Error(FORMAT) with the source name and byte offset of the first
+// defect. Not a general-purpose library.
 #pragma once
 
 #include <cstdint>
@@ -34,7 +35,8 @@ JsonValue json_parse_file(const std::string &path, size_t max_bytes = (size_t)64
 // Reads a whole (small) file into memory; GPT2_ERR_IO if missing/unreadable or larger than MAX_BYTES.
 std::string read_text_file(const std::string &path, size_t max_bytes);
 
-// Appends the JSON encoding of S (quoted, escaped) to OUT.
+// Appends the JSON encoding of S (quoted, escaped) to OUT. Bytes >= 0x80 pass through unchanged (callers
+// hand it UTF-8); control characters use the short escapes where JSON has one, else \u00XX.
 void json_append_string(std::string &out, const std::string &s);
 
 }  // namespace gpt2
