@@ -45,7 +45,7 @@ mutate startup-path       deployment.yaml '/startupProbe:/,/path:/s/path: \/heal
 mutate liveness-missing   deployment.yaml 's/^          livenessProbe:$/          livenessProbes:/'
 mutate selector-mismatch  service.yaml    's/^    app.kubernetes.io\/name: gpt2-server$/    app.kubernetes.io\/name: gpt3-server/'
 mutate hpa-target         hpa.yaml        's/^    name: gpt2-server$/    name: gpt2-srv/'
-mutate no-memory-request  deployment.yaml '/^              memory: 1536Mi$/d'
+mutate no-memory-request  deployment.yaml '/^              memory: 1Gi$/d'
 if [[ $fails -ne 0 ]]; then
   echo "deploy-check FAILED: $fails broken manifest(s) not caught"
   exit 1
