@@ -167,12 +167,9 @@ bench: build-native
 	 done; \
 	 printf '\n\033[1m==> gpt2-generate (greedy, 128 tokens)\033[0m\n'; \
 	 $(BUILD)/gpt2-generate -m "$$model" -t "$$threads" -p "The meaning of life is" -n 128 --temp 0 >/dev/null; \
-	 if ls java/runtime/src/test/java/dev/gpt2/bench/*.java >/dev/null 2>&1; then \
-	   printf '\n\033[1m==> Java engine batch throughput (java/runtime bench tests)\033[0m\n'; \
-	   $(MVN) -f java/runtime/pom.xml test -Dgpt2.native.skip=true -Dtest='dev.gpt2.bench.*' \
-	     -Dsurefire.failIfNoSpecifiedTests=false -Dgpt2.bench.model="$$model" -Dgpt2.bench.threads="$$threads" \
-	     | grep -v -E '^\[INFO\] (Download|---|Building|BUILD|Total|Finished|$$)' ; \
-	 else echo "(no Java batch benchmark in java/runtime/src/test/java/dev/gpt2/bench; skipped)"; fi
+	 printf '\n\033[1m==> Java engine: 8 concurrent greedy streams vs 1 (dev.gpt2.bench.BatchThroughput)\033[0m\n'; \
+	 $(MVN) -q -f java/runtime/pom.xml -Dgpt2.native.skip=true test-compile exec:java -Dexec.classpathScope=test \
+	   -Dexec.mainClass=dev.gpt2.bench.BatchThroughput -Dexec.args="$$model 8 64"
 
 # ---- container --------------------------------------------------------------------------------------------
 docker:

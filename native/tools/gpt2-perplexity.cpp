@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "gpt2.h"
+#include "util/json.h"
 
 namespace {
 
@@ -212,13 +213,9 @@ Totals evaluate(const Options &o, const gpt2_model *model, const gpt2_model *bas
 }
 
 std::string json_string(const std::string &s) {
-    std::string out = "\"";
-    for (const unsigned char c : s) {
-        if (c == '"' || c == '\\') { out += '\\'; out += (char)c; }
-        else if (c < 0x20) { char b[8]; std::snprintf(b, sizeof b, "\\u%04x", c); out += b; }
-        else out += (char)c;
-    }
-    return out + "\"";
+    std::string out;
+    gpt2::json_append_string(out, s);
+    return out;
 }
 
 void report(const Options &o, const gpt2_model *model, int32_t n_ctx, const Totals &t, bool with_base) {

@@ -17,10 +17,12 @@
 
 namespace gpt2 {
 
+// K and V are allocated on the sequence's first use and left uninitialised: position p is always written
+// before attention reads it, and untouched pages of a long context cost no memory (nor a start-up memset).
 struct SeqCache {
-    std::vector<float> k;   // (L, n_ctx, C); empty until first use
-    std::vector<float> v;   // (L, n_ctx, C)
-    int32_t n_pos = 0;      // positions cached (the next token's position)
+    std::unique_ptr<float[]> k;   // (L, n_ctx, C); null until first use
+    std::unique_ptr<float[]> v;   // (L, n_ctx, C)
+    int32_t n_pos = 0;            // positions cached (the next token's position)
 };
 
 // Activations of one forward pass, sized for the largest batch seen so far (grown, never shrunk).

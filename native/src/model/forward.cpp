@@ -86,8 +86,8 @@ void attention_pass(gpt2_context &ctx, int layer, const float *qkv, float *atty,
     for (int64_t t = 0; t < T; ++t) {  // write every entry's K and V first: later entries attend to them
         SeqCache &sc = ctx.seqs[(size_t)seq[t]];
         const size_t off = layer_off + (size_t)pos[t] * (size_t)C;
-        std::copy(qkv + t * 3 * C + C, qkv + t * 3 * C + 2 * C, sc.k.begin() + (std::ptrdiff_t)off);
-        std::copy(qkv + t * 3 * C + 2 * C, qkv + t * 3 * C + 3 * C, sc.v.begin() + (std::ptrdiff_t)off);
+        std::copy(qkv + t * 3 * C + C, qkv + t * 3 * C + 2 * C, sc.k.get() + off);
+        std::copy(qkv + t * 3 * C + 2 * C, qkv + t * 3 * C + 3 * C, sc.v.get() + off);
     }
     const AttentionHeadFn head_fn = attention_head_kernel(cpu_active_path());
     const float scale = 1.0f / std::sqrt((float)hs);
@@ -97,8 +97,8 @@ void attention_pass(gpt2_context &ctx, int layer, const float *qkv, float *atty,
         for (int64_t task = ith; task < T * NH; task += nth) {
             const int64_t t = task / NH, h = task % NH;
             const SeqCache &sc = ctx.seqs[(size_t)seq[t]];
-            head_fn(atty + t * C + h * hs, qkv + t * 3 * C + h * hs, sc.k.data() + layer_off + h * hs,
-                    sc.v.data() + layer_off + h * hs, C, (int64_t)pos[t] + 1, hs, scale, my_scores);
+            head_fn(atty + t * C + h * hs, qkv + t * 3 * C + h * hs, sc.k.get() + layer_off + h * hs,
+                    sc.v.get() + layer_off + h * hs, C, (int64_t)pos[t] + 1, hs, scale, my_scores);
         }
     };
     if (T * NH == 1) work(0, 1);
@@ -131,9 +131,9 @@ void forward_batch(gpt2_context &ctx, int32_t T_, const int32_t *seq, const int3
     const size_t cache_floats = (size_t)hp.n_layer * (size_t)ctx.n_ctx * (size_t)C;
     for (int64_t t = 0; t < T; ++t) {
         SeqCache &sc = ctx.seqs[(size_t)seq[t]];
-        if (sc.k.size() != cache_floats) {
-            sc.k.assign(cache_floats, 0.f);
-            sc.v.assign(cache_floats, 0.f);
+        if (!sc.k) {
+            sc.k.reset(new float[cache_floats]);
+            sc.v.reset(new float[cache_floats]);
         }
     }
 
