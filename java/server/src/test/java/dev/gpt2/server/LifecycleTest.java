@@ -5,10 +5,8 @@ package dev.gpt2.server;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;
 
-import java.io.OutputStream;
 import java.net.Socket;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -68,7 +66,7 @@ class LifecycleTest {
             URI base = URI.create("http://localhost:" + server.port());
             // one stream takes the only slot, one waits in the only queue place
             for (int i = 0; i < 2; i++) {
-                streams.add(openStream(base, "{\"inputs\":\"Busy\",\"parameters\":{\"max_new_tokens\":1000,"
+                streams.add(TestModels.openStream(base, "{\"inputs\":\"Busy\",\"parameters\":{\"max_new_tokens\":1000,"
                         + "\"ignore_eos\":true}}"));
             }
             long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
@@ -135,14 +133,4 @@ class LifecycleTest {
                 .build().start();
     }
 
-    private static Socket openStream(URI base, String body) throws Exception {
-        Socket socket = new Socket(base.getHost(), base.getPort());
-        OutputStream out = socket.getOutputStream();
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        out.write(("POST /generate_stream HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-                + "Content-Length: " + bytes.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-        out.write(bytes);
-        out.flush();
-        return socket;
-    }
 }

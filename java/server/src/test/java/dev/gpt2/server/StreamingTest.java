@@ -12,7 +12,6 @@ import static org.hamcrest.Matchers.startsWith;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -159,13 +158,7 @@ class StreamingTest {
     void clientDisconnectCancelsTheGenerationAndFreesTheSlot() throws Exception {
         double cancelledBefore = TestModels.metric(base, "gpt2_engine_requests_cancelled_total");
         String body = "{\"inputs\":\"Long\",\"parameters\":{\"max_new_tokens\":1000,\"ignore_eos\":true}}";
-        try (Socket socket = new Socket(base.getHost(), base.getPort())) {
-            OutputStream out = socket.getOutputStream();
-            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-            out.write(("POST /generate_stream HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-                    + "Content-Length: " + bytes.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            out.write(bytes);
-            out.flush();
+        try (Socket socket = TestModels.openStream(base, body)) {
             BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(),
                     StandardCharsets.UTF_8));
             String line;

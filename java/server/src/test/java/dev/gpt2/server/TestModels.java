@@ -3,6 +3,9 @@
 package dev.gpt2.server;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.net.Socket;
+import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -123,5 +126,17 @@ final class TestModels {
         return text.lines().filter(l -> l.startsWith(series + " "))
                 .mapToDouble(l -> Double.parseDouble(l.substring(series.length() + 1)))
                 .findFirst().orElseThrow(() -> new AssertionError("no metric " + series + " in\n" + text));
+    }
+
+    /** Posts BODY to /generate_stream over a raw socket (so a test can drop the connection) and returns it. */
+    static Socket openStream(URI base, String body) throws Exception {
+        Socket socket = new Socket(base.getHost(), base.getPort());
+        OutputStream out = socket.getOutputStream();
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        out.write(("POST /generate_stream HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                + "Content-Length: " + bytes.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.write(bytes);
+        out.flush();
+        return socket;
     }
 }
