@@ -56,6 +56,6 @@ class ContextEndTest {
                 "set -Dgpt2.test.big=true for the GPT-2-124M-shaped q8_0 case");
         Path model = TestModels.randomModel("g124-q8.gguf", "--layers", "12", "--heads", "12", "--embd", "768",
                 "--ctx", "1024", "--type", "q8_0", "--seed", "7");
-        driveToContextEnd(model, ModelOptions.defaults(), 1, 2);
+        driveToContextEnd(model, ModelOptions.builder().threads(Integer.getInteger("gpt2.test.threads", 0)).build(), 1, 2);
     }
 }
