@@ -58,6 +58,17 @@ final class Engine implements Runnable {
     private final gpt2_sample_result sample = new gpt2_sample_result();
     private final IntPointer nOut = new IntPointer(1L);
     private BytePointer textBuf = new BytePointer(4096L);
+    // Per-step bookkeeping, allocated once and cleared each step. Not (only) to save garbage: with the lists
+    // allocated inside step(), HotSpot C2 (seen on Temurin 25.0.3) scalar-replaces them, and after ~1000
+    // decode-only steps the first step with a prefill deoptimises into a rematerialised ArrayList whose
+    // elementData is null -> NullPointerException in ArrayList.add, engine thread dead (issue #8 item 1;
+    // gone with -XX:-EliminateAllocations, no native fault under ASan). Fields escape, so C2 leaves them alone.
+    private final ArrayList<Request> admitted = new ArrayList<>();
+    private final ArrayList<Request> decoding = new ArrayList<>();
+    private final ArrayList<Request> prefilling = new ArrayList<>();
+    private final ArrayList<Request> prefilled = new ArrayList<>();
+    private final int[] entryOf;   // batch index of the entry that wants logits, per slot; -1 none
+    private final int[] chunk;     // prompt tokens fed this step, per slot
     private final Thread thread;
     private volatile Runnable onExit;
 
@@ -80,6 +91,8 @@ final class Engine implements Runnable {
         this.positions = new IntPointer((long) nBatch);
         this.batchTokens = new IntPointer((long) nBatch);
         this.wantLogits = new BytePointer((long) nBatch);
+        this.entryOf = new int[nSlots];
+        this.chunk = new int[nSlots];
         this.thread = new Thread(this, "gpt2-engine");
         this.thread.setDaemon(true);
     }
@@ -199,7 +212,7 @@ final class Engine implements Runnable {
     public void run() {
         try {
             while (true) {
-                List<Request> admitted = new ArrayList<>();
+                admitted.clear();
                 lock.lock();
                 try {
                     while (!closing && queue.isEmpty() && active == 0) {
@@ -224,6 +237,11 @@ final class Engine implements Runnable {
                     admit(r);
                 }
                 step();
+                // keep no finished request reachable from the engine while it waits
+                admitted.clear();
+                decoding.clear();
+                prefilling.clear();
+                prefilled.clear();
             }
         } catch (Throwable t) {
             LOG.log(System.Logger.Level.ERROR, "gpt2 engine thread failed", t);
@@ -258,8 +276,9 @@ final class Engine implements Runnable {
             }
         }
         int n = 0;
-        List<Request> decoding = new ArrayList<>();
-        List<Request> prefilling = new ArrayList<>();
+        decoding.clear();
+        prefilling.clear();
+        prefilled.clear();
         for (int s = 0; s < nSlots; s++) {
             Request r = slots[s];
             if (r == null) {
@@ -274,8 +293,8 @@ final class Engine implements Runnable {
         if (decoding.isEmpty() && prefilling.isEmpty()) {
             return;
         }
-        int[] entryOf = new int[nSlots];     // batch index of the entry that wants logits, per slot; -1 none
         java.util.Arrays.fill(entryOf, -1);
+        java.util.Arrays.fill(chunk, 0);
         for (Request r : decoding) {
             seqIds.put(n, r.slot);
             positions.put(n, r.nPast);
@@ -284,8 +303,6 @@ final class Engine implements Runnable {
             entryOf[r.slot] = n;
             n++;
         }
-        List<Request> prefilled = new ArrayList<>();
-        int[] chunk = new int[nSlots];
         for (Request r : prefilling) {
             int budget = nBatch - n;
             if (budget <= 0) {

@@ -13,8 +13,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Issue #8 item 1: sequences driven to the very end of the context (n_ctx - 1 and n_ctx - 2 new tokens after a
  * one-token prompt), several at once in one batch, must leave the engine working: later generations still
  * succeed. The reported failure (engine thread dead after one 1022/1023-token run, every later call
- * ModelClosedException) was seen with a GPT-2-124M-shaped q8_0 model; the small model runs by default, the 124M
- * shape only with -Dgpt2.test.big=true (it needs about a minute per 1023-token run on 2 cores).
+ * ModelClosedException) was seen with a GPT-2-124M-shaped q8_0 model. Cause: a HotSpot C2 scalar-replacement fault
+ * on the engine's per-step lists (see the comment on Engine's per-step fields); the fix keeps them as fields.
  */
 class ContextEndTest {
 
@@ -50,10 +50,20 @@ class ContextEndTest {
         driveToContextEnd(TestModels.smallModel(), ModelOptions.builder().batchSlots(4).build(), 4, 6);
     }
 
+    /** The reported pattern (~1000 decode-only steps, then a prefill) on a narrow model with GPT-2's 1024 context. */
+    @Test
+    void narrowModelWithFullContextSurvivesRunsToTheContextEnd() throws Exception {
+        Path model = TestModels.randomModel("narrow-ctx1024.gguf", "--layers", "2", "--heads", "2", "--embd", "64",
+                "--ctx", "1024", "--type", "q8_0", "--seed", "7");
+        driveToContextEnd(model, ModelOptions.builder().batchSlots(1).build(), 1, 3);
+    }
+
     @Test
     void gpt2SmallShapedQ8ModelSurvivesRunsToTheContextEnd() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(Boolean.getBoolean("gpt2.test.big"),
-                "set -Dgpt2.test.big=true for the GPT-2-124M-shaped q8_0 case");
+        // Runs by default: this is the case that reproduced the C2 fault 5 of 5 times (about 50 s on 2 cores);
+        // the narrow model above did not. -Dgpt2.test.skipBig=true skips it for quick local runs.
+        org.junit.jupiter.api.Assumptions.assumeFalse(Boolean.getBoolean("gpt2.test.skipBig"),
+                "-Dgpt2.test.skipBig=true skips the GPT-2-124M-shaped q8_0 case");
         Path model = TestModels.randomModel("g124-q8.gguf", "--layers", "12", "--heads", "12", "--embd", "768",
                 "--ctx", "1024", "--type", "q8_0", "--seed", "7");
         driveToContextEnd(model, ModelOptions.builder().threads(Integer.getInteger("gpt2.test.threads", 0)).build(), 1, 2);
