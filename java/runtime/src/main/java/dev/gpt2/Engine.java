@@ -68,7 +68,7 @@ final class Engine implements Runnable {
     private final ArrayList<Request> prefilling = new ArrayList<>();
     private final ArrayList<Request> prefilled = new ArrayList<>();
     private final int[] entryOf;   // batch index of the entry that wants logits, per slot; -1 none
-    private final int[] chunk;     // prompt tokens fed this step, per slot
+    private final int[] chunk;     // prompt tokens fed this step, per slot (read only for `prefilled`)
     private final Thread thread;
     private volatile Runnable onExit;
 
@@ -212,7 +212,6 @@ final class Engine implements Runnable {
     public void run() {
         try {
             while (true) {
-                admitted.clear();
                 lock.lock();
                 try {
                     while (!closing && queue.isEmpty() && active == 0) {
@@ -237,7 +236,8 @@ final class Engine implements Runnable {
                     admit(r);
                 }
                 step();
-                // keep no finished request reachable from the engine while it waits
+                // the one place the per-step lists are emptied: ready for the next step, and no finished
+                // request stays reachable from the engine while it waits
                 admitted.clear();
                 decoding.clear();
                 prefilling.clear();
@@ -276,9 +276,6 @@ final class Engine implements Runnable {
             }
         }
         int n = 0;
-        decoding.clear();
-        prefilling.clear();
-        prefilled.clear();
         for (int s = 0; s < nSlots; s++) {
             Request r = slots[s];
             if (r == null) {
@@ -294,7 +291,6 @@ final class Engine implements Runnable {
             return;
         }
         java.util.Arrays.fill(entryOf, -1);
-        java.util.Arrays.fill(chunk, 0);
         for (Request r : decoding) {
             seqIds.put(n, r.slot);
             positions.put(n, r.nPast);

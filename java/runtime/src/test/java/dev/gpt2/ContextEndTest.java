@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Issue #8 item 1: sequences driven to the very end of the context (n_ctx - 1 and n_ctx - 2 new tokens after a
@@ -41,7 +40,7 @@ class ContextEndTest {
             }
             GenerationResult after = m.generate("hi", GenerationParams.greedy(5));
             assertEquals(5, after.generatedTokens());
-            assertTrue(m.stats().activeSequences() == 0, "no sequence left active");
+            assertEquals(0, m.stats().activeSequences(), "no sequence left active");
         }
     }
 
