@@ -112,7 +112,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             FUZZ_REQUIRE(st == GPT2_ERR_INVALID_ARGUMENT, "bad logits gave %s", gpt2_status_name(st));
             continue;
         }
-        if (finite) FUZZ_REQUIRE(st == GPT2_OK, "finite logits, valid parameters: %s", gpt2_last_error());
+        FUZZ_REQUIRE(!finite || st == GPT2_OK,
+                     "finite logits (scale %g), valid parameters (temperature %a top_k %d top_p %a min_p %a typical_p %a "
+                     "repetition %a presence %a frequency %a), step %d: %s",
+                     (double)scale, (double)p.temperature, p.top_k, (double)p.top_p, (double)p.min_p,
+                     (double)p.typical_p, (double)p.repetition_penalty, (double)p.presence_penalty,
+                     (double)p.frequency_penalty, step, gpt2_last_error());
         if (st != GPT2_OK) {
             // Only -inf entries remain possible here: penalties/filters may leave nothing to sample.
             FUZZ_REQUIRE(st == GPT2_ERR_INVALID_ARGUMENT, "%s: %s", gpt2_status_name(st), gpt2_last_error());

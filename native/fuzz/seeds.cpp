@@ -46,7 +46,8 @@ void write_seeds(const std::string &out) {
     put(out + "/tokenizer", "english.txt", "The meaning of life is 42, isn't it? Hello   world!\n\n");
     put(out + "/tokenizer", "unicode.txt", "caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e \xf0\x9f\x98\x80 \xd0\x9f\xd1\x80\xd0\xb8");
     put(out + "/tokenizer", "special.txt", "a<|endoftext|>b <|endoftext|><|endoftext|> <|endoftext");
-    put(out + "/tokenizer", "invalid.txt", std::string("\xff\xfe ok \xc3 \xe2\x82 \xed\xa0\x80 \x00 end", 22));
+    static const char invalid[] = "\xff\xfe ok \xc3 \xe2\x82 \xed\xa0\x80 \x00 end";   // NUL inside too
+    put(out + "/tokenizer", "invalid.txt", std::string(invalid, sizeof invalid - 1));
 
     // Sampler inputs: every float selector 10+ (an in-range value) with varied payloads, then a few edges.
     std::string in_range;

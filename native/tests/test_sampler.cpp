@@ -3,6 +3,7 @@
 // logprob / top-n against a direct log-softmax, finish rules, and parameter validation messages.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <string>
 #include <vector>
@@ -288,6 +289,26 @@ void test_tiny_temperature() {
     for (int i = 0; i < 20; ++i) { s.sample(l, r); CHECK_EQ(r.token, 1); }
 }
 
+// Fuzz finding (fuzz_sampler): repetition_penalty = the smallest denormal is inside (0, 10], but a positive
+// seen logit / 1e-45 was +inf and the softmax of {+inf, ...} NaN: sample failed with "no token can be sampled"
+// on finite logits. The penalised logit now saturates at FLT_MAX, so the seen token wins (as its huge logit
+// says) under sampling and greedy alike.
+void test_denormal_repetition_penalty() {
+    for (float temperature : {0.0f, 1e-36f, 1.0f}) {
+        auto p = defaults();
+        p.temperature = temperature;
+        p.repetition_penalty = std::numeric_limits<float>::denorm_min();
+        auto s = make_sampler(p, 4);
+        int32_t prompt[] = {2, 3};
+        s.set_prompt(prompt, 2, 100);
+        float l[4] = {0.5f, 1.0f, 0.25f, -0.5f};   // 2 is seen and positive -> FLT_MAX; 3 seen, negative -> ~0
+        gpt2_sample_result r{};
+        s.sample(l, r);
+        CHECK_EQ(r.token, 2);
+        CHECK(std::isfinite(r.logprob));
+    }
+}
+
 void test_seeded_determinism() {
     auto l = random_logits(1000, 3, 2.0);
     auto p = defaults();
@@ -500,6 +521,7 @@ int main() {
     test_typical();
     test_temperature_statistics();
     test_tiny_temperature();
+    test_denormal_repetition_penalty();
     test_seeded_determinism();
     test_penalties_arithmetic();
     test_logprobs_top_n();
