@@ -309,6 +309,23 @@ void test_denormal_repetition_penalty() {
     }
 }
 
+// Fuzz finding (fuzz_sampler, UBSan): logits a denormal apart made top-p's bucket scale +inf and the
+// bucket index an undefined inf -> int conversion (in a plain build, a write far outside its array).
+// {0, -d, -d, -10}: p ~ 1/3, 1/3, 1/3, 0; top_p 0.5 keeps the best two, tokens 0 and 1.
+void test_top_p_denormal_gap() {
+    const float d = std::numeric_limits<float>::denorm_min();
+    float l[4] = {0.0f, -d, -d, -10.0f};
+    for (uint64_t seed = 0; seed < 50; ++seed) {
+        auto p = defaults();
+        p.top_p = 0.5f;
+        p.seed = seed;
+        auto s = make_sampler(p, 4);
+        gpt2_sample_result r{};
+        s.sample(l, r);
+        CHECK_MSG(r.token == 0 || r.token == 1, "seed %llu: token %d", (unsigned long long)seed, r.token);
+    }
+}
+
 void test_seeded_determinism() {
     auto l = random_logits(1000, 3, 2.0);
     auto p = defaults();
@@ -522,6 +539,7 @@ int main() {
     test_temperature_statistics();
     test_tiny_temperature();
     test_denormal_repetition_penalty();
+    test_top_p_denormal_gap();
     test_seeded_determinism();
     test_penalties_arithmetic();
     test_logprobs_top_n();
