@@ -44,7 +44,7 @@ JAVA_SRCS   := $(shell find java -path '*/target' -prune -o -path '*/node_module
 section = @printf '\n\033[1m==> %s\033[0m\n' "$(1)"
 
 .PHONY: help run build build-native build-java weights test test-native test-asan test-java test-examples test-weights \
-        docker-check deploy-check bench docker clean clean-weights
+        docker-check deploy-check bench docker clean clean-weights fuzz fuzz-build fuzz-smoke
 
 help:
 	@echo "make run            build what is missing, fetch/convert the model ($(MODEL), $(TYPE)), serve on :$(PORT)"
@@ -53,6 +53,7 @@ help:
 	@echo "make bench          native + Java throughput figures (prints, never asserts)"
 	@echo "make docker         docker build -t gpt2-java . (needs a Docker engine)"
 	@echo "make build | build-native | build-java | test-native | test-asan | test-java | test-examples | test-weights"
+	@echo "make fuzz (FUZZ_RUNS=1000000 per target) | fuzz-smoke (FUZZ_SECONDS=60 per target, in make test)"
 	@echo "make docker-check | deploy-check | clean | clean-weights"
 	@echo "variables: MODEL=$(MODEL) TYPE=$(TYPE) PORT=$(PORT) THREADS=$(THREADS) (0 = all cores)"
 
@@ -107,7 +108,7 @@ run: build
 	 wait $$pid
 
 # ---- tests ------------------------------------------------------------------------------------------------
-test: docker-check deploy-check test-weights test-native test-asan test-java test-examples
+test: docker-check deploy-check test-weights test-native test-asan fuzz-smoke test-java test-examples
 	$(call section,all tests passed)
 
 test-native: build-native
@@ -153,6 +154,35 @@ deploy-check:
 	$(call section,Kubernetes manifest validation (offline schemas))
 	bash ci/k8s/check.sh
 
+# ---- fuzzing (libFuzzer, clang) ---------------------------------------------------------------------------
+# native/fuzz/fuzz_<name>.cpp, built with -fsanitize=fuzzer,address,undefined in $(FUZZ_BUILD). Each target
+# starts from the corpus gpt2-fuzz-seeds writes and keeps what it finds in $(FUZZ_BUILD)/corpus/<name>.
+# `make fuzz`: FUZZ_RUNS executions per target (default 1M). `make fuzz-smoke` (part of `make test`):
+# FUZZ_SECONDS per target (default 60), JOBS targets at a time. A crash leaves crash-* in $(FUZZ_BUILD) and
+# fails the target; turn it into a regression test under native/tests.
+FUZZ_BUILD   := build/fuzz
+FUZZ_TARGETS := $(patsubst native/fuzz/%.cpp,%,$(wildcard native/fuzz/fuzz_*.cpp))
+FUZZ_RUNS    ?= 1000000
+FUZZ_SECONDS ?= 60
+FUZZ_MAX_LEN ?= 8192
+
+fuzz-build:
+	$(call section,build fuzz targets ($(FUZZ_BUILD), clang))
+	@command -v clang++ >/dev/null || { echo "fuzzing needs clang (Debian: apt-get install clang)"; exit 1; }
+	@[ -f $(FUZZ_BUILD)/CMakeCache.txt ] || CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -DGPT2_FUZZ=ON \
+	  -DGPT2_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(FUZZ_BUILD) -j$(JOBS) --target $(FUZZ_TARGETS) gpt2-fuzz-seeds
+	rm -rf $(FUZZ_BUILD)/seeds && $(FUZZ_BUILD)/gpt2-fuzz-seeds $(FUZZ_BUILD)/seeds
+
+fuzz: fuzz-build
+	$(call section,fuzz: $(FUZZ_RUNS) runs per target)
+	@for t in $(FUZZ_TARGETS); do bash native/fuzz/run.sh $(FUZZ_BUILD) $$t -runs=$(FUZZ_RUNS) $(FUZZ_MAX_LEN); done
+
+fuzz-smoke: fuzz-build
+	$(call section,fuzz smoke: $(FUZZ_SECONDS) s per target and $(JOBS) at a time)
+	@printf '%s\n' $(FUZZ_TARGETS) | \
+	  xargs -P $(JOBS) -I{} bash native/fuzz/run.sh $(FUZZ_BUILD) {} -max_total_time=$(FUZZ_SECONDS) $(FUZZ_MAX_LEN)
+
 # ---- bench ------------------------------------------------------------------------------------------------
 # Figures only, never assertions. Uses MODEL if it is a .gguf path or already converted, else the demo model.
 bench: build-native
@@ -181,7 +211,7 @@ docker:
 # ---- clean ------------------------------------------------------------------------------------------------
 # Keeps downloaded and converted weights (weights/cache, weights/models): `make clean-weights` drops them.
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(STAMPS) ci/k8s/node_modules
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(STAMPS) ci/k8s/node_modules
 	rm -rf java/runtime/target java/server/target java/examples/target
 
 clean-weights:

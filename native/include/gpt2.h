@@ -64,7 +64,8 @@ GPT2_API int32_t      gpt2_api_version(void);
 GPT2_API const char * gpt2_build_info(void);
 
 /* ---------------------------------------------------------------------------------------------------------
- * Model: an immutable, mmap-backed GGUF file (llama.cpp's gpt2 architecture) plus its tokenizer.
+ * Model: an immutable GGUF file (llama.cpp's gpt2 architecture) plus its tokenizer, copied into memory
+ * (default) or mapped (use_mmap = 1).
  * ------------------------------------------------------------------------------------------------------- */
 typedef struct gpt2_model   gpt2_model;
 typedef struct gpt2_context gpt2_context;
@@ -79,7 +80,11 @@ typedef enum gpt2_type {
 } gpt2_type;
 
 typedef struct gpt2_model_params {
-    int32_t use_mmap;   /* 1 (default): map the file read-only; 0: read it into the heap (no mmap support) */
+    int32_t use_mmap;   /* 0 (default): read the file into anonymous memory, so truncating or rewriting the
+                         *   file later cannot affect the loaded model.
+                         * 1: map it read-only: faster start, and processes mapping one file share its page
+                         *   cache, but the file must not be truncated or rewritten while the model is loaded
+                         *   (a read past a truncated end is a SIGBUS, which kills the host process). */
 } gpt2_model_params;
 
 GPT2_API gpt2_model_params gpt2_model_default_params(void);

@@ -3,6 +3,7 @@
 // logprob / top-n against a direct log-softmax, finish rules, and parameter validation messages.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <string>
 #include <vector>
@@ -288,6 +289,43 @@ void test_tiny_temperature() {
     for (int i = 0; i < 20; ++i) { s.sample(l, r); CHECK_EQ(r.token, 1); }
 }
 
+// Fuzz finding (fuzz_sampler): repetition_penalty = the smallest denormal is inside (0, 10], but a positive
+// seen logit / 1e-45 was +inf and the softmax of {+inf, ...} NaN: sample failed with "no token can be sampled"
+// on finite logits. The penalised logit now saturates at FLT_MAX, so the seen token wins (as its huge logit
+// says) under sampling and greedy alike.
+void test_denormal_repetition_penalty() {
+    for (float temperature : {0.0f, 1e-36f, 1.0f}) {
+        auto p = defaults();
+        p.temperature = temperature;
+        p.repetition_penalty = std::numeric_limits<float>::denorm_min();
+        auto s = make_sampler(p, 4);
+        int32_t prompt[] = {2, 3};
+        s.set_prompt(prompt, 2, 100);
+        float l[4] = {0.5f, 1.0f, 0.25f, -0.5f};   // 2 is seen and positive -> FLT_MAX; 3 seen, negative -> ~0
+        gpt2_sample_result r{};
+        s.sample(l, r);
+        CHECK_EQ(r.token, 2);
+        CHECK(std::isfinite(r.logprob));
+    }
+}
+
+// Fuzz finding (fuzz_sampler, UBSan): logits a denormal apart made top-p's bucket scale +inf and the
+// bucket index an undefined inf -> int conversion (in a plain build, a write far outside its array).
+// {0, -d, -d, -10}: p ~ 1/3, 1/3, 1/3, 0; top_p 0.5 keeps the best two, tokens 0 and 1.
+void test_top_p_denormal_gap() {
+    const float d = std::numeric_limits<float>::denorm_min();
+    float l[4] = {0.0f, -d, -d, -10.0f};
+    for (uint64_t seed = 0; seed < 50; ++seed) {
+        auto p = defaults();
+        p.top_p = 0.5f;
+        p.seed = seed;
+        auto s = make_sampler(p, 4);
+        gpt2_sample_result r{};
+        s.sample(l, r);
+        CHECK_MSG(r.token == 0 || r.token == 1, "seed %llu: token %d", (unsigned long long)seed, r.token);
+    }
+}
+
 void test_seeded_determinism() {
     auto l = random_logits(1000, 3, 2.0);
     auto p = defaults();
@@ -500,6 +538,8 @@ int main() {
     test_typical();
     test_temperature_statistics();
     test_tiny_temperature();
+    test_denormal_repetition_penalty();
+    test_top_p_denormal_gap();
     test_seeded_determinism();
     test_penalties_arithmetic();
     test_logprobs_top_n();

@@ -35,6 +35,7 @@ struct Options {
     int32_t n_ctx = 0;
     bool seed_given = false;
     bool json = false;
+    bool mmap = false;
     gpt2_sampler_params params{};
     std::vector<std::string> stops;
 };
@@ -67,7 +68,9 @@ void print_usage(FILE *f) {
         "  --stop STR                 stop string (repeatable, at most 16)\n"
         "  --top-n N                  report N most likely alternatives per token in --json (0..20)\n"
         "  --ignore-eos               keep generating past <|endoftext|>\n"
-        "  --json                     print one JSON object on stdout instead of streaming text\n");
+        "  --json                     print one JSON object on stdout instead of streaming text\n"
+        "  --mmap                     map the model file instead of copying it (faster start; the file must\n"
+        "                             not be truncated or rewritten while this runs)\n");
 }
 
 int64_t parse_int(const std::string &flag, const char *s, int64_t lo, int64_t hi) {
@@ -138,6 +141,7 @@ Options parse_args(int argc, char **argv) {
         else if (a == "--top-n") o.params.n_top = (int32_t)parse_int(a, value(), 0, GPT2_MAX_TOP_N);
         else if (a == "--ignore-eos") o.params.ignore_eos = 1;
         else if (a == "--json") o.json = true;
+        else if (a == "--mmap") o.mmap = true;
         else throw UsageError("unknown argument: " + a);
     }
     if (!have_model || o.model_path.empty()) throw UsageError("-m MODEL is required");
@@ -195,7 +199,9 @@ int run(const Options &o) {
     using Clock = std::chrono::steady_clock;
     const auto t_start = Clock::now();
     gpt2_model *model = nullptr;
-    if (gpt2_model_load(o.model_path.c_str(), nullptr, &model) != GPT2_OK) {
+    gpt2_model_params mp = gpt2_model_default_params();
+    mp.use_mmap = o.mmap ? 1 : 0;
+    if (gpt2_model_load(o.model_path.c_str(), &mp, &model) != GPT2_OK) {
         std::fprintf(stderr, "gpt2-generate: error: cannot load model '%s': %s\n", o.model_path.c_str(),
                      gpt2_last_error());
         return 1;

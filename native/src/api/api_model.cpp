@@ -24,7 +24,7 @@ extern "C" {
 
 GPT2_API gpt2_model_params gpt2_model_default_params(void) {
     gpt2_model_params p;
-    p.use_mmap = 1;
+    p.use_mmap = 0;   // copy on load: the running model is immune to later changes of the file (gpt2.h)
     return p;
 }
 

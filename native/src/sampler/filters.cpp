@@ -37,10 +37,14 @@ void keep_best_by_mass(CandidateSet &set, double mass, bool keep_key_ties) {
         kmax = std::max(kmax, k);
     }
     if (kmin == kInf) return;  // no finite key: nothing to rank
-    const float scale = kmax > kmin ? (float)(kBuckets - 1) / (kmax - kmin) : 0.0f;
+    // In double: keys a denormal apart made the float scale +inf, and inf -> int is undefined (fuzz_sampler
+    // finding; the index was then far outside bucket_mass). Double holds 511 / (the smallest float gap).
+    const double scale = kmax > kmin ? (double)(kBuckets - 1) / ((double)kmax - (double)kmin) : 0.0;
     auto bucket_of = [&](float k) -> int {
         if (k == kInf) return kBuckets;
-        return std::min(kBuckets - 1, (int)((k - kmin) * scale));  // monotone in k: ties share a bucket
+        const double at = ((double)k - (double)kmin) * scale;   // monotone in k: ties share a bucket
+        if (!(at > 0.0)) return 0;
+        return at < (double)(kBuckets - 1) ? (int)at : kBuckets - 1;
     };
     double bucket_mass[kBuckets + 1] = {};
     for (size_t i = 0; i < set.size; ++i) bucket_mass[bucket_of(set.items[i].key)] += set.items[i].p;

@@ -1,6 +1,9 @@
 // penalties.cpp — bookkeeping of seen / generated ids and the penalty arithmetic.
 #include "sampler/penalties.h"
 
+#include <algorithm>
+#include <limits>
+
 namespace gpt2 {
 
 void PenaltyState::reset(int32_t n_vocab) {
@@ -29,7 +32,9 @@ void PenaltyState::apply(float *logits, float repetition_penalty, float presence
     if (repetition_penalty != 1.0f) {
         for (int32_t id : seen_ids_) {
             float &l = logits[id];
-            l = l > 0.0f ? l / repetition_penalty : l * repetition_penalty;
+            // A penalty near 0 (e.g. a denormal; the range is (0, 10]) would push a positive logit to +inf,
+            // and one +inf makes the softmax NaN: saturate at the largest finite float instead.
+            l = l > 0.0f ? std::min(l / repetition_penalty, std::numeric_limits<float>::max()) : l * repetition_penalty;
         }
     }
     if (presence_penalty != 0.0f || frequency_penalty != 0.0f) {

@@ -12,8 +12,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
- * A loaded GPT-2 model (GGUF, mmap-backed) plus its continuous-batching engine: one platform thread
- * ("gpt2-engine") owns the native context and decodes up to {@code batchSlots} sequences per forward step.
+ * A loaded GPT-2 model (GGUF, copied into memory at load, so later changes of the file cannot affect it) plus
+ * its continuous-batching engine: one platform thread ("gpt2-engine") owns the native context and decodes up
+ * to {@code batchSlots} sequences per forward step.
  *
  * <p>Thread-safe: tokenize/detokenize run on the caller's thread; generate/submit/stream hand the request to the
  * engine. {@link #close()} may race any of them: later calls throw {@link ModelClosedException}, queued and
