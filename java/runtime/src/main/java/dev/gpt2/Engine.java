@@ -11,7 +11,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -71,6 +73,11 @@ final class Engine implements Runnable {
     private final int[] chunk;     // prompt tokens fed this step, per slot (read only for `prefilled`)
     private final Thread thread;
     private volatile Runnable onExit;
+    /** Why the engine thread ended, when it did not end by shutdown(); null while healthy. */
+    private volatile Throwable failure;
+    private final List<Consumer<Throwable>> failureListeners = new CopyOnWriteArrayList<>();
+    /** Test hook: thrown by the engine thread at its next loop iteration (see Gpt2Model.failEngineForTest). */
+    private volatile Error injectedFailure;
 
     Engine(NativeModel model, ModelOptions options) {
         this.model = model;
@@ -124,7 +131,7 @@ final class Engine implements Runnable {
         lock.lock();
         try {
             if (closing) {
-                throw new ModelClosedException();
+                throw closedError();
             }
             // waiting requests beyond the free slots may number at most queueCapacity
             if (queue.size() + active >= nSlots + queueCapacity) {
@@ -201,6 +208,38 @@ final class Engine implements Runnable {
         }
     }
 
+    /** Why the engine thread died, or null: it is running, or it ended through shutdown(). */
+    Throwable failure() {
+        return failure;
+    }
+
+    boolean isRunning() {
+        return thread.isAlive() && failure == null;
+    }
+
+    /**
+     * LISTENER runs once, on the dying engine thread after it failed every request, if the engine ever dies of
+     * an unexpected error; at once on the caller when it already has.
+     */
+    void onFailure(Consumer<Throwable> listener) {
+        failureListeners.add(listener);
+        Throwable f = failure;
+        if (f != null && !thread.isAlive() && failureListeners.remove(listener)) {
+            listener.accept(f);
+        }
+    }
+
+    /** Makes the engine thread throw ERROR at its next iteration (tests of what a dead engine looks like). */
+    void injectFailure(Error error) {
+        lock.lock();
+        try {
+            injectedFailure = error;
+            work.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Runs on the engine thread after it released its native resources (used when close() runs on it). */
     void onExit(Runnable r) {
         this.onExit = r;
@@ -214,8 +253,11 @@ final class Engine implements Runnable {
             while (true) {
                 lock.lock();
                 try {
-                    while (!closing && queue.isEmpty() && active == 0) {
+                    while (!closing && queue.isEmpty() && active == 0 && injectedFailure == null) {
                         work.awaitUninterruptibly();
+                    }
+                    if (injectedFailure != null) {
+                        throw injectedFailure;
                     }
                     if (closing) {
                         break;
@@ -244,7 +286,8 @@ final class Engine implements Runnable {
                 prefilled.clear();
             }
         } catch (Throwable t) {
-            LOG.log(System.Logger.Level.ERROR, "gpt2 engine thread failed", t);
+            failure = t;
+            LOG.log(System.Logger.Level.ERROR, "gpt2 engine thread failed; the model no longer generates", t);
         } finally {
             exit();
         }
@@ -484,12 +527,17 @@ final class Engine implements Runnable {
         r.result.completeExceptionally(error);
     }
 
+    private ModelClosedException closedError() {
+        Throwable f = failure;
+        return f == null ? new ModelClosedException() : new ModelClosedException(f);
+    }
+
     private void exit() {
         for (int s = 0; s < nSlots; s++) {
             Request r = slots[s];
             if (r != null) {
                 release(r);
-                fail(r, new ModelClosedException());
+                fail(r, closedError());
             }
         }
         List<Request> dropped;
@@ -502,7 +550,7 @@ final class Engine implements Runnable {
             lock.unlock();
         }
         for (Request r : dropped) {
-            fail(r, new ModelClosedException());
+            fail(r, closedError());
         }
         Gpt2Native.gpt2_context_free(ctx);
         ctx.setNull();
@@ -516,6 +564,18 @@ final class Engine implements Runnable {
         Runnable after = onExit;
         if (after != null) {
             after.run();
+        }
+        Throwable f = failure;
+        if (f != null) {
+            for (Consumer<Throwable> l : failureListeners) {
+                if (failureListeners.remove(l)) {
+                    try {
+                        l.accept(f);
+                    } catch (Throwable t) {
+                        LOG.log(System.Logger.Level.WARNING, "engine failure listener threw", t);
+                    }
+                }
+            }
         }
     }
 }

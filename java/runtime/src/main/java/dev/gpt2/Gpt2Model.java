@@ -41,7 +41,7 @@ public final class Gpt2Model implements AutoCloseable {
     private volatile boolean freed;
 
     private Gpt2Model(Path path, ModelOptions options) {
-        NativeModel m = NativeModel.load(path);
+        NativeModel m = NativeModel.load(path, options.useMmap());
         Engine e;
         try {
             e = new Engine(m, options);
@@ -165,6 +165,33 @@ public final class Gpt2Model implements AutoCloseable {
 
     public EngineStats stats() {
         return engine.stats();
+    }
+
+    /**
+     * True while the model can generate: not closed and its engine thread alive. A server's readiness probe
+     * should follow this: after an engine failure every call throws ModelClosedException.
+     */
+    public boolean isHealthy() {
+        return !closed.get() && engine.isRunning();
+    }
+
+    /** The error the engine thread died of, if it did (empty while healthy or after a plain close()). */
+    public java.util.Optional<Throwable> engineFailure() {
+        return java.util.Optional.ofNullable(engine.failure());
+    }
+
+    /**
+     * LISTENER runs once if the engine thread ever dies of an unexpected error (after every queued and running
+     * generation has failed with ModelClosedException), on that dying thread; at once if it already died. It
+     * must not block; a server would turn readiness red and exit (or replace the model) from another thread.
+     */
+    public void onEngineFailure(java.util.function.Consumer<Throwable> listener) {
+        engine.onFailure(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /** Test hook: kills the engine thread with ERROR at its next iteration, as an engine bug would. */
+    void failEngineForTest(Error error) {
+        engine.injectFailure(error);
     }
 
     /**

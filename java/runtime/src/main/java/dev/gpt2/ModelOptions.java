@@ -11,9 +11,13 @@ package dev.gpt2;
  * @param batchTokens   most tokens one forward step carries (prompt chunks + one per decoding sequence). 1..65536,
  *                      and at least batchSlots
  * @param device        "cpu" (the only device of this build)
+ * @param useMmap       map the GGUF file instead of copying it into memory: faster start and a page cache shared
+ *                      between processes, but the file must then not be truncated or rewritten while the model is
+ *                      loaded (a read past a truncated end is a SIGBUS that kills the JVM). Default false: the
+ *                      loaded model is independent of the file.
  */
 public record ModelOptions(int threads, int contextSize, int batchSlots, int queueCapacity, int batchTokens,
-                           String device) {
+                           String device, boolean useMmap) {
 
     public ModelOptions {
         check("threads", threads, 0, 1024);
@@ -37,7 +41,7 @@ public record ModelOptions(int threads, int contextSize, int batchSlots, int que
         }
     }
 
-    /** The defaults: threads auto, the model's context, 8 slots, queue 64, 512 tokens per step, cpu. */
+    /** The defaults: threads auto, the model's context, 8 slots, queue 64, 512 tokens per step, cpu, no mmap. */
     public static ModelOptions defaults() {
         return builder().build();
     }
@@ -48,7 +52,8 @@ public record ModelOptions(int threads, int contextSize, int batchSlots, int que
 
     public Builder toBuilder() {
         return new Builder().threads(threads).contextSize(contextSize).batchSlots(batchSlots)
-                .queueCapacity(queueCapacity).batchTokens(batchTokens).device(device);
+                .queueCapacity(queueCapacity).batchTokens(batchTokens).device(device)
+                .useMmap(useMmap);
     }
 
     /** Mutable builder; {@link #build()} validates every field (ParameterException naming it). */
@@ -59,6 +64,7 @@ public record ModelOptions(int threads, int contextSize, int batchSlots, int que
         private int queueCapacity = 64;
         private int batchTokens = 512;
         private String device = "cpu";
+        private boolean useMmap = false;
 
         private Builder() {
         }
@@ -93,8 +99,13 @@ public record ModelOptions(int threads, int contextSize, int batchSlots, int que
             return this;
         }
 
+        public Builder useMmap(boolean useMmap) {
+            this.useMmap = useMmap;
+            return this;
+        }
+
         public ModelOptions build() {
-            return new ModelOptions(threads, contextSize, batchSlots, queueCapacity, batchTokens, device);
+            return new ModelOptions(threads, contextSize, batchSlots, queueCapacity, batchTokens, device, useMmap);
         }
     }
 }

@@ -25,12 +25,15 @@ final class NativeModel implements AutoCloseable {
         this.tokenTextCache = new String[Math.max(vocabSize, 0)];
     }
 
-    static NativeModel load(Path path) {
+    /** USE_MMAP: map the file instead of copying it (see gpt2_model_params.use_mmap for the trade-off). */
+    static NativeModel load(Path path, boolean useMmap) {
         Gpt2Native.ensureLoaded();
         gpt2_model out = new gpt2_model();
         int status;
-        try (BytePointer p = NativeCalls.cString(path.toString())) {
-            status = Gpt2Native.gpt2_model_load(p, null, out);
+        try (BytePointer p = NativeCalls.cString(path.toString());
+             Gpt2Native.gpt2_model_params params = Gpt2Native.gpt2_model_default_params()) {
+            params.use_mmap(useMmap ? 1 : 0);
+            status = Gpt2Native.gpt2_model_load(p, params, out);
         }
         if (status != Gpt2Native.GPT2_OK || out.isNull()) {
             throw NativeCalls.failure(status == 0 ? Gpt2Native.GPT2_ERR_INTERNAL : status,

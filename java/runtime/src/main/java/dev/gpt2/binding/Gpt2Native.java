@@ -99,6 +99,26 @@ public final class Gpt2Native {
     }
 
     // ---- structs -----------------------------------------------------------------------------------------
+    public static final class gpt2_model_params extends Pointer {
+        static {
+            Loader.load();
+        }
+
+        public gpt2_model_params() {
+            super((Pointer) null);
+            allocate();
+        }
+
+        public gpt2_model_params(Pointer p) {
+            super(p);
+        }
+
+        private native void allocate();
+
+        public native int use_mmap();
+        public native gpt2_model_params use_mmap(int setter);
+    }
+
     public static final class gpt2_context_params extends Pointer {
         static {
             Loader.load();
@@ -200,8 +220,9 @@ public final class Gpt2Native {
     public static native @Cast("const char*") BytePointer gpt2_build_info();
 
     // ---- model -------------------------------------------------------------------------------------------
+    public static native @ByVal gpt2_model_params gpt2_model_default_params();
     /** params may be null (defaults). */
-    public static native int gpt2_model_load(@Cast("const char*") BytePointer path, @Cast("const gpt2_model_params*") Pointer params,
+    public static native int gpt2_model_load(@Cast("const char*") BytePointer path, @Const gpt2_model_params params,
                                              @ByPtrPtr gpt2_model out);
     public static native void gpt2_model_free(gpt2_model model);
     public static native int gpt2_model_n_vocab(@Const gpt2_model model);
