@@ -76,6 +76,8 @@ final class Engine implements Runnable {
     /** Why the engine thread ended, when it did not end by shutdown(); null while healthy. */
     private volatile Throwable failure;
     private final List<Consumer<Throwable>> failureListeners = new CopyOnWriteArrayList<>();
+    /** Set (before the listeners run) once the dying thread has failed every request. */
+    private volatile boolean failureAnnounced;
     /** Test hook: thrown by the engine thread at its next loop iteration (see Gpt2Model.failEngineForTest). */
     private volatile Error injectedFailure;
 
@@ -223,9 +225,9 @@ final class Engine implements Runnable {
      */
     void onFailure(Consumer<Throwable> listener) {
         failureListeners.add(listener);
-        Throwable f = failure;
-        if (f != null && !thread.isAlive() && failureListeners.remove(listener)) {
-            listener.accept(f);
+        // remove() is the claim: whichever of this thread and the dying one removes LISTENER runs it
+        if (failureAnnounced && failureListeners.remove(listener)) {
+            listener.accept(failure);
         }
     }
 
@@ -567,6 +569,7 @@ final class Engine implements Runnable {
         }
         Throwable f = failure;
         if (f != null) {
+            failureAnnounced = true;
             for (Consumer<Throwable> l : failureListeners) {
                 if (failureListeners.remove(l)) {
                     try {

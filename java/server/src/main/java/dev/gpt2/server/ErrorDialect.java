@@ -67,7 +67,9 @@ enum ErrorDialect {
             case QueueFullException q -> new ApiException(429, null,
                     "Model is overloaded: the request queue is full, retry later", "overloaded");
             case ContextOverflowException c -> ApiException.invalid(this == TGI ? "inputs" : "prompt", c.getMessage());
-            case ModelClosedException m -> new ApiException(503, null, "the model is shutting down", "unavailable");
+            case ModelClosedException m -> new ApiException(503, null,
+                    m.engineFailed() ? "the model's engine failed; this server no longer generates"
+                            : "the model is shutting down", "unavailable");
             default -> {
                 LOG.log(Level.ERROR, "request failed", e);
                 yield new ApiException(500, null, "internal error: " + e, "internal");

@@ -1,8 +1,14 @@
-// Entry point: config (application.yaml < environment < flags) -> WebServer -> routing; the model loads in the
-// background after the server is listening, so /health says 503 until it is ready.
+// Entry point: config (application.yaml < environment < flags) -> checks -> WebServer -> routing; the model loads
+// in the background after the server is listening, so /health says 503 until it is ready. Bad settings, a missing
+// model file, a taken port, a failed load or a dead engine end the process non-zero with one "gpt2-server:" line.
 package dev.gpt2.server;
 
+import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 
 import dev.gpt2.Gpt2Model;
@@ -26,38 +32,92 @@ public final class Main {
         try {
             flags = ServerSettings.flagsToConfig(args);
         } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.exit(2);
+            exit(2, e.getMessage());
             return;
         }
         Config config = config(flags);
-        ServerSettings settings = ServerSettings.from(config.get("gpt2"));
-        if (settings.modelPath() == null) {
-            System.err.println("no model: pass --model PATH (or set gpt2.model / GPT2_MODEL)\nflags:\n"
-                    + ServerSettings.FLAG_HELP);
-            System.exit(2);
+        ServerSettings settings;
+        ModelOptions options;
+        String host;
+        int port;
+        try {
+            settings = ServerSettings.from(config.get("gpt2"));
+            port = ServerSettings.port(config.get("server"));
+            host = config.get("server.host").asString().orElse("0.0.0.0");
+            if (settings.modelPath() == null) {
+                throw new IllegalArgumentException("no model: pass --model PATH (or set gpt2.model / GPT2_MODEL)");
+            }
+            options = options(settings);
+            checkModelFile(settings.modelPath());
+            checkPortFree(host, port);
+        } catch (RuntimeException e) {
+            exit(2, e.getMessage());
             return;
         }
         ServerMetrics metrics = new ServerMetrics();
-        ModelHolder[] holder = new ModelHolder[1];
-        holder[0] = ModelHolder.loadLater(settings.modelName());
-        WebServer server = WebServer.builder()
-                .config(config.get("server"))
-                .shutdownHook(false)
-                .routing(routing -> routing(routing, holder[0], metrics, settings))
-                .build()
-                .start();
+        // a failed load or a dead engine ends the process (non-zero) so that an orchestrator replaces it; exit
+        // from a thread of its own: the shutdown hook joins the engine thread that may be the one reporting
+        ModelHolder models = ModelHolder.loadLater(settings.modelName(),
+                message -> Thread.ofPlatform().name("gpt2-fatal").start(() -> exit(1, message)));
+        WebServer server;
+        try {
+            server = WebServer.builder()
+                    .config(config.get("server"))
+                    .shutdownHook(false)
+                    .routing(routing -> routing(routing, models, metrics, settings))
+                    .build()
+                    .start();
+        } catch (RuntimeException e) {
+            exit(1, "cannot start the HTTP server on " + host + ":" + port + ": " + e.getMessage());
+            return;
+        }
+        if (!server.isRunning() || server.port() < 0) {
+            exit(1, "cannot listen on " + host + ":" + port + " (address in use or not permitted)");
+            return;
+        }
         LOG.log(Level.INFO, "gpt2 server listening on http://{0}:{1}/ (model {2} loading)",
-                config.get("server.host").asString().orElse("0.0.0.0"), String.valueOf(server.port()),
-                settings.modelPath());
-        holder[0].startLoading(settings.modelPath(), () -> Gpt2Model.load(settings.modelPath(), options(settings)));
+                host, String.valueOf(server.port()), settings.modelPath());
+        models.startLoading(settings.modelPath(), () -> Gpt2Model.load(settings.modelPath(), options));
         // Closing the model first ends in-flight generations (streams get a final error event and end cleanly),
         // then the server stops with no handler left waiting.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.log(Level.INFO, "shutting down: cancelling in-flight generations, stopping the server");
-            holder[0].close();
+            models.close();
             server.stop();
         }, "gpt2-shutdown"));
+    }
+
+    /** A startup or fatal error: one line on stderr, then the process ends with CODE. */
+    private static void exit(int code, String message) {
+        System.err.println("gpt2-server: " + message);
+        System.err.flush();
+        System.exit(code);
+    }
+
+    /** Fails early (before listening) on the mistakes a load would only report later. */
+    static void checkModelFile(Path path) {
+        if (!Files.exists(path)) {
+            throw new IllegalArgumentException("model file " + path + " does not exist");
+        }
+        if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
+            throw new IllegalArgumentException("model file " + path + " is not a readable file");
+        }
+    }
+
+    /**
+     * Binds HOST:PORT once and lets go, so that "address in use" is one clear line here rather than Helidon's
+     * stack trace (the server's own bind is still checked after start: the port can be taken in between).
+     */
+    static void checkPortFree(String host, int port) {
+        if (port == 0) {
+            return;
+        }
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new InetSocketAddress(host, port));
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot listen on " + host + ":" + port + ": " + e.getMessage());
+        }
     }
 
     /** Flags beat environment variables, which beat application.yaml. */
@@ -78,6 +138,7 @@ public final class Main {
                 .contextSize(s.contextSize())
                 .batchSlots(s.batchSlots())
                 .queueCapacity(s.queueSize())
+                .useMmap(s.useMmap())
                 .build();
     }
 

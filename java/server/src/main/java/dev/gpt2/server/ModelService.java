@@ -98,7 +98,8 @@ final class ModelService implements HttpService {
         ObjectNode o = JsonBody.MAPPER.createObjectNode();
         o.put("model_id", models.name());
         o.put("model_name", i.name());
-        o.put("model_path", i.path());
+        // the file name only: the absolute path (and the build's CPU features) are for the operator's log
+        o.put("model_file", java.nio.file.Path.of(i.path()).getFileName().toString());
         o.put("description", i.description());
         o.put("random_weights", i.randomWeights());
         o.put("model_dtype", i.type());
@@ -118,7 +119,6 @@ final class ModelService implements HttpService {
         o.put("queued_requests", s.queuedRequests());
         o.put("load_ms", Math.round(models.loadMs()));
         o.put("version", i.runtimeVersion());
-        o.put("build_info", i.buildInfo());
         o.put("router", "gpt2-server (Helidon SE)");
         return o;
     }

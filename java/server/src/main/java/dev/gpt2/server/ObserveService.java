@@ -1,4 +1,5 @@
-// Health and metrics: GET /health (503 while the model loads, 200 when ready), /health/live (always 200),
+// Health and metrics: GET /health (503 while the model loads, after a failed load or once the engine thread has
+// died; 200 when ready), /health/live (200 while the process serves HTTP),
 // /health/ready (same as /health), GET /metrics (Prometheus text).
 package dev.gpt2.server;
 
@@ -38,9 +39,14 @@ final class ObserveService implements HttpService {
 
     private void ready(ServerRequest req, ServerResponse res) {
         ObjectNode out = JsonBody.MAPPER.createObjectNode();
-        boolean ready = models.ready();
-        out.put("status", ready ? "ok" : "loading");
-        out.put("model", models.state());
+        ModelHolder.State state = models.state();
+        boolean ready = state == ModelHolder.State.READY;
+        out.put("status", switch (state) {
+            case READY -> "ok";
+            case LOADING -> "loading";
+            default -> "unavailable";
+        });
+        out.put("model", ModelHolder.describe(state));
         if (!ready) {
             res.status(Status.SERVICE_UNAVAILABLE_503);
             res.header(HeaderValues.create(HeaderNames.RETRY_AFTER, ErrorDialect.RETRY_AFTER_SECONDS));

@@ -21,37 +21,85 @@ import io.helidon.config.Config;
  * @param requestTimeout a generation running longer is cancelled ({@code gpt2.request-timeout-seconds})
  * @param maxBodyBytes   request bodies above this answer 413 ({@code gpt2.max-body-bytes})
  * @param modelName      name reported by /v1/models and /info; empty = the model's own ({@code gpt2.model-name})
+ * @param useMmap        map the model file instead of copying it ({@code gpt2.mmap}; see ModelOptions.useMmap)
  */
 record ServerSettings(Path modelPath, int threads, int contextSize, int batchSlots, int queueSize,
-                      Duration requestTimeout, long maxBodyBytes, String modelName) {
+                      Duration requestTimeout, long maxBodyBytes, String modelName, boolean useMmap) {
 
     static final String FLAG_HELP = """
             --model PATH  --host HOST  --port N  --threads N  --context N  --slots N  --queue N
-            --request-timeout-seconds N  --max-body-bytes N  --model-name NAME""";
+            --request-timeout-seconds N  --max-body-bytes N  --model-name NAME  --mmap true|false""";
 
-    private static final Map<String, String> FLAGS = Map.of(
-            "model", "gpt2.model",
-            "host", "server.host",
-            "port", "server.port",
-            "threads", "gpt2.threads",
-            "context", "gpt2.context",
-            "slots", "gpt2.slots",
-            "queue", "gpt2.queue",
-            "request-timeout-seconds", "gpt2.request-timeout-seconds",
-            "max-body-bytes", "gpt2.max-body-bytes",
-            "model-name", "gpt2.model-name");
+    private static final Map<String, String> FLAGS = Map.ofEntries(
+            Map.entry("model", "gpt2.model"),
+            Map.entry("host", "server.host"),
+            Map.entry("port", "server.port"),
+            Map.entry("threads", "gpt2.threads"),
+            Map.entry("context", "gpt2.context"),
+            Map.entry("slots", "gpt2.slots"),
+            Map.entry("queue", "gpt2.queue"),
+            Map.entry("request-timeout-seconds", "gpt2.request-timeout-seconds"),
+            Map.entry("max-body-bytes", "gpt2.max-body-bytes"),
+            Map.entry("model-name", "gpt2.model-name"),
+            Map.entry("mmap", "gpt2.mmap"));
 
+    /**
+     * Reads and validates the {@code gpt2} node; IllegalArgumentException names the flag, the allowed range and
+     * the value, so a startup error is one line. The ranges are ModelOptions' (checked again there).
+     */
     static ServerSettings from(Config gpt2) {
         String model = gpt2.get("model").asString().orElse("");
         return new ServerSettings(
                 model.isBlank() ? null : Path.of(model),
-                gpt2.get("threads").asInt().orElse(0),
-                gpt2.get("context").asInt().orElse(0),
-                gpt2.get("slots").asInt().orElse(8),
-                gpt2.get("queue").asInt().orElse(64),
-                Duration.ofSeconds(gpt2.get("request-timeout-seconds").asLong().orElse(300L)),
-                gpt2.get("max-body-bytes").asLong().orElse(1L << 20),
-                gpt2.get("model-name").asString().orElse(""));
+                (int) number(gpt2, "threads", 0, 0, 1024),
+                (int) number(gpt2, "context", 0, 0, 1_048_576),
+                (int) number(gpt2, "slots", 8, 1, 256),
+                (int) number(gpt2, "queue", 64, 0, 1_000_000),
+                Duration.ofSeconds(number(gpt2, "request-timeout-seconds", 300, 1, 86_400L * 365)),
+                number(gpt2, "max-body-bytes", 1L << 20, 1, 1L << 30),
+                gpt2.get("model-name").asString().orElse(""),
+                bool(gpt2, "mmap", false));
+    }
+
+    /** The port under {@code server}, checked like the gpt2 settings (0 = any free port). */
+    static int port(Config server) {
+        return (int) number(server, "port", 8080, 0, 65535);
+    }
+
+    private static long number(Config node, String key, long fallback, long min, long max) {
+        String raw = node.get(key).asString().orElse(String.valueOf(fallback)).trim();
+        long value;
+        try {
+            value = Long.parseLong(raw);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(describe(node, key) + " must be a whole number, got '" + raw + "'");
+        }
+        if (value < min || value > max) {
+            throw new IllegalArgumentException(describe(node, key) + " must be in [" + min + ", " + max + "], got "
+                    + value);
+        }
+        return value;
+    }
+
+    private static boolean bool(Config node, String key, boolean fallback) {
+        String raw = node.get(key).asString().orElse(String.valueOf(fallback)).trim();
+        return switch (raw.toLowerCase(java.util.Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException(describe(node, key) + " must be true or false, got '"
+                    + raw + "'");
+        };
+    }
+
+    /** "--slots (gpt2.slots)": the flag a user most likely typed, and the config key it maps to. */
+    private static String describe(Config node, String key) {
+        String full = node.key().toString() + "." + key;
+        for (Map.Entry<String, String> e : FLAGS.entrySet()) {
+            if (e.getValue().equals(full)) {
+                return "--" + e.getKey() + " (" + full + ")";
+            }
+        }
+        return full;
     }
 
     /** {@code --port 9090 --model=M.gguf} -> {@code {server.port=9090, gpt2.model=M.gguf}}; unknown flags throw. */

@@ -278,7 +278,9 @@ class ApiTest {
         assertThat(i.get("n_layer").asInt(), is(2));
         assertThat(i.get("batch_slots").asInt(), is(4));
         assertThat(i.has("version"), is(true));
-        assertThat(i.has("build_info"), is(true));
+        assertThat(i.has("build_info"), is(false));
+        assertThat(i.get("model_file").asText(), is("tiny.gguf"));
+        assertThat(i.has("model_path"), is(false));
     }
 
     @Test

@@ -3,17 +3,22 @@
 package dev.gpt2.server;
 
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
 
+import java.lang.reflect.Method;
 import java.net.Socket;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import dev.gpt2.Gpt2Model;
 import io.helidon.config.Config;
 import io.helidon.webserver.WebServer;
 import org.junit.jupiter.api.Test;
@@ -103,6 +108,43 @@ class LifecycleTest {
             assertThat(r.json().at("/details/generated_tokens").asInt() < 1000, is(true));
             assertThat(TestModels.metric(base, "gpt2_client_cancellations_total"), is(1.0));
             assertThat(TestModels.metric(base, "gpt2_active_sequences"), is(0.0));
+        } finally {
+            server.stop();
+            models.close();
+        }
+    }
+
+    @Test
+    void deadEngineTurnsReadinessRedAndReportsOnce() throws Exception {
+        List<String> fatal = new CopyOnWriteArrayList<>();
+        Gpt2Model model = TestModels.load(2, 4, TestModels.N_CTX);
+        ModelHolder models = ModelHolder.of(model, "tiny-test", fatal::add);
+        WebServer server = start(models);
+        try {
+            URI base = URI.create("http://localhost:" + server.port());
+            assertThat(TestModels.get(base, "/health").status(), is(200));
+            // what an engine bug does: the engine thread ends with an unexpected error
+            Method kill = Gpt2Model.class.getDeclaredMethod("failEngineForTest", Error.class);
+            kill.setAccessible(true);
+            kill.invoke(model, new AssertionError("injected engine bug"));
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (fatal.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(fatal.size(), is(1));
+            assertThat(fatal.get(0), containsString("engine thread died"));
+            TestModels.Reply health = TestModels.get(base, "/health");
+            assertThat(health.status(), is(503));
+            assertThat(health.json().get("status").asText(), is("unavailable"));
+            assertThat(health.json().get("model").asText(), is("engine failed"));
+            assertThat(TestModels.get(base, "/health/ready").status(), is(503));
+            assertThat(TestModels.get(base, "/health/live").status(), is(200));
+            TestModels.Reply gen = TestModels.post(base, "/generate", "{\"inputs\":\"x\"}");
+            assertThat(gen.status(), is(503));
+            assertThat(gen.json().get("error_type").asText(), is("unavailable"));
+            assertThat(gen.body(), not(containsString("injected")));
+            assertThat(TestModels.post(base, "/v1/completions", "{\"prompt\":\"x\"}").status(), is(503));
+            assertThat(fatal.size(), is(1));
         } finally {
             server.stop();
             models.close();

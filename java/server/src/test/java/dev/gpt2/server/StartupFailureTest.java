@@ -1,0 +1,93 @@
+// The server as a process (issue #8 item 3): bad settings, a missing or corrupt model file and a taken port each
+// end it non-zero with one "gpt2-server:" line and no stack trace, instead of a server that stays up unready.
+package dev.gpt2.server;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StartupFailureTest {
+
+    private record Outcome(int code, String stderr, List<String> ourLines) {
+    }
+
+    /** Runs Main in a JVM of its own with ARGS (test classpath); kills it after 90 s. */
+    private static Outcome runMain(String... args) throws IOException, InterruptedException {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        byte[] err = p.getErrorStream().readAllBytes();   // ends when the process does
+        if (!p.waitFor(90, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("server did not exit: " + new String(err, StandardCharsets.UTF_8));
+        }
+        String stderr = new String(err, StandardCharsets.UTF_8);
+        List<String> ours = stderr.lines().filter(l -> l.startsWith("gpt2-server: ")).toList();
+        return new Outcome(p.exitValue(), stderr, ours);
+    }
+
+    private static void assertOneClearLine(Outcome o, int code, String expected) {
+        assertThat(o.stderr(), o.code(), is(code));
+        assertThat(o.stderr(), o.ourLines().size(), is(1));
+        assertThat(o.ourLines().get(0), containsString(expected));
+        assertThat(o.stderr(), not(containsString("\tat ")));
+    }
+
+    @Test
+    void badNumbersExit2NamingTheFlag() throws Exception {
+        Path model = TestModels.tinyModel().toAbsolutePath();
+        assertOneClearLine(runMain("--model", model.toString(), "--slots", "0"), 2,
+                "--slots (gpt2.slots) must be in [1, 256], got 0");
+        assertOneClearLine(runMain("--model", model.toString(), "--threads", "-1"), 2,
+                "--threads (gpt2.threads) must be in [0, 1024], got -1");
+        assertOneClearLine(runMain("--model", model.toString(), "--port", "70000"), 2,
+                "--port (server.port) must be in [0, 65535], got 70000");
+        assertOneClearLine(runMain("--model", model.toString(), "--queue", "many"), 2,
+                "--queue (gpt2.queue) must be a whole number, got 'many'");
+        assertOneClearLine(runMain("--model", model.toString(), "--mmap", "yes"), 2,
+                "--mmap (gpt2.mmap) must be true or false, got 'yes'");
+    }
+
+    @Test
+    void missingModelFileExits2(@TempDir Path dir) throws Exception {
+        Path missing = dir.resolve("nope.gguf");
+        assertOneClearLine(runMain("--model", missing.toString(), "--port", "0"), 2,
+                "model file " + missing + " does not exist");
+        assertOneClearLine(runMain("--port", "0"), 2, "no model: pass --model PATH");
+    }
+
+    @Test
+    void corruptModelFileExits1AfterTheLoadFails(@TempDir Path dir) throws Exception {
+        Path corrupt = dir.resolve("corrupt.gguf");
+        byte[] good = Files.readAllBytes(TestModels.tinyModel());
+        Files.write(corrupt, java.util.Arrays.copyOf(good, 200));   // a valid header, then the file ends
+        Outcome o = runMain("--model", corrupt.toString(), "--port", "0");
+        assertOneClearLine(o, 1, "model " + corrupt + " failed to load: ");
+    }
+
+    @Test
+    void portInUseExits2(@TempDir Path dir) throws Exception {
+        try (ServerSocket taken = new ServerSocket()) {
+            taken.bind(new InetSocketAddress("127.0.0.1", 0));
+            int port = taken.getLocalPort();
+            assertOneClearLine(runMain("--model", TestModels.tinyModel().toAbsolutePath().toString(),
+                    "--host", "127.0.0.1", "--port", String.valueOf(port)), 2, "cannot listen on 127.0.0.1:" + port);
+        }
+    }
+}
