@@ -97,7 +97,8 @@ enum ErrorDialect {
             ObjectNode err = root.putObject("error");
             err.put("message", e.getMessage());
             err.put("type", switch (e.type()) {
-                case "validation", "payload_too_large", "method_not_allowed" -> "invalid_request_error";
+                case "validation", "payload_too_large", "method_not_allowed", "unsupported_media_type",
+                        "request_timeout" -> "invalid_request_error";
                 case "not_found" -> "not_found_error";
                 case "overloaded" -> "rate_limit_error";
                 case "unavailable" -> "service_unavailable_error";

@@ -13,6 +13,10 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
@@ -33,22 +37,90 @@ final class JsonBody {
     private JsonBody() {
     }
 
-    /** The body as a JSON object; 413 above {@code maxBytes}, 400-class errors for bad UTF-8 or JSON. */
-    static ObjectNode read(ServerRequest req, long maxBytes) {
+    /** Watchdog of body reads: one daemon thread for the whole server. */
+    private static final ScheduledExecutorService DEADLINES = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "gpt2-body-deadline");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /**
+     * The body as a JSON object: 415 for a Content-Type other than JSON (a browser's cross-site form post sends
+     * form, multipart or text/plain), 413 above {@code maxBodyBytes}, 408 (connection closed) when the body does
+     * not arrive within {@code bodyTimeout}, 400-class errors for bad UTF-8 or JSON.
+     */
+    static ObjectNode read(ServerRequest req, ServerSettings settings) {
+        requireJsonContentType(req);
+        long maxBytes = settings.maxBodyBytes();
         long declared = req.headers().contentLength().orElse(-1L);
         if (declared > maxBytes) {
             throw tooLarge(maxBytes);
         }
-        byte[] bytes;
+        return parse(readWithDeadline(req, maxBytes, settings.bodyTimeout()));
+    }
+
+    static void requireJsonContentType(ServerRequest req) {
+        var type = req.headers().contentType();
+        if (type.isEmpty()) {
+            return;   // curl --data-binary, scripts: no browser sends a body without a type
+        }
+        String media = type.get().mediaType().type() + "/" + type.get().mediaType().subtype();
+        media = media.toLowerCase(java.util.Locale.ROOT);
+        if (!media.equals("application/json") && !(media.startsWith("application/") && media.endsWith("+json"))) {
+            throw new ApiException(415, null, "Content-Type must be application/json, got " + media
+                    + " (curl: add -H 'Content-Type: application/json')", "unsupported_media_type");
+        }
+    }
+
+    /**
+     * Helidon's idle-connection check skips a connection whose request is being handled, and its read timeout
+     * does not cover the entity, so a client that sends the headers and then trickles or stops its body would
+     * hold a virtual thread and a file descriptor for ever. Past the deadline the reading thread is interrupted,
+     * which closes the connection's channel and ends the read.
+     */
+    private static byte[] readWithDeadline(ServerRequest req, long maxBytes, java.time.Duration timeout) {
+        Thread reader = Thread.currentThread();
+        int[] state = {0};   // 0 reading, 1 done, 2 timed out; guarded by itself
+        ScheduledFuture<?> watchdog = DEADLINES.schedule(() -> {
+            synchronized (state) {
+                if (state[0] == 0) {
+                    state[0] = 2;
+                    reader.interrupt();
+                }
+            }
+        }, timeout.toNanos(), TimeUnit.NANOSECONDS);
+        byte[] bytes = null;
+        IOException failure = null;
+        RuntimeException runtimeFailure = null;
         try (InputStream in = req.content().inputStream()) {
             bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
-            if (bytes.length > maxBytes) {
-                throw tooLarge(maxBytes);
-            }
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            failure = e;
+        } catch (RuntimeException e) {
+            runtimeFailure = e;
+        } finally {
+            watchdog.cancel(false);
+            boolean timedOut;
+            synchronized (state) {
+                timedOut = state[0] == 2;
+                state[0] = 1;
+            }
+            if (timedOut) {
+                Thread.interrupted();   // the interrupt was delivered inside the lock: clear it for the handler
+                throw new ApiException(408, null, "the request body did not arrive within "
+                        + timeout.toSeconds() + " s", "request_timeout");
+            }
         }
-        return parse(bytes);
+        if (failure != null) {
+            throw new UncheckedIOException(failure);
+        }
+        if (runtimeFailure != null) {
+            throw runtimeFailure;
+        }
+        if (bytes.length > maxBytes) {
+            throw tooLarge(maxBytes);
+        }
+        return bytes;
     }
 
     static ObjectNode parse(byte[] bytes) {

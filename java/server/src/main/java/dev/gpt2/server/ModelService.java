@@ -43,7 +43,7 @@ final class ModelService implements HttpService {
 
     private void tokenize(ServerRequest req, ServerResponse res) {
         try {
-            ObjectNode body = JsonBody.read(req, settings.maxBodyBytes());
+            ObjectNode body = JsonBody.read(req, settings);
             JsonBody.rejectUnknown(body, TOKENIZE_FIELDS, "");
             String text = JsonBody.optString(body, "text", "");
             if (text == null) {
@@ -73,7 +73,7 @@ final class ModelService implements HttpService {
 
     private void detokenize(ServerRequest req, ServerResponse res) {
         try {
-            ObjectNode body = JsonBody.read(req, settings.maxBodyBytes());
+            ObjectNode body = JsonBody.read(req, settings);
             JsonBody.rejectUnknown(body, DETOKENIZE_FIELDS, "");
             Gpt2Model model = models.model();
             int[] tokens = JsonBody.intArray(body, "tokens", model.info().vocabSize());

@@ -70,7 +70,7 @@ final class OpenAiService implements HttpService {
 
     private void completions(ServerRequest req, ServerResponse res) {
         try {
-            CompletionRequest r = parse(JsonBody.read(req, settings.maxBodyBytes()));
+            CompletionRequest r = parse(JsonBody.read(req, settings));
             Gpt2Model model = models.model();
             List<int[]> prompts = new ArrayList<>();
             for (String prompt : r.prompts()) {

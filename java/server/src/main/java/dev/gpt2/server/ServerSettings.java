@@ -22,13 +22,17 @@ import io.helidon.config.Config;
  * @param maxBodyBytes   request bodies above this answer 413 ({@code gpt2.max-body-bytes})
  * @param modelName      name reported by /v1/models and /info; empty = the model's own ({@code gpt2.model-name})
  * @param useMmap        map the model file instead of copying it ({@code gpt2.mmap}; see ModelOptions.useMmap)
+ * @param bodyTimeout    a request body not fully received by then closes the connection
+ *                       ({@code gpt2.body-timeout-seconds})
  */
 record ServerSettings(Path modelPath, int threads, int contextSize, int batchSlots, int queueSize,
-                      Duration requestTimeout, long maxBodyBytes, String modelName, boolean useMmap) {
+                      Duration requestTimeout, long maxBodyBytes, String modelName, boolean useMmap,
+                      Duration bodyTimeout) {
 
     static final String FLAG_HELP = """
             --model PATH  --host HOST  --port N  --threads N  --context N  --slots N  --queue N
-            --request-timeout-seconds N  --max-body-bytes N  --model-name NAME  --mmap true|false""";
+            --request-timeout-seconds N  --max-body-bytes N  --model-name NAME  --mmap true|false
+            --body-timeout-seconds N""";
 
     private static final Map<String, String> FLAGS = Map.ofEntries(
             Map.entry("model", "gpt2.model"),
@@ -41,7 +45,8 @@ record ServerSettings(Path modelPath, int threads, int contextSize, int batchSlo
             Map.entry("request-timeout-seconds", "gpt2.request-timeout-seconds"),
             Map.entry("max-body-bytes", "gpt2.max-body-bytes"),
             Map.entry("model-name", "gpt2.model-name"),
-            Map.entry("mmap", "gpt2.mmap"));
+            Map.entry("mmap", "gpt2.mmap"),
+            Map.entry("body-timeout-seconds", "gpt2.body-timeout-seconds"));
 
     /**
      * Reads and validates the {@code gpt2} node; IllegalArgumentException names the flag, the allowed range and
@@ -58,7 +63,8 @@ record ServerSettings(Path modelPath, int threads, int contextSize, int batchSlo
                 Duration.ofSeconds(number(gpt2, "request-timeout-seconds", 300, 1, 86_400L * 365)),
                 number(gpt2, "max-body-bytes", 1L << 20, 1, 1L << 30),
                 gpt2.get("model-name").asString().orElse(""),
-                bool(gpt2, "mmap", false));
+                bool(gpt2, "mmap", false),
+                Duration.ofSeconds(number(gpt2, "body-timeout-seconds", 30, 1, 3600)));
     }
 
     /** The port under {@code server}, checked like the gpt2 settings (0 = any free port). */

@@ -65,7 +65,7 @@ final class TgiService implements HttpService {
 
     private void generate(ServerRequest req, ServerResponse res) {
         try {
-            TgiRequest r = parse(JsonBody.read(req, settings.maxBodyBytes()));
+            TgiRequest r = parse(JsonBody.read(req, settings));
             if (r.stream()) {
                 stream(r, res);
             } else {
@@ -79,7 +79,7 @@ final class TgiService implements HttpService {
     /** TGI's compat route: an array with one answer, or the event stream when "stream" is true. */
     private void compat(ServerRequest req, ServerResponse res) {
         try {
-            TgiRequest r = parse(JsonBody.read(req, settings.maxBodyBytes()));
+            TgiRequest r = parse(JsonBody.read(req, settings));
             if (r.stream()) {
                 stream(r, res);
             } else {
@@ -92,7 +92,7 @@ final class TgiService implements HttpService {
 
     private void generateStream(ServerRequest req, ServerResponse res) {
         try {
-            stream(parse(JsonBody.read(req, settings.maxBodyBytes())), res);
+            stream(parse(JsonBody.read(req, settings)), res);
         } catch (Throwable e) {
             ErrorDialect.TGI.send(res, e);
         }

@@ -66,7 +66,11 @@ final class TestModels {
     }
 
     static ServerSettings settings(Duration timeout) {
-        return new ServerSettings(tinyModel(), 1, 0, 4, 32, timeout, 64 * 1024, "tiny-test", false);
+        return settings(timeout, Duration.ofSeconds(30));
+    }
+
+    static ServerSettings settings(Duration timeout, Duration bodyTimeout) {
+        return new ServerSettings(tinyModel(), 1, 0, 4, 32, timeout, 64 * 1024, "tiny-test", false, bodyTimeout);
     }
 
     static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
