@@ -8,6 +8,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
+import dev.gpt2.FinishReason;
 import dev.gpt2.Generation;
 import dev.gpt2.GenerationListener;
 import dev.gpt2.GenerationParams;
@@ -25,11 +26,14 @@ final class GenerationRun implements GenerationListener {
     private final long submittedNanos = System.nanoTime();
     private final long deadlineNanos;
     private long lastTokenNanos;
+    private final Duration timeout;
     private volatile Generation generation;
     private volatile boolean cancelled;
+    private volatile boolean timedOut;
 
     private GenerationRun(ServerMetrics metrics, Duration timeout) {
         this.metrics = metrics;
+        this.timeout = timeout;
         this.deadlineNanos = submittedNanos + timeout.toNanos();
     }
 
@@ -66,19 +70,26 @@ final class GenerationRun implements GenerationListener {
 
     /**
      * The next {@link StreamEvent}, or the final {@link GenerationResult}. Past the deadline the generation is
-     * cancelled and this keeps returning what the engine sends until its (CANCELLED) result. Engine errors are
-     * rethrown.
+     * cancelled, this keeps returning what the engine sends meanwhile, and its end is an {@link ApiException} 504
+     * (not a 200 that says "cancelled"). Engine errors are rethrown.
      */
     Object next() throws InterruptedException {
         while (true) {
             long left = deadlineNanos - System.nanoTime();
             Object e = cancelled ? events.take() : events.poll(Math.max(left, 0), TimeUnit.NANOSECONDS);
             if (e == null) {
-                cancel();
+                timedOut = true;
+                metrics.recordTimeout();
+                stop();
                 continue;
             }
             if (e instanceof Failure f) {
                 throw f.error() instanceof RuntimeException r ? r : new IllegalStateException(f.error());
+            }
+            if (timedOut && e instanceof GenerationResult r && r.finishReason() == FinishReason.CANCELLED) {
+                throw new ApiException(504, null, "the generation did not finish within the request timeout of "
+                        + timeout.toMillis() / 1000.0 + " s (" + r.generatedTokens() + " tokens generated)",
+                        "timeout");
             }
             return e;
         }
@@ -93,11 +104,17 @@ final class GenerationRun implements GenerationListener {
         }
     }
 
-    /** Frees the slot at the engine's next step (client gone, timeout, shutdown); idempotent. */
+    /** The client went away (or a batch mate failed): frees the slot at the engine's next step; idempotent. */
     void cancel() {
         if (!cancelled) {
-            cancelled = true;
             metrics.recordClientCancel();
+            stop();
+        }
+    }
+
+    private void stop() {
+        if (!cancelled) {
+            cancelled = true;
             generation.cancel();
         }
     }

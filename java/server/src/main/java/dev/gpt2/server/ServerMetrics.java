@@ -22,6 +22,7 @@ final class ServerMetrics {
     private final LongAdder tokensGenerated = new LongAdder();
     private final LongAdder promptTokens = new LongAdder();
     private final LongAdder clientCancels = new LongAdder();
+    private final LongAdder timeouts = new LongAdder();
     private final Histogram timeToFirstToken = new Histogram(TTFT_BUCKETS);
     private final Histogram timePerToken = new Histogram(TOKEN_BUCKETS);
 
@@ -36,6 +37,10 @@ final class ServerMetrics {
 
     void recordClientCancel() {
         clientCancels.increment();
+    }
+
+    void recordTimeout() {
+        timeouts.increment();
     }
 
     void recordTimeToFirstToken(double seconds) {
@@ -59,7 +64,9 @@ final class ServerMetrics {
         counter(out, "gpt2_tokens_generated_total", "Tokens generated for HTTP requests.", tokensGenerated.sum());
         counter(out, "gpt2_prompt_tokens_total", "Prompt tokens of completed HTTP requests.", promptTokens.sum());
         counter(out, "gpt2_client_cancellations_total",
-                "Generations cancelled because the client went away or timed out.", clientCancels.sum());
+                "Generations cancelled because the client went away.", clientCancels.sum());
+        counter(out, "gpt2_request_timeouts_total",
+                "Generations cancelled at the request timeout (answered 504).", timeouts.sum());
         if (stats != null) {
             gauge(out, "gpt2_queue_depth", "Requests waiting for a batch slot.", stats.queuedRequests());
             gauge(out, "gpt2_active_sequences", "Sequences being generated now.", stats.activeSequences());

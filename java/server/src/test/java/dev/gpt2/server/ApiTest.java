@@ -271,6 +271,27 @@ class ApiTest {
     }
 
     @Test
+    void onlyJsonBodiesAreAccepted() {
+        String body = "{\"inputs\":\"Hi\",\"parameters\":{\"max_new_tokens\":1}}";
+        // what a cross-site HTML form or a "simple" fetch can send without a CORS preflight
+        for (String type : new String[] {"application/x-www-form-urlencoded", "text/plain", "multipart/form-data; boundary=x"}) {
+            TestModels.Reply tgi = TestModels.send(java.net.http.HttpRequest.newBuilder(base.resolve("/generate"))
+                    .header("Content-Type", type).POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build());
+            assertThat(type, tgi.status(), is(415));
+            assertThat(tgi.json().get("error_type").asText(), is("unsupported_media_type"));
+            TestModels.Reply oai = TestModels.send(java.net.http.HttpRequest.newBuilder(base.resolve("/v1/completions"))
+                    .header("Content-Type", type)
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"prompt\":\"x\",\"max_tokens\":1}")).build());
+            assertThat(type, oai.status(), is(415));
+            assertThat(oai.json().at("/error/type").asText(), is("invalid_request_error"));
+        }
+        TestModels.Reply ok = TestModels.send(java.net.http.HttpRequest.newBuilder(base.resolve("/generate"))
+                .header("Content-Type", "application/json; charset=utf-8")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build());
+        assertThat(ok.status(), is(200));
+    }
+
+    @Test
     void infoLabelsRandomWeights() {
         JsonNode i = TestModels.get(base, "/info").json();
         assertThat(i.get("random_weights").asBoolean(), is(true));

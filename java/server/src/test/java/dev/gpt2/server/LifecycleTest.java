@@ -96,17 +96,26 @@ class LifecycleTest {
     }
 
     @Test
-    void requestTimeoutCancelsTheGeneration() {
+    void requestTimeoutCancelsTheGenerationAndAnswers504() throws Exception {
         ModelHolder models = ModelHolder.of(TestModels.load(1, 4, TestModels.MODEL_CTX), "tiny-test");
         WebServer server = start(models, Duration.ofMillis(100));
         try {
             URI base = URI.create("http://localhost:" + server.port());
             TestModels.Reply r = TestModels.post(base, "/generate", "{\"inputs\":\"Slow\",\"parameters\":"
                     + "{\"max_new_tokens\":1000,\"ignore_eos\":true,\"details\":true}}");
-            assertThat(r.status(), is(200));
-            assertThat(r.json().at("/details/finish_reason").asText(), is("cancelled"));
-            assertThat(r.json().at("/details/generated_tokens").asInt() < 1000, is(true));
-            assertThat(TestModels.metric(base, "gpt2_client_cancellations_total"), is(1.0));
+            assertThat(r.body(), r.status(), is(504));
+            assertThat(r.json().get("error_type").asText(), is("timeout"));
+            assertThat(r.json().get("error").asText(), containsString("request timeout of 0.1 s"));
+            TestModels.Reply oai = TestModels.post(base, "/v1/completions", "{\"prompt\":\"Slow\","
+                    + "\"max_tokens\":1000,\"ignore_eos\":true}");
+            assertThat(oai.body(), oai.status(), is(504));
+            assertThat(oai.json().at("/error/code").asText(), is("timeout"));
+            assertThat(TestModels.metric(base, "gpt2_request_timeouts_total"), is(2.0));
+            assertThat(TestModels.metric(base, "gpt2_client_cancellations_total"), is(0.0));
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (TestModels.metric(base, "gpt2_active_sequences") > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
             assertThat(TestModels.metric(base, "gpt2_active_sequences"), is(0.0));
         } finally {
             server.stop();
