@@ -146,10 +146,12 @@ public final class Main {
     static void routing(HttpRouting.Builder routing, ModelHolder models, ServerMetrics metrics,
                         ServerSettings settings) {
         routing.addFilter((chain, req, res) -> {
+            // the label from the absolute path, taken now: inside a service (/v1) the path becomes relative
+            String route = RouteTable.label(req.path().absolute().path());
             try {
                 chain.proceed();
             } finally {
-                metrics.recordRequest(RouteTable.label(req.path().path()), res.status().code());
+                metrics.recordRequest(route, res.status().code());
             }
         });
         routing.register("/", new PageService())

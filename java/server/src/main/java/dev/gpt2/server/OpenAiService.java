@@ -77,6 +77,12 @@ final class OpenAiService implements HttpService {
                 prompts.add(Prompts.prepare(model, prompt, r.params().parseSpecial(), r.params().truncate(),
                         r.params().maxNewTokens(), "prompt", "max_tokens"));
             }
+            // more choices than the engine can ever hold at once would answer 429 for ever: a request error
+            int capacity = model.info().batchSlots() + model.info().queueCapacity();
+            if (prompts.size() * r.n() > capacity) {
+                throw ApiException.invalid("n", "prompts x n = " + prompts.size() * r.n()
+                        + " exceeds what this server can run at once (" + capacity + " = batch slots + queue)");
+            }
             List<GenerationRun> runs = new ArrayList<>();
             try {
                 for (int p = 0; p < prompts.size(); p++) {

@@ -310,11 +310,13 @@ class ApiTest {
         assertThat(TestModels.get(base, "/health/live").status(), is(200));
         assertThat(TestModels.get(base, "/health/ready").status(), is(200));
         TestModels.post(base, "/generate", "{\"inputs\":\"Hi\",\"parameters\":{\"max_new_tokens\":2}}");
+        TestModels.post(base, "/v1/completions", "{\"prompt\":\"Hi\",\"max_tokens\":1}");
         TestModels.get(base, "/nope");
         TestModels.Reply m = TestModels.get(base, "/metrics");
         assertThat(m.headers().firstValue("Content-Type").orElse(""), startsWith("text/plain"));
         assertThat(m.body(), containsString("gpt2_http_requests_total{route=\"/generate\",status=\"200\"}"));
         assertThat(m.body(), containsString("gpt2_http_requests_total{route=\"other\",status=\"404\"}"));
+        assertThat(m.body(), containsString("gpt2_http_requests_total{route=\"/v1/completions\",status=\"200\"}"));
         assertThat(m.body(), containsString("gpt2_time_to_first_token_seconds_bucket{le=\"+Inf\"}"));
         assertThat(m.body(), containsString("gpt2_time_per_output_token_seconds_count"));
         assertThat(TestModels.metric(base, "gpt2_tokens_generated_total"), greaterThan(0.0));

@@ -86,6 +86,10 @@ class LifecycleTest {
             TestModels.Reply oai = TestModels.post(base, "/v1/completions", "{\"prompt\":\"x\"}");
             assertThat(oai.status(), is(429));
             assertThat(oai.json().get("error").get("type").asText(), is("rate_limit_error"));
+            // more choices than slots + queue can ever hold: a 400 naming n, not a 429 that never clears
+            TestModels.Reply tooMany = TestModels.post(base, "/v1/completions", "{\"prompt\":\"x\",\"n\":3}");
+            assertThat(tooMany.status(), is(400));
+            assertThat(tooMany.json().at("/error/param").asText(), is("n"));
         } finally {
             for (Socket s : streams) {
                 s.close();
