@@ -89,15 +89,11 @@ final class JsonBody {
                 }
             }
         }, timeout.toNanos(), TimeUnit.NANOSECONDS);
-        byte[] bytes = null;
-        IOException failure = null;
-        RuntimeException runtimeFailure = null;
+        byte[] bytes;
         try (InputStream in = req.content().inputStream()) {
             bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
         } catch (IOException e) {
-            failure = e;
-        } catch (RuntimeException e) {
-            runtimeFailure = e;
+            throw new UncheckedIOException(e);
         } finally {
             watchdog.cancel(false);
             boolean timedOut;
@@ -107,15 +103,10 @@ final class JsonBody {
             }
             if (timedOut) {
                 Thread.interrupted();   // the interrupt was delivered inside the lock: clear it for the handler
+                // replaces whatever the read threw: after the deadline that is only the interrupt's doing
                 throw new ApiException(408, null, "the request body did not arrive within "
                         + timeout.toSeconds() + " s", "request_timeout");
             }
-        }
-        if (failure != null) {
-            throw new UncheckedIOException(failure);
-        }
-        if (runtimeFailure != null) {
-            throw runtimeFailure;
         }
         if (bytes.length > maxBytes) {
             throw tooLarge(maxBytes);

@@ -47,7 +47,7 @@ public final class Main {
             if (settings.modelPath() == null) {
                 throw new IllegalArgumentException("no model: pass --model PATH (or set gpt2.model / GPT2_MODEL)");
             }
-            options = options(settings);
+            options = settings.modelOptions();
             checkModelFile(settings.modelPath());
             checkPortFree(host, port);
         } catch (RuntimeException e) {
@@ -129,16 +129,6 @@ public final class Main {
                 .addSource(ConfigSources.environmentVariables())
                 .addSource(ConfigSources.systemProperties())
                 .addSource(ConfigSources.classpath("application.yaml"))
-                .build();
-    }
-
-    static ModelOptions options(ServerSettings s) {
-        return ModelOptions.builder()
-                .threads(s.threads())
-                .contextSize(s.contextSize())
-                .batchSlots(s.batchSlots())
-                .queueCapacity(s.queueSize())
-                .useMmap(s.useMmap())
                 .build();
     }
 

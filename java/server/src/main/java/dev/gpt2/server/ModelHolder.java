@@ -95,10 +95,15 @@ final class ModelHolder implements AutoCloseable {
         if (!future.isDone()) {
             return State.LOADING;
         }
-        if (future.isCompletedExceptionally()) {
+        if (!loaded()) {
             return State.LOAD_FAILED;
         }
         return future.join().isHealthy() ? State.READY : State.ENGINE_FAILED;
+    }
+
+    /** The load finished with a model (which may since have died or been closed). */
+    private boolean loaded() {
+        return future.isDone() && !future.isCompletedExceptionally();
     }
 
     boolean ready() {
@@ -130,7 +135,7 @@ final class ModelHolder implements AutoCloseable {
         if (!displayName.isBlank()) {
             return displayName;
         }
-        return future.isDone() && !future.isCompletedExceptionally() ? future.join().info().name() : "gpt2";
+        return loaded() ? future.join().info().name() : "gpt2";
     }
 
     double loadMs() {
@@ -151,7 +156,7 @@ final class ModelHolder implements AutoCloseable {
     public void close() {
         closed = true;
         future.cancel(false);
-        if (future.isDone() && !future.isCompletedExceptionally()) {
+        if (loaded()) {
             future.join().close();
         }
     }

@@ -6,6 +6,8 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import dev.gpt2.ModelOptions;
+import dev.gpt2.ParameterException;
 import io.helidon.config.Config;
 
 /**
@@ -48,23 +50,46 @@ record ServerSettings(Path modelPath, int threads, int contextSize, int batchSlo
             Map.entry("mmap", "gpt2.mmap"),
             Map.entry("body-timeout-seconds", "gpt2.body-timeout-seconds"));
 
+    /** ModelOptions field -> the gpt2 key that sets it, so that its range errors can name the flag. */
+    private static final Map<String, String> OPTION_KEYS = Map.of(
+            "threads", "threads", "contextSize", "context", "batchSlots", "slots", "queueCapacity", "queue");
+
     /**
      * Reads and validates the {@code gpt2} node; IllegalArgumentException names the flag, the allowed range and
-     * the value, so a startup error is one line. The ranges are ModelOptions' (checked again there).
+     * the value, so a startup error is one line. The engine's numbers are only parsed here: their ranges are
+     * ModelOptions', checked by {@link #modelOptions()}.
      */
     static ServerSettings from(Config gpt2) {
         String model = gpt2.get("model").asString().orElse("");
         return new ServerSettings(
                 model.isBlank() ? null : Path.of(model),
-                (int) number(gpt2, "threads", 0, 0, 1024),
-                (int) number(gpt2, "context", 0, 0, 1_048_576),
-                (int) number(gpt2, "slots", 8, 1, 256),
-                (int) number(gpt2, "queue", 64, 0, 1_000_000),
+                (int) number(gpt2, "threads", 0, Integer.MIN_VALUE, Integer.MAX_VALUE),
+                (int) number(gpt2, "context", 0, Integer.MIN_VALUE, Integer.MAX_VALUE),
+                (int) number(gpt2, "slots", 8, Integer.MIN_VALUE, Integer.MAX_VALUE),
+                (int) number(gpt2, "queue", 64, Integer.MIN_VALUE, Integer.MAX_VALUE),
                 Duration.ofSeconds(number(gpt2, "request-timeout-seconds", 300, 1, 86_400L * 365)),
                 number(gpt2, "max-body-bytes", 1L << 20, 1, 1L << 30),
                 gpt2.get("model-name").asString().orElse(""),
                 bool(gpt2, "mmap", false),
                 Duration.ofSeconds(number(gpt2, "body-timeout-seconds", 30, 1, 3600)));
+    }
+
+    /** The engine's options; a value out of ModelOptions' range is an IllegalArgumentException naming the flag. */
+    ModelOptions modelOptions() {
+        try {
+            return ModelOptions.builder()
+                    .threads(threads)
+                    .contextSize(contextSize)
+                    .batchSlots(batchSlots)
+                    .queueCapacity(queueSize)
+                    .useMmap(useMmap)
+                    .build();
+        } catch (ParameterException e) {
+            String key = OPTION_KEYS.get(e.field());
+            String message = e.getMessage();
+            throw new IllegalArgumentException(key == null ? message
+                    : message.replace(e.field(), describe("gpt2." + key)));
+        }
     }
 
     /** The port under {@code server}, checked like the gpt2 settings (0 = any free port). */
@@ -97,9 +122,12 @@ record ServerSettings(Path modelPath, int threads, int contextSize, int batchSlo
         };
     }
 
-    /** "--slots (gpt2.slots)": the flag a user most likely typed, and the config key it maps to. */
     private static String describe(Config node, String key) {
-        String full = node.key().toString() + "." + key;
+        return describe(node.key().toString() + "." + key);
+    }
+
+    /** "--slots (gpt2.slots)": the flag a user most likely typed, and the config key FULL it maps to. */
+    private static String describe(String full) {
         for (Map.Entry<String, String> e : FLAGS.entrySet()) {
             if (e.getValue().equals(full)) {
                 return "--" + e.getKey() + " (" + full + ")";
