@@ -548,8 +548,21 @@ void test_tiny_shakespeare() {
 
 }  // namespace
 
+// Fuzz finding (fuzz_safetensors, UBSan): a zero-element F32 tensor was read with memcpy(nullptr, ..., 0).
+void test_empty_tensor_reads() {
+    const std::string path = DIR + "/empty.safetensors";
+    write_st(path, {StEntry{"ln_f.bias", "F32", {0}, {}}, StEntry{"wte.weight", "F32", {1}, {0, 0, 128, 63}}});
+    auto st = SafetensorsFile::open(path);
+    const SafetensorsEntry *e = st->find("ln_f.bias");
+    CHECK(e != nullptr && e->n_elements() == 0);
+    if (e) CHECK(safetensors_read_f32(*e, path).empty());
+    const SafetensorsEntry *w = st->find("wte.weight");
+    CHECK(w != nullptr && safetensors_read_f32(*w, path) == std::vector<float>({1.0f}));
+}
+
 int main() {
     mkdir(DIR.c_str(), 0755);
+    test_empty_tensor_reads();
     test_round_trip();
     test_variants();
     test_errors();

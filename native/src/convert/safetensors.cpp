@@ -131,7 +131,8 @@ std::vector<float> safetensors_read_f32(const SafetensorsEntry &e, const std::st
     const int64_t n = e.n_elements();
     std::vector<float> out((size_t)n);
     if (e.dtype == "F32") {
-        std::memcpy(out.data(), e.data, (size_t)n * 4);
+        // an empty tensor's vector has no storage: memcpy from/to null is UB even for 0 bytes (fuzz finding)
+        if (n > 0) std::memcpy(out.data(), e.data, (size_t)n * 4);
     } else if (e.dtype == "F16" || e.dtype == "BF16") {
         const bool bf = e.dtype == "BF16";
         for (int64_t i = 0; i < n; ++i) {
