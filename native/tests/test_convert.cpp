@@ -86,7 +86,9 @@ void write_st(const std::string &path, const std::vector<StEntry> &entries, cons
     const uint64_t n = h.size();
     std::fwrite(&n, 8, 1, f);
     std::fwrite(h.data(), 1, h.size(), f);
-    for (const StEntry &e : entries) std::fwrite(e.bytes.data(), 1, e.bytes.size(), f);
+    for (const StEntry &e : entries) {
+        if (!e.bytes.empty()) std::fwrite(e.bytes.data(), 1, e.bytes.size(), f);   // data() of an empty vector may be null
+    }
     std::fclose(f);
 }
 
