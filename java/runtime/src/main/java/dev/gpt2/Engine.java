@@ -68,9 +68,10 @@ final class Engine implements Runnable {
     private final ArrayList<Request> admitted = new ArrayList<>();
     private final ArrayList<Request> decoding = new ArrayList<>();
     private final ArrayList<Request> prefilling = new ArrayList<>();
-    private final ArrayList<Request> prefilled = new ArrayList<>();
+    private final ArrayList<Request> batch = new ArrayList<>();      // the sequences of this step's gpt2_decode
+    private final ArrayList<Request> isolating = new ArrayList<>();  // a failed batch's sequences, run one by one
     private final int[] entryOf;   // batch index of the entry that wants logits, per slot; -1 none
-    private final int[] chunk;     // prompt tokens fed this step, per slot (read only for `prefilled`)
+    private final int[] chunk;     // prompt tokens fed this step, per slot (read only for prefilling ones)
     private final Thread thread;
     private volatile Runnable onExit;
     /** Why the engine thread ended, when it did not end by shutdown(); null while healthy. */
@@ -285,7 +286,8 @@ final class Engine implements Runnable {
                 admitted.clear();
                 decoding.clear();
                 prefilling.clear();
-                prefilled.clear();
+                batch.clear();
+                isolating.clear();
             }
         } catch (Throwable t) {
             failure = t;
@@ -320,7 +322,6 @@ final class Engine implements Runnable {
                 complete(r, FinishReason.CANCELLED);
             }
         }
-        int n = 0;
         for (int s = 0; s < nSlots; s++) {
             Request r = slots[s];
             if (r == null) {
@@ -335,24 +336,63 @@ final class Engine implements Runnable {
         if (decoding.isEmpty() && prefilling.isEmpty()) {
             return;
         }
-        java.util.Arrays.fill(entryOf, -1);
-        for (Request r : decoding) {
-            seqIds.put(n, r.slot);
-            positions.put(n, r.nPast);
-            batchTokens.put(n, r.lastToken);
-            wantLogits.put(n, (byte) 1);
-            entryOf[r.slot] = n;
-            n++;
-        }
+        // decoding sequences first (one entry each), then prompt chunks while the token budget lasts
+        batch.addAll(decoding);
+        int budget = nBatch - decoding.size();
         for (Request r : prefilling) {
-            int budget = nBatch - n;
             if (budget <= 0) {
                 break;
             }
             int take = Math.min(budget, r.promptTokens.length - r.nPromptFed);
+            chunk[r.slot] = take;
+            budget -= take;
+            batch.add(r);
+        }
+        int status = forward(batch);
+        if (status == Gpt2Native.GPT2_OK) {
+            return;
+        }
+        if (batch.size() == 1) {
+            failBatch(batch, status);
+            return;
+        }
+        // One sequence's bad entry (or one failed allocation) must not fail its batch mates (issue #8 item 8).
+        // gpt2_decode validates before it touches the caches, so the rejected step changed nothing: run each
+        // sequence alone, and only those that fail alone fail.
+        isolating.addAll(batch);
+        for (Request r : isolating) {
+            batch.clear();
+            batch.add(r);
+            int alone = forward(batch);
+            if (alone != Gpt2Native.GPT2_OK) {
+                failBatch(batch, alone);
+            }
+        }
+    }
+
+    /**
+     * One gpt2_decode over the sequences in BATCH (decoding ones feed their last token, prefilling ones their
+     * next chunk[slot] prompt tokens), then the samples of every sequence whose logits came out. Returns the
+     * decode status; on failure nothing changed, neither here nor in the native caches.
+     */
+    private int forward(List<Request> batch) {
+        java.util.Arrays.fill(entryOf, -1);
+        int n = 0;
+        for (Request r : batch) {
+            int skew = r.positionSkewForTest;
+            if (!r.prefilling()) {
+                seqIds.put(n, r.slot);
+                positions.put(n, r.nPast + skew);
+                batchTokens.put(n, r.lastToken);
+                wantLogits.put(n, (byte) 1);
+                entryOf[r.slot] = n;
+                n++;
+                continue;
+            }
+            int take = chunk[r.slot];
             for (int j = 0; j < take; j++) {
                 seqIds.put(n, r.slot);
-                positions.put(n, r.nPast + j);
+                positions.put(n, r.nPast + j + skew);
                 batchTokens.put(n, r.promptTokens[r.nPromptFed + j]);
                 boolean last = r.nPromptFed + j == r.promptTokens.length - 1;
                 wantLogits.put(n, (byte) (last ? 1 : 0));
@@ -361,43 +401,33 @@ final class Engine implements Runnable {
                 }
                 n++;
             }
-            chunk[r.slot] = take;
-            prefilled.add(r);
         }
 
         long t0 = System.nanoTime();
         int status = Gpt2Native.gpt2_decode(ctx, n, seqIds, positions, batchTokens, wantLogits);
         if (status != Gpt2Native.GPT2_OK) {
-            Gpt2Exception e = NativeCalls.failure(status, "gpt2_decode");
-            for (Request r : decoding) {
-                release(r);
-                fail(r, e);
-            }
-            for (Request r : prefilled) {
-                release(r);
-                fail(r, e);
-            }
-            return;
+            return status;
         }
         long tDecoded = System.nanoTime();
-        for (Request r : prefilled) {
-            r.nPast += chunk[r.slot];
-            r.nPromptFed += chunk[r.slot];
-            promptTokensProcessed.addAndGet(chunk[r.slot]);
-            r.promptMs += (tDecoded - t0) / NANOS_PER_MS;
+        for (Request r : batch) {
+            if (r.prefilling()) {
+                r.nPast += chunk[r.slot];
+                r.nPromptFed += chunk[r.slot];
+                promptTokensProcessed.addAndGet(chunk[r.slot]);
+                r.promptMs += (tDecoded - t0) / NANOS_PER_MS;
+            } else {
+                r.nPast += 1;
+            }
         }
-        for (Request r : decoding) {
-            r.nPast += 1;
-        }
-        for (int s = 0; s < nSlots; s++) {
-            Request r = slots[s];
-            if (r == null || entryOf[s] < 0) {
+        for (Request r : batch) {
+            int entry = entryOf[r.slot];
+            if (entry < 0) {
                 continue;
             }
             long ts = System.nanoTime();
             boolean wasDecoding = r.firstTokenNanos != 0;
             try {
-                sampleOne(r, entryOf[s]);
+                sampleOne(r, entry);
             } catch (RuntimeException e) {
                 release(r);
                 fail(r, e);
@@ -409,6 +439,15 @@ final class Engine implements Runnable {
             } else {
                 r.promptMs += (te - ts) / NANOS_PER_MS;
             }
+        }
+        return Gpt2Native.GPT2_OK;
+    }
+
+    private void failBatch(List<Request> batch, int status) {
+        Gpt2Exception e = NativeCalls.failure(status, "gpt2_decode");
+        for (Request r : batch) {
+            release(r);
+            fail(r, e);
         }
     }
 

@@ -154,7 +154,9 @@ public final class Gpt2Model implements AutoCloseable {
 
     /**
      * A cold publisher: each subscriber starts its own generation when it subscribes. Demand is honoured
-     * (events are buffered until requested); Subscription.cancel() cancels the generation.
+     * (events are buffered until requested); Subscription.cancel() cancels the generation. The subscriber is
+     * called on a delivery (virtual) thread or on the thread calling request(), never on the engine thread, so a
+     * slow subscriber delays only its own events.
      */
     public Flow.Publisher<StreamEvent> stream(String prompt, GenerationParams params) {
         Objects.requireNonNull(prompt, "prompt");
@@ -192,6 +194,11 @@ public final class Gpt2Model implements AutoCloseable {
     /** Test hook: kills the engine thread with ERROR at its next iteration, as an engine bug would. */
     void failEngineForTest(Error error) {
         engine.injectFailure(error);
+    }
+
+    /** Test hook: GENERATION's next decode entries get positions the native side rejects (a failed decode). */
+    void breakDecodeForTest(Generation generation) {
+        ((Request) generation).positionSkewForTest = 1;
     }
 
     /**

@@ -19,6 +19,8 @@ final class Request implements Generation {
     final long submitNanos;
     final CompletableFuture<GenerationResult> result = new CompletableFuture<>();
     volatile boolean cancelled;
+    /** Test hook: added to this sequence's positions, so that gpt2_decode rejects its entries. */
+    volatile int positionSkewForTest;
 
     // ---- engine thread only ----
     int slot = -1;

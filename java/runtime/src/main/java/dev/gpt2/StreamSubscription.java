@@ -1,6 +1,7 @@
 package dev.gpt2;
 
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -9,7 +10,10 @@ import java.util.function.Function;
 /**
  * Bridges one generation to one Flow.Subscriber: the engine pushes events into a queue (never blocking), and
  * they are delivered as the subscriber requests them, serially (a work-in-progress counter makes one thread drain
- * at a time). cancel() cancels the generation; a non-positive request fails the stream (rule 3.9).
+ * at a time). The subscriber never runs on the engine thread: events the engine produces are drained by a virtual
+ * thread, so a slow onNext holds back its own stream and no other (issue #8 item 8); events made deliverable by
+ * request(n) are drained by the caller of request. cancel() cancels the generation; a non-positive request fails
+ * the stream (rule 3.9).
  */
 final class StreamSubscription implements Flow.Subscription, GenerationListener {
     private final Flow.Subscriber<? super StreamEvent> subscriber;
@@ -21,6 +25,7 @@ final class StreamSubscription implements Flow.Subscription, GenerationListener 
     private volatile Throwable error;
     private volatile boolean cancelled;
     private boolean terminated;               // drain thread only
+    private static final Executor DELIVERY = task -> Thread.ofVirtual().name("gpt2-stream").start(task);
 
     private StreamSubscription(Flow.Subscriber<? super StreamEvent> subscriber) {
         this.subscriber = subscriber;
@@ -75,27 +80,38 @@ final class StreamSubscription implements Flow.Subscription, GenerationListener 
     public void onToken(StreamEvent event) {
         if (!cancelled) {
             events.add(event);
-            drain();
+            drainElsewhere();
         }
     }
 
     @Override
     public void onComplete(GenerationResult result) {
         done = true;
-        drain();
+        drainElsewhere();
     }
 
     @Override
     public void onError(Throwable t) {
         error = t;
         done = true;
-        drain();
+        drainElsewhere();
+    }
+
+    /** Called by the engine thread: the draining (which runs the subscriber) happens on a delivery thread. */
+    private void drainElsewhere() {
+        if (wip.getAndIncrement() == 0) {
+            DELIVERY.execute(this::drainLoop);
+        }
     }
 
     private void drain() {
-        if (wip.getAndIncrement() != 0) {
-            return;
+        if (wip.getAndIncrement() == 0) {
+            drainLoop();
         }
+    }
+
+    /** Runs with wip > 0 held by this thread; one drainer at a time. */
+    private void drainLoop() {
         int missed = 1;
         while (true) {
             if (!terminated && !cancelled) {
