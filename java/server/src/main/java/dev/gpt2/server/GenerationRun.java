@@ -30,6 +30,7 @@ final class GenerationRun implements GenerationListener {
     private volatile Generation generation;
     private volatile boolean cancelled;
     private volatile boolean timedOut;
+    private volatile boolean clientGone;
 
     private GenerationRun(ServerMetrics metrics, Duration timeout) {
         this.metrics = metrics;
@@ -91,6 +92,11 @@ final class GenerationRun implements GenerationListener {
                         + timeout.toMillis() / 1000.0 + " s (" + r.generatedTokens() + " tokens generated)",
                         "timeout");
             }
+            if (clientGone && e instanceof GenerationResult r && r.finishReason() == FinishReason.CANCELLED) {
+                // nobody reads this answer; the status is for the access log and metrics (nginx's convention)
+                throw new ApiException(499, null, "the client closed the connection before the answer ("
+                        + r.generatedTokens() + " tokens generated)", "client_closed");
+            }
             return e;
         }
     }
@@ -110,6 +116,12 @@ final class GenerationRun implements GenerationListener {
             metrics.recordClientCancel();
             stop();
         }
+    }
+
+    /** A blocking request's client closed its connection (ClientWatch, on its own thread). */
+    void clientGone() {
+        clientGone = true;
+        cancel();
     }
 
     private void stop() {

@@ -17,6 +17,7 @@ import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 import io.helidon.logging.common.LogConfig;
 import io.helidon.webserver.WebServer;
+import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.HttpRouting;
 
 /** {@code java --enable-native-access=ALL-UNNAMED -jar gpt2-server.jar --model M.gguf [--port 8080]} */
@@ -61,8 +62,7 @@ public final class Main {
                 message -> Thread.ofPlatform().name("gpt2-fatal").start(() -> exit(1, message)));
         WebServer server;
         try {
-            server = WebServer.builder()
-                    .config(config.get("server"))
+            server = server(config.get("server"))
                     .shutdownHook(false)
                     .routing(routing -> routing(routing, models, metrics, settings))
                     .build()
@@ -130,6 +130,16 @@ public final class Main {
                 .addSource(ConfigSources.systemProperties())
                 .addSource(ConfigSources.classpath("application.yaml"))
                 .build();
+    }
+
+    /** The server of SERVER_CONFIG (the "server" node) with the HTTP/1 listener ClientWatch needs; tests use it. */
+    static WebServerConfig.Builder server(Config serverConfig) {
+        return WebServer.builder()
+                .config(serverConfig)
+                // only this HTTP/1 configuration: discovered defaults would add a second HTTP/1 candidate, and with
+                // two Helidon waits for a connection's first bytes before it can idle-check it
+                .protocolsDiscoverServices(false)
+                .addProtocol(ClientWatch.http1(serverConfig.get("protocols.http1")));
     }
 
     /** All routes; package-private so tests build the same server. */

@@ -113,6 +113,7 @@ final class OpenAiService implements HttpService {
 
     private void complete(CompletionRequest r, ServerResponse res, Gpt2Model model, List<GenerationRun> runs,
                           String id, long created) throws InterruptedException {
+        ClientWatch.start(res, () -> runs.forEach(GenerationRun::clientGone));
         ObjectNode out = header(id, created);
         ArrayNode choices = out.putArray("choices");
         int promptTokens = 0;

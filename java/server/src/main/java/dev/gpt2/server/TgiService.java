@@ -102,6 +102,7 @@ final class TgiService implements HttpService {
         Gpt2Model model = models.model();
         int[] prompt = prepare(model, r);
         GenerationRun run = GenerationRun.submit(model, prompt, r.params(), metrics, settings.requestTimeout());
+        ClientWatch.start(res, run::clientGone);
         GenerationResult result = run.awaitResult();
         ObjectNode out = JsonBody.MAPPER.createObjectNode();
         out.put("generated_text", r.returnFullText() ? r.inputs() + result.text() : result.text());

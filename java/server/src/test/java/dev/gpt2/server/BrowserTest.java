@@ -14,6 +14,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.function.Supplier;
 
+import io.helidon.config.Config;
 import io.helidon.webserver.WebServer;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -36,7 +37,7 @@ class BrowserTest {
                 "SKIPPED: chromium/chromedriver not installed (apt-get install -y chromium chromium-driver)");
         ModelHolder models = ModelHolder.of(TestModels.load(2, 8, TestModels.N_CTX), "tiny-test");
         ServerSettings settings = TestModels.settings(Duration.ofSeconds(60));
-        WebServer server = WebServer.builder().port(0)
+        WebServer server = Main.server(Config.empty()).port(0)
                 .routing(r -> Main.routing(r, models, new ServerMetrics(), settings))
                 .build().start();
         Path profile = Files.createTempDirectory("gpt2-chromium");

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import io.helidon.config.Config;
 import io.helidon.webserver.WebServer;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -30,7 +31,7 @@ class ClientCompatibilityTest {
         }
         ModelHolder models = ModelHolder.of(TestModels.load(4, 32, TestModels.N_CTX), "gpt2");
         ServerSettings settings = TestModels.settings(Duration.ofSeconds(60));
-        WebServer server = WebServer.builder().port(0)
+        WebServer server = Main.server(Config.empty()).port(0)
                 .routing(r -> Main.routing(r, models, new ServerMetrics(), settings))
                 .build().start();
         try {

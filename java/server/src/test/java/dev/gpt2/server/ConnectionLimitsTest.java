@@ -46,7 +46,7 @@ class ConnectionLimitsTest {
                 .addSource(ConfigSources.classpath("application.yaml"))
                 .build();
         ServerSettings settings = TestModels.settings(Duration.ofSeconds(60), Duration.ofSeconds(2));
-        server = WebServer.builder().config(config.get("server"))
+        server = Main.server(config.get("server"))
                 .routing(r -> Main.routing(r, models, new ServerMetrics(), settings))
                 .build().start();
         base = URI.create("http://127.0.0.1:" + server.port());

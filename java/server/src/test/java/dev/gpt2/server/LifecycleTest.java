@@ -1,5 +1,5 @@
 // Servers with special setups: health 503 while the model loads then 200, and 429 + Retry-After when the
-// batch slots and the queue are full. Built with WebServer.builder() + Main.routing like Main does.
+// batch slots and the queue are full. Built with Main.server + Main.routing like Main does.
 package dev.gpt2.server;
 
 import static org.hamcrest.MatcherAssert.assertThat;
@@ -10,6 +10,7 @@ import static org.hamcrest.Matchers.not;
 import java.lang.reflect.Method;
 import java.net.Socket;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -128,6 +129,51 @@ class LifecycleTest {
     }
 
     @Test
+    void blockingClientThatLeavesIsCancelledAtOnce() throws Exception {
+        ModelHolder models = ModelHolder.of(TestModels.load(1, 4, TestModels.MODEL_CTX), "tiny-test");
+        WebServer server = start(models);
+        try {
+            URI base = URI.create("http://localhost:" + server.port());
+            for (String[] route : new String[][] {
+                    {"/generate", "{\"inputs\":\"Gone\",\"parameters\":{\"max_new_tokens\":1000,\"ignore_eos\":true}}"},
+                    {"/v1/completions", "{\"prompt\":\"Gone\",\"max_tokens\":1000,\"ignore_eos\":true,\"n\":2}"}}) {
+                double cancelsBefore = TestModels.metric(base, "gpt2_client_cancellations_total");
+                // ~1 s of generation (1000 tokens); the client hangs up as soon as it runs
+                try (Socket socket = TestModels.openPost(base, route[0], route[1])) {
+                    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                    while (TestModels.metric(base, "gpt2_active_sequences") == 0 && System.nanoTime() < deadline) {
+                        Thread.sleep(2);
+                    }
+                }
+                long closed = System.nanoTime();
+                long deadline = closed + Duration.ofSeconds(10).toNanos();
+                while ((TestModels.metric(base, "gpt2_active_sequences") > 0
+                        || TestModels.metric(base, "gpt2_queue_depth") > 0) && System.nanoTime() < deadline) {
+                    Thread.sleep(2);
+                }
+                double freedMs = (System.nanoTime() - closed) / 1e6;
+                assertThat(route[0] + ": the slot was held " + freedMs + " ms after the client left",
+                        freedMs < 500, is(true));
+                assertThat(TestModels.metric(base, "gpt2_client_cancellations_total") > cancelsBefore, is(true));
+            }
+            assertThat(TestModels.get(base, "/metrics").body(),
+                    containsString("gpt2_http_requests_total{route=\"/generate\",status=\"499\"} 1"));
+            // a client that stays gets its whole answer, and the connection is closed after it, as announced
+            try (Socket socket = TestModels.openPost(base, "/generate",
+                    "{\"inputs\":\"Stay\",\"parameters\":{\"max_new_tokens\":5}}")) {
+                socket.setSoTimeout(10_000);
+                String reply = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertThat(reply, containsString("HTTP/1.1 200"));
+                assertThat(reply.toLowerCase(), containsString("connection: close"));
+                assertThat(reply, containsString("generated_text"));
+            }
+        } finally {
+            server.stop();
+            models.close();
+        }
+    }
+
+    @Test
     void deadEngineTurnsReadinessRedAndReportsOnce() throws Exception {
         List<String> fatal = new CopyOnWriteArrayList<>();
         Gpt2Model model = TestModels.load(2, 4, TestModels.N_CTX);
@@ -183,7 +229,7 @@ class LifecycleTest {
 
     private static WebServer start(ModelHolder models, Duration requestTimeout) {
         ServerSettings settings = TestModels.settings(requestTimeout);
-        return WebServer.builder().port(0)
+        return Main.server(Config.empty()).port(0)
                 .routing(r -> Main.routing(r, models, new ServerMetrics(), settings))
                 .build().start();
     }

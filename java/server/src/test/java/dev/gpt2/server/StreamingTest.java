@@ -27,6 +27,9 @@ import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.testing.junit5.ServerTest;
 import io.helidon.webserver.testing.junit5.SetUpRoute;
+import io.helidon.webserver.testing.junit5.SetUpServer;
+import io.helidon.webserver.WebServerConfig;
+import io.helidon.config.Config;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -40,6 +43,11 @@ class StreamingTest {
 
     StreamingTest(WebServer server) {
         this.base = URI.create("http://localhost:" + server.port());
+    }
+
+    @SetUpServer
+    static void server(WebServerConfig.Builder server) {
+        server.protocolsDiscoverServices(false).addProtocol(ClientWatch.http1(Config.empty()));   // as Main.server does
     }
 
     @SetUpRoute

@@ -134,10 +134,15 @@ final class TestModels {
 
     /** Posts BODY to /generate_stream over a raw socket (so a test can drop the connection) and returns it. */
     static Socket openStream(URI base, String body) throws Exception {
+        return openPost(base, "/generate_stream", body);
+    }
+
+    /** Posts BODY to PATH over a raw socket (so a test can drop the connection) and returns it. */
+    static Socket openPost(URI base, String path, String body) throws Exception {
         Socket socket = new Socket(base.getHost(), base.getPort());
         OutputStream out = socket.getOutputStream();
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        out.write(("POST /generate_stream HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+        out.write(("POST " + path + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
                 + "Content-Length: " + bytes.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
         out.write(bytes);
         out.flush();

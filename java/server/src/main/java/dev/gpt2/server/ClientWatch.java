@@ -1,0 +1,119 @@
+// Notices that the client of a blocking (non-streaming) generation request closed its connection while the answer
+// is being computed, so that the generation is cancelled at the engine's next step instead of holding its slot to
+// the end (issue #8 item 6). Streams notice a gone client when a write fails; a blocking request writes nothing
+// until the end, and Helidon neither reads the socket while a handler runs nor offers a "client gone" event. So a
+// watcher thread reads the connection: end of stream or a reset means gone.
+//
+// The price: a read blocked on a socket ends only with the socket, and Helidon must not find a second reader on it
+// when it reads the next request. So a watched response says "Connection: close" and the connection is closed once
+// the response is sent (what HTTP/1.1 allows; clients open a new connection, a few tens of microseconds on
+// loopback against the milliseconds to seconds a generation takes). Bytes a client pipelines behind the request
+// end the watch (they are left in Helidon's buffer), and are dropped with the connection, which a client of
+// Connection: close retries.
+package dev.gpt2.server;
+
+import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
+import java.net.SocketTimeoutException;
+
+import io.helidon.common.buffers.DataReader;
+import io.helidon.config.Config;
+import io.helidon.http.HeaderValues;
+import io.helidon.http.Headers;
+import io.helidon.webserver.ConnectionContext;
+import io.helidon.webserver.http.ServerResponse;
+import io.helidon.webserver.http1.Http1Config;
+import io.helidon.webserver.http1.Http1ConnectionListener;
+
+/** One watched blocking request: {@link #start} after its body was read, before it waits for the engine. */
+final class ClientWatch {
+    private static final System.Logger LOG = System.getLogger(ClientWatch.class.getName());
+
+    // The connection of the request being handled: Helidon runs a request's handler on the thread that read its
+    // headers, and tells receive listeners the connection as it does.
+    private static final ThreadLocal<ConnectionContext> CONNECTION = new ThreadLocal<>();
+    private static final Http1ConnectionListener REMEMBER_CONNECTION = new Http1ConnectionListener() {
+        @Override
+        public void headers(ConnectionContext ctx, Headers headers) {
+            CONNECTION.set(ctx);
+        }
+    };
+
+    private final ConnectionContext connection;
+    private final Runnable onGone;
+    private final Thread watcher;
+    private volatile boolean ending;
+
+    private ClientWatch(ConnectionContext connection, Runnable onGone) {
+        this.connection = connection;
+        this.onGone = onGone;
+        this.watcher = Thread.ofVirtual().name("gpt2-client-watch").unstarted(this::watch);
+    }
+
+    /** The HTTP/1 protocol settings of CONFIG (server.protocols.http1) with the listener the watch needs. */
+    static Http1Config http1(Config config) {
+        return Http1Config.builder().config(config).addReceiveListener(REMEMBER_CONNECTION).build();
+    }
+
+    /**
+     * Watches the connection of the request handled on this thread, calling ON_GONE (on the watcher thread) if the
+     * client leaves before RES is sent. Without the listener of {@link #http1} (a server built otherwise) nothing
+     * is watched and the request timeout still bounds the work.
+     */
+    static void start(ServerResponse res, Runnable onGone) {
+        ConnectionContext ctx = CONNECTION.get();
+        if (ctx == null) {
+            return;
+        }
+        ClientWatch watch = new ClientWatch(ctx, onGone);
+        res.header(HeaderValues.CONNECTION_CLOSE);
+        res.whenSent(watch::end);
+        watch.watcher.start();
+    }
+
+    private void watch() {
+        DataReader reader = connection.dataReader();
+        while (!ending) {
+            try {
+                reader.pullData();
+                return;                      // the client sent more (pipelining): not gone; Helidon keeps the bytes
+            } catch (DataReader.InsufficientDataAvailableException e) {
+                gone("closed the connection");
+                return;
+            } catch (UncheckedIOException e) {
+                if (e.getCause() instanceof SocketTimeoutException) {
+                    continue;                // the server's read timeout: a silent client is still a client
+                }
+                if (!ending) {
+                    gone(String.valueOf(e.getCause()));
+                }
+                return;
+            } catch (RuntimeException e) {
+                if (!ending) {
+                    LOG.log(Level.DEBUG, "client watch ended", e);
+                }
+                return;
+            }
+        }
+    }
+
+    private void gone(String how) {
+        LOG.log(Level.DEBUG, "client {0} {1}: cancelling its generation", connection.remotePeer(), how);
+        onGone.run();
+    }
+
+    /** After the response was written: end the blocked read with the connection (announced by the header). */
+    private void end() {
+        ending = true;
+        if (watcher.isAlive()) {
+            try {
+                connection.serverSocket().close();
+                watcher.join(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                LOG.log(Level.DEBUG, "closing a watched connection failed", e);
+            }
+        }
+    }
+}
