@@ -6,12 +6,23 @@ final class ApiException extends RuntimeException {
     private final int status;
     private final String field;
     private final String type;
+    private final boolean closesConnection;
 
     ApiException(int status, String field, String message, String type) {
+        this(status, field, message, type, false);
+    }
+
+    /** CLOSES_CONNECTION: the connection cannot carry another request (e.g. its request framing is broken). */
+    ApiException(int status, String field, String message, String type, boolean closesConnection) {
         super(message);
         this.status = status;
         this.field = field;
         this.type = type;
+        this.closesConnection = closesConnection;
+    }
+
+    boolean closesConnection() {
+        return closesConnection;
     }
 
     /** 422/400-style validation failure naming the field. */

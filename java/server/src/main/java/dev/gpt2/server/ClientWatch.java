@@ -17,27 +17,13 @@ import java.lang.System.Logger.Level;
 import java.net.SocketTimeoutException;
 
 import io.helidon.common.buffers.DataReader;
-import io.helidon.config.Config;
 import io.helidon.http.HeaderValues;
-import io.helidon.http.Headers;
 import io.helidon.webserver.ConnectionContext;
 import io.helidon.webserver.http.ServerResponse;
-import io.helidon.webserver.http1.Http1Config;
-import io.helidon.webserver.http1.Http1ConnectionListener;
 
 /** One watched blocking request: {@link #start} after its body was read, before it waits for the engine. */
 final class ClientWatch {
     private static final System.Logger LOG = System.getLogger(ClientWatch.class.getName());
-
-    // The connection of the request being handled: Helidon runs a request's handler on the thread that read its
-    // headers, and tells receive listeners the connection as it does.
-    private static final ThreadLocal<ConnectionContext> CONNECTION = new ThreadLocal<>();
-    private static final Http1ConnectionListener REMEMBER_CONNECTION = new Http1ConnectionListener() {
-        @Override
-        public void headers(ConnectionContext ctx, Headers headers) {
-            CONNECTION.set(ctx);
-        }
-    };
 
     private final ConnectionContext connection;
     private final Runnable onGone;
@@ -50,18 +36,13 @@ final class ClientWatch {
         this.watcher = Thread.ofVirtual().name("gpt2-client-watch").unstarted(this::watch);
     }
 
-    /** The HTTP/1 protocol settings of CONFIG (server.protocols.http1) with the listener the watch needs. */
-    static Http1Config http1(Config config) {
-        return Http1Config.builder().config(config).addReceiveListener(REMEMBER_CONNECTION).build();
-    }
-
     /**
      * Watches the connection of the request handled on this thread, calling ON_GONE (on the watcher thread) if the
-     * client leaves before RES is sent. Without the listener of {@link #http1} (a server built otherwise) nothing
-     * is watched and the request timeout still bounds the work.
+     * client leaves before RES is sent. Without {@link CurrentConnection}'s listener (a server built otherwise)
+     * nothing is watched and the request timeout still bounds the work.
      */
     static void start(ServerResponse res, Runnable onGone) {
-        ConnectionContext ctx = CONNECTION.get();
+        ConnectionContext ctx = CurrentConnection.get();
         if (ctx == null) {
             return;
         }

@@ -98,7 +98,8 @@ enum ErrorDialect {
             err.put("message", e.getMessage());
             err.put("type", switch (e.type()) {
                 case "validation", "payload_too_large", "method_not_allowed", "unsupported_media_type",
-                        "request_timeout" -> "invalid_request_error";
+                        "request_timeout", "bad_request", "uri_too_long", "headers_too_large",
+                        "http_version_not_supported", "client_closed" -> "invalid_request_error";
                 case "not_found" -> "not_found_error";
                 case "overloaded" -> "rate_limit_error";
                 case "unavailable" -> "service_unavailable_error";
@@ -119,6 +120,11 @@ enum ErrorDialect {
         ApiException e = translate(error);
         if (e.status() == 429 || e.status() == 503) {
             res.header(HeaderValues.create(HeaderNames.RETRY_AFTER, RETRY_AFTER_SECONDS));
+        }
+        if (e.closesConnection() && !res.isSent()) {
+            // where the broken request ends is unknown, so nothing after it can be read as a request
+            res.header(HeaderValues.CONNECTION_CLOSE);
+            CurrentConnection.closeWhenSent(res);
         }
         res.status(Status.create(status(e)));
         Responses.sendJson(res, body(e));

@@ -4,7 +4,6 @@ package dev.gpt2.server;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -92,8 +91,15 @@ final class JsonBody {
         byte[] bytes;
         try (InputStream in = req.content().inputStream()) {
             bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof ApiException api) {
+                throw api;
+            }
+            // Helidon's entity reader throws whatever the framing gave it (NumberFormatException for a bad chunk
+            // size, end of data for a body cut short): the client's mistake, and nothing to name to it
+            boolean chunked = req.headers().contains(io.helidon.http.HeaderNames.TRANSFER_ENCODING);
+            throw new ApiException(400, null, chunked ? "malformed chunked transfer encoding in the request body"
+                    : "the request body ended before its Content-Length", "bad_request", true);
         } finally {
             watchdog.cancel(false);
             boolean timedOut;
@@ -137,7 +143,38 @@ final class JsonBody {
         if (node == null || !node.isObject()) {
             throw ApiException.invalid(null, "request body must be a JSON object");
         }
+        rejectLoneSurrogates(node, "");
         return (ObjectNode) node;
+    }
+
+    /**
+     * JSON's \\uXXXX escapes can spell half of a UTF-16 surrogate pair, which no UTF-8 text contains: the tokenizer
+     * would see '?' in its place. Refused like invalid UTF-8 bytes are, naming the field.
+     */
+    private static void rejectLoneSurrogates(JsonNode node, String path) {
+        if (node.isTextual()) {
+            String text = node.textValue();
+            for (int i = 0; i < text.length(); i++) {
+                char c = text.charAt(i);
+                if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                    i++;
+                } else if (Character.isSurrogate(c)) {
+                    String field = path.isEmpty() ? null : path;
+                    throw ApiException.invalid(field, (field == null ? "the body" : "'" + field + "'")
+                            + " contains an unpaired UTF-16 surrogate (\\u" + Integer.toHexString(c)
+                            + ") at character " + i + ": not valid Unicode text");
+                }
+            }
+        } else if (node.isObject()) {
+            for (Iterator<java.util.Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+                java.util.Map.Entry<String, JsonNode> e = it.next();
+                rejectLoneSurrogates(e.getValue(), path.isEmpty() ? e.getKey() : path + "." + e.getKey());
+            }
+        } else if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                rejectLoneSurrogates(node.get(i), path + "[" + i + "]");
+            }
+        }
     }
 
     private static ApiException tooLarge(long maxBytes) {

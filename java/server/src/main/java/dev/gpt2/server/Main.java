@@ -132,19 +132,25 @@ public final class Main {
                 .build();
     }
 
-    /** The server of SERVER_CONFIG (the "server" node) with the HTTP/1 listener ClientWatch needs; tests use it. */
+    /** The server of SERVER_CONFIG (the "server" node), set up as {@link #configure} says; tests use it. */
     static WebServerConfig.Builder server(Config serverConfig) {
-        return WebServer.builder()
-                .config(serverConfig)
+        return configure(WebServer.builder().config(serverConfig), serverConfig);
+    }
+
+    /** What every server of this project needs besides its routes: HTTP/1 with CurrentConnection, JSON errors. */
+    static WebServerConfig.Builder configure(WebServerConfig.Builder server, Config serverConfig) {
+        return server
                 // only this HTTP/1 configuration: discovered defaults would add a second HTTP/1 candidate, and with
                 // two Helidon waits for a connection's first bytes before it can idle-check it
                 .protocolsDiscoverServices(false)
-                .addProtocol(ClientWatch.http1(serverConfig.get("protocols.http1")));
+                .addProtocol(CurrentConnection.http1(serverConfig.get("protocols.http1")))
+                .directHandlers(TransportErrors.handlers());
     }
 
     /** All routes; package-private so tests build the same server. */
     static void routing(HttpRouting.Builder routing, ModelHolder models, ServerMetrics metrics,
                         ServerSettings settings) {
+        routing.addFilter(CurrentConnection.HONOUR_CONNECTION_CLOSE);
         routing.addFilter((chain, req, res) -> {
             // the label from the absolute path, taken now: inside a service (/v1) the path becomes relative
             String route = RouteTable.label(req.path().absolute().path());

@@ -35,7 +35,7 @@ class ApiTest {
 
     @SetUpServer
     static void server(WebServerConfig.Builder server) {
-        server.protocolsDiscoverServices(false).addProtocol(ClientWatch.http1(Config.empty()));   // as Main.server does
+        Main.configure(server, Config.empty());
     }
 
     @SetUpRoute
