@@ -39,10 +39,13 @@ COPY --from=build /opt/gpt2/models/model.gguf ./models/model.gguf
 COPY weights/tokenizer/NOTICE.md ./NOTICE-tokenizer.md
 
 # Helidon maps GPT2_MODEL -> gpt2.model, SERVER_PORT -> server.port, and so on (see README "Configuration").
-# The Java heap stays small: the weights are memory-mapped and the KV caches live in native memory.
+# The Java heap stays small: the weights (copied in at load) and the KV caches live in native memory.
+# MALLOC_ARENA_MAX=2: glibc's per-thread malloc arenas would otherwise grow RSS in steps as threads first call
+# into the native library (the soak measures RSS with this setting).
 ENV GPT2_MODEL=/opt/gpt2/models/model.gguf \
     SERVER_HOST=0.0.0.0 \
     SERVER_PORT=8080 \
+    MALLOC_ARENA_MAX=2 \
     JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=25"
 # JavaCPP unpacks the bundled libgpt2.so under the user's home (~/.javacpp/cache): it must be writable.
 USER gpt2

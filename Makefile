@@ -44,7 +44,8 @@ JAVA_SRCS   := $(shell find java -path '*/target' -prune -o -path '*/node_module
 section = @printf '\n\033[1m==> %s\033[0m\n' "$(1)"
 
 .PHONY: help run build build-native build-java weights test test-native test-asan test-java test-examples test-weights \
-        docker-check deploy-check bench docker clean clean-weights fuzz fuzz-build fuzz-smoke
+        docker-check deploy-check bench docker clean clean-weights fuzz fuzz-build fuzz-smoke test-java-asan soak \
+        soak-smoke
 
 help:
 	@echo "make run            build what is missing, fetch/convert the model ($(MODEL), $(TYPE)), serve on :$(PORT)"
@@ -54,6 +55,7 @@ help:
 	@echo "make docker         docker build -t gpt2-java . (needs a Docker engine)"
 	@echo "make build | build-native | build-java | test-native | test-asan | test-java | test-examples | test-weights"
 	@echo "make fuzz (FUZZ_RUNS=1000000 per target) | fuzz-smoke (FUZZ_SECONDS=60 per target, in make test)"
+	@echo "make test-java-asan (Java engine tests on an ASan libgpt2.so) | soak (SOAK_SECONDS=600) | soak-smoke (60 s)"
 	@echo "make docker-check | deploy-check | clean | clean-weights"
 	@echo "variables: MODEL=$(MODEL) TYPE=$(TYPE) PORT=$(PORT) THREADS=$(THREADS) (0 = all cores)"
 
@@ -108,7 +110,8 @@ run: build
 	 wait $$pid
 
 # ---- tests ------------------------------------------------------------------------------------------------
-test: docker-check deploy-check test-weights test-native test-asan fuzz-smoke test-java test-examples
+test: docker-check deploy-check test-weights test-native test-asan fuzz-smoke test-java test-java-asan soak-smoke \
+      test-examples
 	$(call section,all tests passed)
 
 test-native: build-native
@@ -127,6 +130,44 @@ test-java: build-native
 	$(call section,Java tests (mvn install: JUnit, browser, npm clients))
 	$(MVN) -f java/pom.xml install -Dgpt2.cmake.jobs=$(JOBS)
 	@mkdir -p $(STAMPS) && touch $(STAMPS)/java-install
+
+# The Java engine's tests (sequences to the context end, cancellation, batch isolation, engine death, close)
+# against an AddressSanitizer + UBSan build of libgpt2.so: memory safety across the JNI boundary, not only in the C
+# tests. The ASan library replaces the release one in java/runtime/target/classes for the run (JavaCPP loads it
+# from there) and the release one is put back after it, pass or fail. The ASan runtime is preloaded into the JVMs;
+# handle_segv=0 because HotSpot uses SIGSEGV itself; leak checking is off because the JVM never frees everything.
+ASAN_JAVA_BUILD := build/asan-java
+ASAN_JAVA_TESTS ?= ContextEndTest,EngineTest,EngineFailureTest,BatchIsolationTest,GenerationTest,ModelTest
+RUNTIME_LIB     := java/runtime/target/classes/dev/gpt2/binding/linux-x86_64/libgpt2.so
+test-java-asan: build-native
+	$(call section,Java engine tests against an ASan + UBSan libgpt2.so ($(ASAN_JAVA_BUILD)))
+	@[ -f $(ASAN_JAVA_BUILD)/CMakeCache.txt ] || cmake -S . -B $(ASAN_JAVA_BUILD) -DGPT2_SANITIZE=ON \
+	  -DGPT2_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(ASAN_JAVA_BUILD) -j$(JOBS) --target gpt2
+	$(MVN) -q -f java/runtime/pom.xml -Dgpt2.native.skip=true test-compile
+	@[ -f $(RUNTIME_LIB) ] || { echo "expected $(RUNTIME_LIB) after test-compile"; exit 1; }
+	cp $(ASAN_JAVA_BUILD)/libgpt2.so $(RUNTIME_LIB)
+	@status=0; \
+	 LD_PRELOAD="$$(gcc -print-file-name=libasan.so) $$(gcc -print-file-name=libubsan.so)" \
+	 ASAN_OPTIONS=handle_segv=0:detect_leaks=0:allow_user_segv_handler=1:abort_on_error=1 \
+	 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	 $(MVN) -f java/runtime/pom.xml -Dgpt2.native.skip=true surefire:test -Dgpt2.test.skipBig=true \
+	   -Dtest='$(ASAN_JAVA_TESTS)' -Dsurefire.failIfNoSpecifiedTests=false || status=$$?; \
+	 cp $(BUILD)/libgpt2.so $(RUNTIME_LIB); \
+	 exit $$status
+
+# The soak (SoakTest): the server as its own process under 64 clients, mixed blocking/streaming requests,
+# hang-ups and generations to the context end; zero 5xx, engine alive, slots and queue back to zero, RSS after
+# warm-up grown < 5%; prints time to first token and tokens/s. `make soak`: SOAK_SECONDS (600);
+# `make soak-smoke` (part of `make test`): 60 s.
+SOAK_SECONDS ?= 600
+soak: build-java
+	$(call section,soak: 64 clients for $(SOAK_SECONDS) s)
+	$(MVN) -f java/pom.xml -pl server -Dgpt2.native.skip=true surefire:test -Dtest=SoakTest \
+	  -Dgpt2.soak.seconds=$(SOAK_SECONDS) -Dsurefire.failIfNoSpecifiedTests=false
+
+soak-smoke:
+	@$(MAKE) --no-print-directory soak SOAK_SECONDS=60
 
 # java/examples is a separate Maven project that consumes the installed dev.gpt2:gpt2-runtime artifact: build it,
 # then run its Example on a small random model and check that it generated (greedy + streamed) text.

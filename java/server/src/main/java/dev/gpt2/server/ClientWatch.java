@@ -1,12 +1,13 @@
-// Notices that the client of a blocking (non-streaming) generation request closed its connection while the answer
-// is being computed, so that the generation is cancelled at the engine's next step instead of holding its slot to
-// the end (issue #8 item 6). Streams notice a gone client when a write fails; a blocking request writes nothing
-// until the end, and Helidon neither reads the socket while a handler runs nor offers a "client gone" event. So a
-// watcher thread reads the connection: end of stream or a reset means gone.
+// Notices that the client of a generation request closed its connection while the answer is being computed, so
+// that the generation is cancelled at the engine's next step instead of holding its slot (or its queue place) to
+// the end (issue #8 item 6). A failed write notices a gone client only when there is something to write: never
+// for a blocking request before its end, and not for a stream while it waits in the queue or prefills. Helidon
+// neither reads the socket while a handler runs nor offers a "client gone" event, so a watcher thread reads the
+// connection: end of stream or a reset means gone.
 //
 // The price: a read blocked on a socket ends only with the socket, and Helidon must not find a second reader on it
-// when it reads the next request. So a watched response says "Connection: close" and the connection is closed once
-// the response is sent (what HTTP/1.1 allows; clients open a new connection, a few tens of microseconds on
+// when it reads the next request. So a watched response (every generation) says "Connection: close" and the
+// connection is closed once the response is sent (what HTTP/1.1 allows; clients open a new connection, a few tens of microseconds on
 // loopback against the milliseconds to seconds a generation takes). Bytes a client pipelines behind the request
 // end the watch (they are left in Helidon's buffer), and are dropped with the connection, which a client of
 // Connection: close retries.
@@ -21,7 +22,7 @@ import io.helidon.http.HeaderValues;
 import io.helidon.webserver.ConnectionContext;
 import io.helidon.webserver.http.ServerResponse;
 
-/** One watched blocking request: {@link #start} after its body was read, before it waits for the engine. */
+/** One watched generation request: {@link #start} after its body was read, before it waits for the engine. */
 final class ClientWatch {
     private static final System.Logger LOG = System.getLogger(ClientWatch.class.getName());
 

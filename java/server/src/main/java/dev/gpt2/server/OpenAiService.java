@@ -144,6 +144,7 @@ final class OpenAiService implements HttpService {
             throws InterruptedException {
         int promptTokens = 0;
         int completionTokens = 0;
+        ClientWatch.start(res, () -> runs.forEach(GenerationRun::cancel));   // gone while queued, too
         try (Sse sse = new Sse(res)) {
             for (int i = 0; i < runs.size(); i++) {
                 GenerationRun run = runs.get(i);

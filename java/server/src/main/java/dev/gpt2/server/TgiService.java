@@ -141,6 +141,9 @@ final class TgiService implements HttpService {
         Gpt2Model model = models.model();
         int[] prompt = prepare(model, r);
         GenerationRun run = GenerationRun.submit(model, prompt, r.params(), metrics, settings.requestTimeout());
+        // a failed write notices a gone client only once there is something to write: the watch notices it while
+        // the request waits in the queue or prefills too
+        ClientWatch.start(res, run::cancel);
         try (Sse sse = new Sse(res)) {
             ObjectNode held = null;
             while (true) {
