@@ -45,6 +45,7 @@ section = @printf '\n\033[1m==> %s\033[0m\n' "$(1)"
 
 .PHONY: help run build build-native build-java weights test test-native test-asan test-java test-examples test-weights \
         docker-check deploy-check bench docker clean clean-weights fuzz fuzz-build fuzz-smoke test-java-asan soak \
+        test-interop \
         soak-smoke
 
 help:
@@ -56,6 +57,7 @@ help:
 	@echo "make build | build-native | build-java | test-native | test-asan | test-java | test-examples | test-weights"
 	@echo "make fuzz (FUZZ_RUNS=1000000 per target) | fuzz-smoke (FUZZ_SECONDS=60 per target, in make test)"
 	@echo "make test-java-asan (Java engine tests on an ASan libgpt2.so) | soak (SOAK_SECONDS=600) | soak-smoke (60 s)"
+	@echo "make test-interop (llama.cpp-quantized GGUF files: bit-exact dequantization, greedy parity)"
 	@echo "make docker-check | deploy-check | clean | clean-weights"
 	@echo "variables: MODEL=$(MODEL) TYPE=$(TYPE) PORT=$(PORT) THREADS=$(THREADS) (0 = all cores)"
 
@@ -110,8 +112,8 @@ run: build
 	 wait $$pid
 
 # ---- tests ------------------------------------------------------------------------------------------------
-test: docker-check deploy-check test-weights test-native test-asan fuzz-smoke test-java test-java-asan soak-smoke \
-      test-examples
+test: docker-check deploy-check test-weights test-native test-asan fuzz-smoke test-interop test-java test-java-asan \
+      soak-smoke test-examples
 	$(call section,all tests passed)
 
 test-native: build-native
@@ -194,6 +196,12 @@ docker-check:
 deploy-check:
 	$(call section,Kubernetes manifest validation (offline schemas))
 	bash ci/k8s/check.sh
+
+# llama.cpp's own quantizer (node-llama-cpp from npm) writes every GGUF type that applies to GPT-2; our runtime
+# must dequantize each tensor exactly as ggml does and decode the same greedy tokens (ci/interop). Skips without npm.
+test-interop: build-native
+	$(call section,llama.cpp interop: their quantizer's files in our runtime)
+	GPT2_BIN=$(CURDIR)/$(BUILD) bash ci/interop/test-llama-interop.sh $(CURDIR)/build/interop
 
 # ---- fuzzing (libFuzzer, clang) ---------------------------------------------------------------------------
 # native/fuzz/fuzz_<name>.cpp, built with -fsanitize=fuzzer,address,undefined in $(FUZZ_BUILD). Each target

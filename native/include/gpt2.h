@@ -73,10 +73,20 @@ typedef struct gpt2_sampler gpt2_sampler;
 
 /* Tensor / file types; values are ggml's type ids so a GGUF's numbers can be printed as-is. */
 typedef enum gpt2_type {
-    GPT2_TYPE_F32  = 0,
-    GPT2_TYPE_F16  = 1,
-    GPT2_TYPE_Q4_0 = 2,
-    GPT2_TYPE_Q8_0 = 8
+    GPT2_TYPE_F32    = 0,
+    GPT2_TYPE_F16    = 1,
+    GPT2_TYPE_Q4_0   = 2,
+    GPT2_TYPE_Q4_1   = 3,
+    GPT2_TYPE_Q5_0   = 6,
+    GPT2_TYPE_Q5_1   = 7,
+    GPT2_TYPE_Q8_0   = 8,
+    GPT2_TYPE_Q2_K   = 10,
+    GPT2_TYPE_Q3_K   = 11,
+    GPT2_TYPE_Q4_K   = 12,
+    GPT2_TYPE_Q5_K   = 13,
+    GPT2_TYPE_Q6_K   = 14,
+    GPT2_TYPE_IQ4_NL = 20,
+    GPT2_TYPE_BF16   = 30
 } gpt2_type;
 
 typedef struct gpt2_model_params {

@@ -24,8 +24,8 @@ uint32_t llama_ftype_of(gpt2_type type) {
         case GPT2_TYPE_F16: return 1;
         case GPT2_TYPE_Q4_0: return 2;
         case GPT2_TYPE_Q8_0: return 7;
+        default: return 0;   // only the types this project writes (tensor_encode) are file types
     }
-    return 0;
 }
 
 VocabData vocab_read_hf(const std::string &vocab_json, const std::string &merges_txt) {
@@ -91,6 +91,9 @@ std::vector<uint8_t> tensor_encode(const float *x, int64_t ne0, int64_t rows, gp
             case GPT2_TYPE_F16: convert_row_f32_to_f16(xr, reinterpret_cast<uint16_t *>(yr), ne0); break;
             case GPT2_TYPE_Q8_0: quantize_row_q8_0_ref(xr, reinterpret_cast<block_q8_0 *>(yr), ne0); break;
             case GPT2_TYPE_Q4_0: quantize_row_q4_0_ref(xr, reinterpret_cast<block_q4_0 *>(yr), ne0); break;
+            default:
+                throw Error(GPT2_ERR_INVALID_ARGUMENT, std::string("tensor_encode: writing ") + type_name(type) +
+                                                           " is not supported (f32, f16, q8_0, q4_0)");
         }
     }
     return out;

@@ -57,6 +57,12 @@ void matmul_q8_0_avx512(float *y, const void *x, const void *w, const float *bia
 void matmul_q4_0_avx512(float *y, const void *x, const void *w, const float *bias, int64_t T, int64_t K,
                         int64_t N, int64_t n0, int64_t n1);
 
+// Every other type (Q4_1, Q5_0, Q5_1, IQ4_NL, Q2_K..Q6_K, BF16): each weight row is dequantized once to f32
+// and multiplied with the f32 activations of all T tokens (matmul_dequant.cpp).
+template <gpt2_type TYPE>
+void matmul_dequant(float *y, const void *x, const void *w, const float *bias, int64_t T, int64_t K, int64_t N,
+                    int64_t n0, int64_t n1);
+
 // The row kernel for weight TYPE on PATH (throws GPT2_ERR_INTERNAL for an unsupported type).
 MatmulRowsFn matmul_kernel(gpt2_type type, CpuPath path);
 // True when TYPE's kernels take Q8_0-quantized activations.

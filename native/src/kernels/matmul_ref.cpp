@@ -87,6 +87,16 @@ MatmulRowsFn matmul_kernel(gpt2_type type, CpuPath path) {
         case GPT2_TYPE_F16: return p == 2 ? matmul_f16_avx512 : p == 1 ? matmul_f16_avx2 : matmul_f16_ref;
         case GPT2_TYPE_Q8_0: return p == 2 ? matmul_q8_0_avx512 : p == 1 ? matmul_q8_0_avx2 : matmul_q8_0_ref;
         case GPT2_TYPE_Q4_0: return p == 2 ? matmul_q4_0_avx512 : p == 1 ? matmul_q4_0_avx2 : matmul_q4_0_ref;
+        case GPT2_TYPE_Q4_1: return matmul_dequant<GPT2_TYPE_Q4_1>;
+        case GPT2_TYPE_Q5_0: return matmul_dequant<GPT2_TYPE_Q5_0>;
+        case GPT2_TYPE_Q5_1: return matmul_dequant<GPT2_TYPE_Q5_1>;
+        case GPT2_TYPE_IQ4_NL: return matmul_dequant<GPT2_TYPE_IQ4_NL>;
+        case GPT2_TYPE_Q2_K: return matmul_dequant<GPT2_TYPE_Q2_K>;
+        case GPT2_TYPE_Q3_K: return matmul_dequant<GPT2_TYPE_Q3_K>;
+        case GPT2_TYPE_Q4_K: return matmul_dequant<GPT2_TYPE_Q4_K>;
+        case GPT2_TYPE_Q5_K: return matmul_dequant<GPT2_TYPE_Q5_K>;
+        case GPT2_TYPE_Q6_K: return matmul_dequant<GPT2_TYPE_Q6_K>;
+        case GPT2_TYPE_BF16: return matmul_dequant<GPT2_TYPE_BF16>;
     }
     throw Error(GPT2_ERR_INTERNAL, "matmul: unsupported weight type " + std::to_string((int)type));
 }
@@ -98,6 +108,11 @@ void matmul_forward_path(float *y, const float *x, const TensorView &w, const fl
     const int64_t K = w.ne[0], N = w.ne[1];
     const MatmulRowsFn fn = matmul_kernel(w.type, path);
     const void *xin = x;
+    const int64_t block = type_block_size(w.type);
+    if (K % block != 0) {
+        throw Error(GPT2_ERR_INTERNAL, "matmul: tensor '" + w.name + "' has " + std::to_string(K) +
+                                           " inputs, not a multiple of its type's block of " + std::to_string(block));
+    }
     if (matmul_takes_q8_0(w.type)) {
         if (K % QK8_0 != 0) {
             throw Error(GPT2_ERR_INTERNAL, "matmul: tensor '" + w.name + "' has " + std::to_string(K) +

@@ -4,6 +4,15 @@
 //   Q8_0: 32 weights -> fp16 scale d + 32 x int8 q;           w = d * q
 //   Q4_0: 32 weights -> fp16 scale d + 16 bytes of nibbles;   w = d * (nibble - 8)
 //         byte j holds weight j in its low nibble and weight j + 16 in its high nibble.
+//
+// The types llama.cpp's quantizer also writes (read and computed here; dequantized by quant_ggml_types.cpp):
+//   Q4_1:   32 -> d, m (fp16) + nibbles;                       w = d * q + m
+//   Q5_0:   32 -> d + 32 high bits qh + nibbles;               w = d * (q5 - 16)
+//   Q5_1:   32 -> d, m + qh + nibbles;                         w = d * q5 + m
+//   IQ4_NL: 32 -> d + nibbles indexing a fixed non-linear 16-value table
+//   Q2_K..Q6_K: super-blocks of 256 weights in 16 (or 8) sub-blocks, each with its own small integer scale
+//         (and min) relative to the super-block's fp16 d (and dmin); see the structs for the bit packing.
+//   BF16:   the upper 16 bits of an f32.
 #pragma once
 
 #include <cstdint>
@@ -25,6 +34,83 @@ struct block_q4_0 {
 };
 static_assert(sizeof(block_q4_0) == 18, "block_q4_0 must match ggml's 18-byte layout");
 
+constexpr int QK4_1 = 32;
+constexpr int QK5_0 = 32;
+constexpr int QK5_1 = 32;
+constexpr int QK4_NL = 32;
+constexpr int QK_K = 256;       // super-block of the k-quants
+constexpr int K_SCALE_SIZE = 12;
+
+struct block_q4_1 {
+    uint16_t d, m;
+    uint8_t  qs[QK4_1 / 2];     // as Q4_0
+};
+static_assert(sizeof(block_q4_1) == 20, "block_q4_1 layout");
+
+struct block_q5_0 {
+    uint16_t d;
+    uint8_t  qh[4];             // bit j = 5th bit of weight j (little-endian 32-bit word)
+    uint8_t  qs[QK5_0 / 2];     // low 4 bits, as Q4_0
+};
+static_assert(sizeof(block_q5_0) == 22, "block_q5_0 layout");
+
+struct block_q5_1 {
+    uint16_t d, m;
+    uint8_t  qh[4];
+    uint8_t  qs[QK5_1 / 2];
+};
+static_assert(sizeof(block_q5_1) == 24, "block_q5_1 layout");
+
+struct block_iq4_nl {
+    uint16_t d;
+    uint8_t  qs[QK4_NL / 2];    // indices into the 16-entry table, as Q4_0's nibbles
+};
+static_assert(sizeof(block_iq4_nl) == 18, "block_iq4_nl layout");
+
+// 16 sub-blocks of 16: 4-bit scale (low) and 4-bit min (high) per sub-block; 2-bit quants, 4 per byte.
+struct block_q2_K {
+    uint8_t  scales[QK_K / 16];
+    uint8_t  qs[QK_K / 4];
+    uint16_t d, dmin;
+};
+static_assert(sizeof(block_q2_K) == 84, "block_q2_K layout");
+
+// 16 sub-blocks of 16: 6-bit signed scales (offset 32) packed in 12 bytes; 2 low bits in qs, the 3rd bit in
+// hmask (set = +0, clear = -4).
+struct block_q3_K {
+    uint8_t  hmask[QK_K / 8];
+    uint8_t  qs[QK_K / 4];
+    uint8_t  scales[K_SCALE_SIZE];
+    uint16_t d;
+};
+static_assert(sizeof(block_q3_K) == 110, "block_q3_K layout");
+
+// 8 sub-blocks of 32: 6-bit scale and 6-bit min each, packed in 12 bytes; 4-bit quants.
+struct block_q4_K {
+    uint16_t d, dmin;
+    uint8_t  scales[K_SCALE_SIZE];
+    uint8_t  qs[QK_K / 2];
+};
+static_assert(sizeof(block_q4_K) == 144, "block_q4_K layout");
+
+// As Q4_K plus a 5th bit per weight in qh.
+struct block_q5_K {
+    uint16_t d, dmin;
+    uint8_t  scales[K_SCALE_SIZE];
+    uint8_t  qh[QK_K / 8];
+    uint8_t  qs[QK_K / 2];
+};
+static_assert(sizeof(block_q5_K) == 176, "block_q5_K layout");
+
+// 16 sub-blocks of 16 with int8 scales; 6-bit quants (offset 32): 4 low bits in ql, 2 high bits in qh.
+struct block_q6_K {
+    uint8_t  ql[QK_K / 2];
+    uint8_t  qh[QK_K / 4];
+    int8_t   scales[QK_K / 16];
+    uint16_t d;
+};
+static_assert(sizeof(block_q6_K) == 210, "block_q6_K layout");
+
 // IEEE half <-> float, round-to-nearest-even, with inf/nan/subnormals (same results as ggml's tables).
 float    fp16_to_fp32(uint16_t h);
 uint16_t fp32_to_fp16(float f);
@@ -38,6 +124,18 @@ void dequantize_row_q8_0(const block_q8_0 *x, float *y, int64_t n);
 void dequantize_row_q4_0(const block_q4_0 *x, float *y, int64_t n);
 void convert_row_f16_to_f32(const uint16_t *x, float *y, int64_t n);
 void convert_row_f32_to_f16(const float *x, uint16_t *y, int64_t n);
+
+// quant_ggml_types.cpp: N weights of each further type to f32 (n a multiple of the type's block size).
+void dequantize_row_q4_1(const block_q4_1 *x, float *y, int64_t n);
+void dequantize_row_q5_0(const block_q5_0 *x, float *y, int64_t n);
+void dequantize_row_q5_1(const block_q5_1 *x, float *y, int64_t n);
+void dequantize_row_iq4_nl(const block_iq4_nl *x, float *y, int64_t n);
+void dequantize_row_q2_K(const block_q2_K *x, float *y, int64_t n);
+void dequantize_row_q3_K(const block_q3_K *x, float *y, int64_t n);
+void dequantize_row_q4_K(const block_q4_K *x, float *y, int64_t n);
+void dequantize_row_q5_K(const block_q5_K *x, float *y, int64_t n);
+void dequantize_row_q6_K(const block_q6_K *x, float *y, int64_t n);
+void convert_row_bf16_to_f32(const uint16_t *x, float *y, int64_t n);
 
 // Dequantizes one row of any supported type to f32 (dispatch on type).
 void dequantize_row(int type, const void *x, float *y, int64_t n);

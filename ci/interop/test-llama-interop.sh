@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# test-llama-interop.sh — files made by llama.cpp's own quantizer load and run here, bit for bit (issue #10):
+#   1. a real llama.cpp from npm (node-llama-cpp@3.21.1: prebuilt libllama/libggml + llama.cpp's source bundle,
+#      for the headers) quantizes a model of ours to each ftype that applies to GPT-2;
+#   2. every tensor of that file, dequantized by our runtime (gpt2-quantize ... f32), equals ggml's own
+#      dequantization (ggml_dequant_check);
+#   3. our greedy tokens on that file equal llama.cpp's (node-llama-cpp) for a few prompts: all 24 tokens on the
+#      trained tiny-shakespeare-256 (from ../shared, when it is there); the first 8 on a generated GPT-2 with
+#      256-wide matrices (k-quants apply to every one). A random model's logits are nearly flat, and llama.cpp
+#      multiplies k-quant weights with activations rounded to 8 bits (we keep them f32), which flips near-ties
+#      after a while; a wrong dequantization would change every logit from the first token on.
+# Skips (exit 0) when npm or the network is unavailable.
+# usage: GPT2_BIN=build/release bash ci/interop/test-llama-interop.sh [WORK_DIR]
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+bin="${GPT2_BIN:-$root/build/release}"
+work="${1:-$root/build/interop}"
+here="$root/ci/interop"
+mkdir -p "$work"
+cd "$work"
+
+skip() { echo "SKIP: $*"; exit 0; }
+command -v npm >/dev/null 2>&1 || skip "npm is not installed"
+command -v node >/dev/null 2>&1 || skip "node is not installed"
+if [[ ! -d node_modules/node-llama-cpp ]]; then
+  # install scripts are not needed (the prebuilt binaries come as an optional dependency)
+  timeout 600 npm i -E node-llama-cpp@3.21.1 --ignore-scripts --no-audit --no-fund >npm.log 2>&1 \
+    || { tail -5 npm.log; skip "npm could not install node-llama-cpp@3.21.1 (offline?)"; }
+fi
+libs="$work/node_modules/@node-llama-cpp/linux-x64/bins/linux-x64"
+[[ -f "$libs/libllama.v0.4.0.so" ]] || skip "no prebuilt linux-x64 llama.cpp in node-llama-cpp"
+if [[ ! -f llama.cpp/include/llama.h ]]; then
+  rm -rf llama.cpp
+  git clone -q node_modules/node-llama-cpp/llama/gitRelease.bundle llama.cpp 2>/dev/null
+fi
+cc -O1 -o llama_quantize "$here/llama_quantize.c" -Illama.cpp/include -Illama.cpp/ggml/include \
+  -L"$libs" -l:libllama.v0.4.0.so -Wl,-rpath,"$libs"
+cc -O1 -o ggml_dequant_check "$here/ggml_dequant_check.c" -Illama.cpp/ggml/include \
+  -L"$libs" -l:libggml-base.so -Wl,-rpath,"$libs" -lm
+cp "$here/greedy.mjs" .
+
+# llama_ftype numbers (llama.h) of the types this runtime reads: Q4_0 Q4_1 Q8_0 Q5_0 Q5_1 Q2_K Q3_K_S Q3_K_M
+# Q3_K_L Q4_K_S Q4_K_M Q5_K_S Q5_K_M Q6_K IQ4_NL BF16 (F16 and F32 are covered by the project's own tests).
+ftypes=(2 3 7 8 9 10 11 12 13 14 15 16 17 18 25 32)
+declare -A ftype_name=([2]=Q4_0 [3]=Q4_1 [7]=Q8_0 [8]=Q5_0 [9]=Q5_1 [10]=Q2_K [11]=Q3_K_S [12]=Q3_K_M
+  [13]=Q3_K_L [14]=Q4_K_S [15]=Q4_K_M [16]=Q5_K_S [17]=Q5_K_M [18]=Q6_K [25]=IQ4_NL [32]=BF16)
+prompts=("The king" "ROMEO: I" "What is the matter")
+n_tokens=24
+
+models=()
+"$bin/gpt2-random" random-256.gguf --layers 2 --heads 4 --embd 256 --ctx 256 --seed 5 --type f32 >/dev/null
+models+=("random-256.gguf")
+shared="$root/../shared/models/tiny-shakespeare-256"
+if [[ -f "$shared/model.safetensors" ]]; then
+  [[ -f trained-256.gguf ]] || "$bin/gpt2-convert" "$shared" trained-256.gguf --type f32 >/dev/null
+  models+=("trained-256.gguf")
+else
+  echo "note: $shared absent, the trained-model half is skipped"
+fi
+
+fail=0
+for model in "${models[@]}"; do
+  echo "== $model"
+  for ft in "${ftypes[@]}"; do
+    name="${ftype_name[$ft]}"
+    q="${model%.gguf}-$name.gguf"
+    ./llama_quantize "$model" "$q" "$ft" >"$q.quant.log" 2>&1 || { echo "$name: llama.cpp's quantizer failed"; fail=1; continue; }
+    "$bin/gpt2-quantize" "$q" "${q%.gguf}-ours-f32.gguf" f32 >/dev/null
+    if ! ./ggml_dequant_check "$q" "${q%.gguf}-ours-f32.gguf" >"$q.check.log" 2>&1; then
+      echo "$name: dequantization differs from ggml's"; cat "$q.check.log"; fail=1; continue
+    fi
+    types="$(grep -E '^  ' "$q.check.log" | awk '{print $1}' | grep -v '^f32$' | paste -sd+ -)"
+    theirs="$(node greedy.mjs "$q" "$n_tokens" "${prompts[@]}" 2>/dev/null | sed -E 's/.*"tokens":\[([^]]*)\].*/\1/')"
+    ours=""
+    for p in "${prompts[@]}"; do
+      ours+="$("$bin/gpt2-generate" -m "$q" -p "$p" -n "$n_tokens" --temp 0 -t 2 --json 2>/dev/null \
+        | sed -E 's/.*"tokens": \[([^]]*)\].*/\1/' | tr -d ' ')"$'\n'
+    done
+    need=$n_tokens; [[ "$model" == random-* ]] && need=8
+    prefixes="" short=0 total=0
+    while IFS= read -r a && IFS= read -r b <&3; do
+      IFS=, read -ra ta <<<"$a"; IFS=, read -ra tb <<<"$b"
+      k=0; while [[ $k -lt ${#ta[@]} && $k -lt ${#tb[@]} && "${ta[$k]}" == "${tb[$k]}" ]]; do k=$((k + 1)); done
+      prefixes+="${prefixes:+,}$k"; total=$((total + 1)); [[ $k -ge $need ]] || short=1
+    done < <(printf '%s\n' "$theirs") 3< <(printf '%s' "$ours")
+    printf '%-7s tensors %-22s dequant = ggml; greedy tokens equal to llama.cpp: %s of %d (prompts: %d)\n' \
+      "$name" "$types" "$prefixes" "$n_tokens" "$total"
+    [[ $short -eq 0 && $total -eq ${#prompts[@]} ]] || { echo "  llama.cpp: $theirs"; echo "  ours:      $ours"; fail=1; }
+  done
+done
+[[ $fail -eq 0 ]] && echo "interop: llama.cpp-quantized files load, dequantize bit-exactly and decode as in llama.cpp"
+exit $fail
