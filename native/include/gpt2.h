@@ -89,6 +89,9 @@ typedef enum gpt2_type {
     GPT2_TYPE_BF16   = 30
 } gpt2_type;
 
+/* Static name of a tensor type ("f32", "q4_K", ...), as llama.cpp prints it; NULL for an unknown id. */
+GPT2_API const char * gpt2_type_name(int32_t type);
+
 typedef struct gpt2_model_params {
     int32_t use_mmap;   /* 0 (default): read the file into anonymous memory, so truncating or rewriting the
                          *   file later cannot affect the loaded model.

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "check.h"
+#include "fixtures/ggml_dequant_golden.h"
 #include "convert/random_model.h"
 #include "tensor/quant.h"
 #include "tensor/tensor.h"
@@ -99,8 +100,13 @@ void test_layout() {
     CHECK(type_from_name("Q8_0", &t) && t == GPT2_TYPE_Q8_0);
     CHECK(type_from_name("q4_0", &t) && t == GPT2_TYPE_Q4_0);
     CHECK(type_from_name("f16", &t) && t == GPT2_TYPE_F16);
-    CHECK(!type_from_name("q4_1", &t));
-    CHECK(type_is_supported(8) && type_is_supported(2) && !type_is_supported(3) && !type_is_supported(30));
+    CHECK(!type_from_name("q4_1", &t));   // read, not written (gpt2-quantize writes f32 f16 q8_0 q4_0)
+    CHECK(type_is_supported(8) && type_is_supported(2) && type_is_supported(3) && type_is_supported(30));
+    for (uint32_t id : {12u, 13u, 14u, 20u}) CHECK(type_is_supported(id));
+    // ids ggml has but this runtime does not read: removed Q4_2/Q4_3, Q8_1, Q8_K, the IQ2/IQ3/IQ1 grids, TQ*
+    for (uint32_t id : {4u, 5u, 9u, 15u, 16u, 17u, 18u, 19u, 21u, 22u, 23u, 29u, 34u, 35u, 99u, 70000u}) {
+        CHECK_MSG(!type_is_supported(id), "type %u", id);
+    }
 }
 
 void test_known_blocks() {
@@ -237,7 +243,37 @@ void test_matches_ggml_formulas() {
 
 }  // namespace
 
+// The types read from llama.cpp's files: our dequantization of fixed blocks must give exactly the f32 bits ggml's
+// own to_float gives (golden vectors from ci/interop/ggml_golden.c; make test-interop checks whole files too).
+template <size_t NB, size_t NF>
+void check_golden(gpt2_type type, const uint8_t (&bytes)[NB], const uint32_t (&expected)[NF]) {
+    CHECK_EQ(type_row_bytes(type, (int64_t)NF), NB);
+    std::vector<float> y(NF);
+    dequantize_row(type, bytes, y.data(), (int64_t)NF);
+    int differ = 0;
+    for (size_t i = 0; i < NF; ++i) {
+        uint32_t u;
+        std::memcpy(&u, &y[i], 4);
+        if (u != expected[i]) ++differ;
+    }
+    CHECK_MSG(differ == 0, "%s: %d of %zu values differ from ggml's", type_name(type), differ, NF);
+}
+
+void test_ggml_types_match_ggml() {
+    check_golden(GPT2_TYPE_Q4_1, golden::q4_1_bytes, golden::q4_1_f32);
+    check_golden(GPT2_TYPE_Q5_0, golden::q5_0_bytes, golden::q5_0_f32);
+    check_golden(GPT2_TYPE_Q5_1, golden::q5_1_bytes, golden::q5_1_f32);
+    check_golden(GPT2_TYPE_IQ4_NL, golden::iq4_nl_bytes, golden::iq4_nl_f32);
+    check_golden(GPT2_TYPE_Q2_K, golden::q2_K_bytes, golden::q2_K_f32);
+    check_golden(GPT2_TYPE_Q3_K, golden::q3_K_bytes, golden::q3_K_f32);
+    check_golden(GPT2_TYPE_Q4_K, golden::q4_K_bytes, golden::q4_K_f32);
+    check_golden(GPT2_TYPE_Q5_K, golden::q5_K_bytes, golden::q5_K_f32);
+    check_golden(GPT2_TYPE_Q6_K, golden::q6_K_bytes, golden::q6_K_f32);
+    check_golden(GPT2_TYPE_BF16, golden::bf16_bytes, golden::bf16_f32);
+}
+
 int main() {
+    test_ggml_types_match_ggml();
     test_matches_ggml_formulas();
     test_fp16();
     test_layout();

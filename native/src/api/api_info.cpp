@@ -1,9 +1,10 @@
-// api_info.cpp — gpt2_api_version and gpt2_build_info (version, compiler, CPU features detected at run
+// api_info.cpp — gpt2_api_version, gpt2_type_name and gpt2_build_info (version, compiler, CPU features detected at run
 // time and the kernel path in use, CUDA or not).
 #include <string>
 
 #include "gpt2.h"
 #include "kernels/cpu_features.h"
+#include "tensor/tensor.h"
 
 #ifndef GPT2_VERSION
 #define GPT2_VERSION "unknown"
@@ -16,6 +17,10 @@ thread_local std::string t_build_info;  // the returned pointer stays valid unti
 extern "C" {
 
 int32_t gpt2_api_version(void) { return GPT2_API_VERSION; }
+
+const char *gpt2_type_name(int32_t type) {
+    return type < 0 || type > 0xffff ? nullptr : gpt2::type_name((gpt2_type)type);
+}
 
 const char *gpt2_build_info(void) {
     try {

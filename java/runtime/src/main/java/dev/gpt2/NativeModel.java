@@ -117,13 +117,8 @@ final class NativeModel implements AutoCloseable {
             description = NativeCalls.string(Gpt2Native.gpt2_model_meta_str(handle, key));
         }
         int type = Gpt2Native.gpt2_model_type(handle);
-        String typeName = switch (type) {
-            case Gpt2Native.GPT2_TYPE_F32 -> "f32";
-            case Gpt2Native.GPT2_TYPE_F16 -> "f16";
-            case Gpt2Native.GPT2_TYPE_Q8_0 -> "q8_0";
-            case Gpt2Native.GPT2_TYPE_Q4_0 -> "q4_0";
-            default -> "type" + type;
-        };
+        BytePointer name = Gpt2Native.gpt2_type_name(type);
+        String typeName = name == null || name.isNull() ? "type" + type : NativeCalls.string(name);
         return new ModelInfo(NativeCalls.string(Gpt2Native.gpt2_model_name(handle)), path.toString(), description,
                 description.startsWith("Random weights"), typeName,
                 Gpt2Native.gpt2_model_file_size_bytes(handle), Gpt2Native.gpt2_model_n_params(handle), vocabSize,

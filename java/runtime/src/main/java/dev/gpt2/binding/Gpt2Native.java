@@ -56,6 +56,17 @@ public final class Gpt2Native {
     public static final int GPT2_TYPE_F16 = 1;
     public static final int GPT2_TYPE_Q4_0 = 2;
     public static final int GPT2_TYPE_Q8_0 = 8;
+    // the further types llama.cpp's quantizer writes (read and computed; named by gpt2_type_name)
+    public static final int GPT2_TYPE_Q4_1 = 3;
+    public static final int GPT2_TYPE_Q5_0 = 6;
+    public static final int GPT2_TYPE_Q5_1 = 7;
+    public static final int GPT2_TYPE_Q2_K = 10;
+    public static final int GPT2_TYPE_Q3_K = 11;
+    public static final int GPT2_TYPE_Q4_K = 12;
+    public static final int GPT2_TYPE_Q5_K = 13;
+    public static final int GPT2_TYPE_Q6_K = 14;
+    public static final int GPT2_TYPE_IQ4_NL = 20;
+    public static final int GPT2_TYPE_BF16 = 30;
 
     // ---- gpt2_finish -------------------------------------------------------------------------------------
     public static final int GPT2_FINISH_NONE = 0;
@@ -218,6 +229,7 @@ public final class Gpt2Native {
     public static native @Cast("const char*") BytePointer gpt2_status_name(int status);
     public static native int gpt2_api_version();
     public static native @Cast("const char*") BytePointer gpt2_build_info();
+    public static native @Cast("const char*") BytePointer gpt2_type_name(int type);
 
     // ---- model -------------------------------------------------------------------------------------------
     public static native @ByVal gpt2_model_params gpt2_model_default_params();
