@@ -10,6 +10,8 @@
 #      random model's logits are nearly flat, and llama.cpp multiplies these weights with activations rounded to
 #      8 bits (we keep them f32), which flips near-ties after a while; a wrong dequantization changes every
 #      logit from the first token on.
+#   4. the other way: files our gpt2-quantize writes (q4_1 q5_0 q5_1 q4_K q5_K q6_K q4_k_m q5_k_m) load in
+#      llama.cpp and give the same greedy tokens there as here (same rule as 3).
 # Skips (exit 0) when npm or the network is unavailable.
 # usage: GPT2_BIN=build/release bash ci/interop/test-llama-interop.sh [WORK_DIR]
 set -euo pipefail
@@ -60,6 +62,33 @@ else
   echo "note: $shared absent, the trained-model half is skipped"
 fi
 
+# compare_greedy FILE MODEL LABEL TYPES: our greedy tokens on FILE vs llama.cpp's; non-zero on a mismatch
+compare_greedy() {
+  local q="$1" model="$2" name="$3" types="$4" theirs ours p prefixes short total full need_full a b k
+  local -a ta tb
+  theirs="$(node greedy.mjs "$q" "$n_tokens" "${prompts[@]}" 2>/dev/null | sed -E 's/.*"tokens":\[([^]]*)\].*/\1/')"
+  ours=""
+  for p in "${prompts[@]}"; do
+    ours+="$("$bin/gpt2-generate" -m "$q" -p "$p" -n "$n_tokens" --temp 0 -t 2 --json 2>/dev/null \
+      | sed -E 's/.*"tokens": \[([^]]*)\].*/\1/' | tr -d ' ')"$'\n'
+  done
+  prefixes="" short=0 total=0 full=0
+  while IFS= read -r a && IFS= read -r b <&3; do
+    IFS=, read -ra ta <<<"$a"; IFS=, read -ra tb <<<"$b"
+    k=0; while [[ $k -lt ${#ta[@]} && $k -lt ${#tb[@]} && "${ta[$k]}" == "${tb[$k]}" ]]; do k=$((k + 1)); done
+    prefixes+="${prefixes:+,}$k"; total=$((total + 1))
+    [[ $k -ge $n_tokens ]] && full=$((full + 1))
+    [[ $k -ge 3 ]] || short=1
+  done < <(printf '%s\n' "$theirs") 3< <(printf '%s' "$ours")
+  need_full=$total; [[ "$model" == random-* ]] && need_full=$((total - 1))
+  [[ $full -ge $need_full ]] || short=1
+  printf '%-7s tensors %-22s greedy tokens equal to llama.cpp: %s of %d (prompts: %d)\n' \
+    "$name" "$types" "$prefixes" "$n_tokens" "$total"
+  if [[ $short -ne 0 || $total -ne ${#prompts[@]} ]]; then
+    echo "  llama.cpp: $theirs"; echo "  ours:      $ours"; return 1
+  fi
+}
+
 fail=0
 for model in "${models[@]}"; do
   echo "== $model"
@@ -72,26 +101,15 @@ for model in "${models[@]}"; do
       echo "$name: dequantization differs from ggml's"; cat "$q.check.log"; fail=1; continue
     fi
     types="$(grep -E '^  ' "$q.check.log" | awk '{print $1}' | grep -v '^f32$' | paste -sd+ -)"
-    theirs="$(node greedy.mjs "$q" "$n_tokens" "${prompts[@]}" 2>/dev/null | sed -E 's/.*"tokens":\[([^]]*)\].*/\1/')"
-    ours=""
-    for p in "${prompts[@]}"; do
-      ours+="$("$bin/gpt2-generate" -m "$q" -p "$p" -n "$n_tokens" --temp 0 -t 2 --json 2>/dev/null \
-        | sed -E 's/.*"tokens": \[([^]]*)\].*/\1/' | tr -d ' ')"$'\n'
-    done
-    prefixes="" short=0 total=0 full=0
-    while IFS= read -r a && IFS= read -r b <&3; do
-      IFS=, read -ra ta <<<"$a"; IFS=, read -ra tb <<<"$b"
-      k=0; while [[ $k -lt ${#ta[@]} && $k -lt ${#tb[@]} && "${ta[$k]}" == "${tb[$k]}" ]]; do k=$((k + 1)); done
-      prefixes+="${prefixes:+,}$k"; total=$((total + 1))
-      [[ $k -ge $n_tokens ]] && full=$((full + 1))
-      [[ $k -ge 3 ]] || short=1
-    done < <(printf '%s\n' "$theirs") 3< <(printf '%s' "$ours")
-    need_full=$total; [[ "$model" == random-* ]] && need_full=$((total - 1))
-    [[ $full -ge $need_full ]] || short=1
-    printf '%-7s tensors %-22s dequant = ggml; greedy tokens equal to llama.cpp: %s of %d (prompts: %d)\n' \
-      "$name" "$types" "$prefixes" "$n_tokens" "$total"
-    [[ $short -eq 0 && $total -eq ${#prompts[@]} ]] || { echo "  llama.cpp: $theirs"; echo "  ours:      $ours"; fail=1; }
+    compare_greedy "$q" "$model" "$name" "$types=ggml" || fail=1
+  done
+  # the other direction: files of our quantizer, read by llama.cpp
+  echo "-- written by gpt2-quantize, read by llama.cpp"
+  for r in q4_1 q5_0 q5_1 q4_K q5_K q6_K q4_k_m q5_k_m; do
+    o="${model%.gguf}-ours-$r.gguf"
+    "$bin/gpt2-quantize" "$model" "$o" "$r" >/dev/null
+    compare_greedy "$o" "$model" "$r" "(ours)" || fail=1
   done
 done
-[[ $fail -eq 0 ]] && echo "interop: llama.cpp-quantized files load, dequantize bit-exactly and decode as in llama.cpp"
+[[ $fail -eq 0 ]] && echo "interop: llama.cpp's files dequantize bit-exactly and decode as in llama.cpp; ours decode there as here"
 exit $fail

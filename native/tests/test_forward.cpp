@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "check.h"
+#include "convert/gpt2_gguf.h"
 #include "gpt2.h"
 #include "kernels/cpu_features.h"
 #include "model/model.h"
@@ -84,6 +85,10 @@ private:
                 case GPT2_TYPE_F16: gpt2::convert_row_f32_to_f16(s, (uint16_t *)d, cols); break;
                 case GPT2_TYPE_Q8_0: gpt2::quantize_row_q8_0_ref(s, (gpt2::block_q8_0 *)d, cols); break;
                 case GPT2_TYPE_Q4_0: gpt2::quantize_row_q4_0_ref(s, (gpt2::block_q4_0 *)d, cols); break;
+                default: {
+                    const std::vector<uint8_t> enc = gpt2::tensor_encode(s, cols, 1, type);
+                    std::memcpy(d, enc.data(), enc.size());
+                }
             }
         }
         t.data = dst;

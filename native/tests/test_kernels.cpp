@@ -3,11 +3,13 @@
 // thread pool and the CPU path switch.
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <random>
 #include <stdexcept>
 #include <vector>
 
 #include "check.h"
+#include "convert/gpt2_gguf.h"
 #include "kernels/attention.h"
 #include "kernels/cpu_features.h"
 #include "kernels/gelu.h"
@@ -55,6 +57,17 @@ Weights make_weights(gpt2_type type, int64_t N, int64_t K, std::mt19937 &rng) {
             case GPT2_TYPE_F16: convert_row_f32_to_f16(s, (uint16_t *)dst, K); break;
             case GPT2_TYPE_Q8_0: quantize_row_q8_0_ref(s, (block_q8_0 *)dst, K); break;
             case GPT2_TYPE_Q4_0: quantize_row_q4_0_ref(s, (block_q4_0 *)dst, K); break;
+            case GPT2_TYPE_BF16:
+                for (int64_t k = 0; k < K; ++k) {
+                    uint32_t u;
+                    std::memcpy(&u, s + k, 4);
+                    ((uint16_t *)dst)[k] = (uint16_t)(u >> 16);
+                }
+                break;
+            default: {
+                const std::vector<uint8_t> enc = tensor_encode(s, K, 1, type);   // our quantizers
+                std::memcpy(dst, enc.data(), enc.size());
+            }
         }
     }
     w.f32.resize((size_t)(N * K));
@@ -66,10 +79,15 @@ void test_matmul() {
     std::mt19937 rng(1234);
     std::uniform_real_distribution<float> u(-1.f, 1.f);
     ThreadPool pools[3] = {ThreadPool(1), ThreadPool(2), ThreadPool(3)};
-    const gpt2_type types[] = {GPT2_TYPE_F32, GPT2_TYPE_F16, GPT2_TYPE_Q8_0, GPT2_TYPE_Q4_0};
+    const gpt2_type types[] = {GPT2_TYPE_F32,  GPT2_TYPE_F16,  GPT2_TYPE_Q8_0, GPT2_TYPE_Q4_0, GPT2_TYPE_Q4_1,
+                               GPT2_TYPE_Q5_0, GPT2_TYPE_Q5_1, GPT2_TYPE_Q4_K, GPT2_TYPE_Q5_K, GPT2_TYPE_Q6_K,
+                               GPT2_TYPE_BF16};
     for (gpt2_type type : types) {
         const bool quant = matmul_takes_q8_0(type);
-        const std::vector<int64_t> Ks = quant ? std::vector<int64_t>{32, 160, 288} : std::vector<int64_t>{8, 37, 160};
+        const int64_t block = type_block_size(type);
+        const std::vector<int64_t> Ks = block == QK_K ? std::vector<int64_t>{256, 512}
+                                        : block == 32 ? std::vector<int64_t>{32, 160, 288}
+                                                      : std::vector<int64_t>{8, 37, 160};
         for (int64_t K : Ks) {
             for (int64_t N : {1, 5, 7, 33}) {
                 Weights w = make_weights(type, N, K, rng);
@@ -94,7 +112,17 @@ void test_matmul() {
                 }
                 const void *xin = quant ? (const void *)xq.data() : (const void *)x.data();
                 std::vector<float> ref((size_t)(T_max * N));
-                matmul_kernel(type, CpuPath::scalar)(ref.data(), xin, w.bytes.data(), bias.data(), T_max, K, N, 0, N);
+                if (quant || type == GPT2_TYPE_F32 || type == GPT2_TYPE_F16) {
+                    matmul_kernel(type, CpuPath::scalar)(ref.data(), xin, w.bytes.data(), bias.data(), T_max, K, N, 0, N);
+                } else {
+                    // the dequantize-then-dot types: an independent float64 product of the dequantized weights
+                    for (int64_t t = 0; t < T_max; ++t)
+                        for (int64_t n = 0; n < N; ++n) {
+                            double acc = bias[n];
+                            for (int64_t k = 0; k < K; ++k) acc += (double)w.f32[n * K + k] * x[t * K + k];
+                            ref[t * N + n] = (float)acc;
+                        }
+                }
                 // Error scale per output: sum |w x| (dequantized activations for the block types).
                 std::vector<float> xs(x);
                 if (quant) {

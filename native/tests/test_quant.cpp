@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "check.h"
+#include "convert/gpt2_gguf.h"
 #include "fixtures/ggml_dequant_golden.h"
 #include "convert/random_model.h"
 #include "tensor/quant.h"
@@ -272,7 +273,59 @@ void test_ggml_types_match_ggml() {
     check_golden(GPT2_TYPE_BF16, golden::bf16_bytes, golden::bf16_f32);
 }
 
+// Our quantizers for the further types (quantize_ggml_types.cpp): on weight-like data (normal, a few outliers)
+// each keeps its relative RMS error under a bound measured for it (a regression guard with ~25% margin), more
+// bits give less error, and zero rows come back exactly (constant ones nearly).
+void test_our_quantizers() {
+    SplitMix64 rng{99};
+    const int64_t n = 256 * 64;
+    std::vector<float> x((size_t)n);
+    for (int64_t i = 0; i < n; ++i) {
+        // Box-Muller normal, std 0.02, and one weight in 200 five times larger
+        const double u1 = rng.uniform() * 0.999999 + 1e-9, u2 = rng.uniform();
+        double v = 0.02 * std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+        if (i % 200 == 7) v *= 5.0;
+        x[(size_t)i] = (float)v;
+    }
+    double rms = 0;
+    for (float v : x) rms += (double)v * v;
+    rms = std::sqrt(rms / n);
+    struct Bound { gpt2_type type; double max_rel_rmse; };
+    // measured: q6_K 0.0190, q5_K 0.0371, q4_K 0.0749, q5_1 0.0357, q5_0 0.0466, q4_1 0.0740, q4_0 0.0984
+    const Bound bounds[] = {{GPT2_TYPE_Q6_K, 0.024}, {GPT2_TYPE_Q5_K, 0.047}, {GPT2_TYPE_Q4_K, 0.094},
+                            {GPT2_TYPE_Q5_1, 0.045}, {GPT2_TYPE_Q5_0, 0.058}, {GPT2_TYPE_Q4_1, 0.093},
+                            {GPT2_TYPE_Q4_0, 0.123}};
+    double err_of[64] = {0};
+    for (const Bound &b : bounds) {
+        const std::vector<uint8_t> enc = tensor_encode(x.data(), n, 1, b.type);
+        CHECK_EQ(enc.size(), type_row_bytes(b.type, n));
+        std::vector<float> y((size_t)n);
+        dequantize_row(b.type, enc.data(), y.data(), n);
+        double se = 0;
+        for (int64_t i = 0; i < n; ++i) se += ((double)y[(size_t)i] - x[(size_t)i]) * ((double)y[(size_t)i] - x[(size_t)i]);
+        const double rel = std::sqrt(se / n) / rms;
+        err_of[b.type] = rel;
+        std::printf("  %-5s relative RMS error %.4f (bound %.4f)\n", type_name(b.type), rel, b.max_rel_rmse);
+        CHECK_MSG(rel <= b.max_rel_rmse, "%s: relative RMS error %g > %g", type_name(b.type), rel, b.max_rel_rmse);
+
+        std::vector<float> flat((size_t)QK_K * 2, 0.0f);
+        for (int i = QK_K; i < 2 * QK_K; ++i) flat[(size_t)i] = 0.03125f;   // a constant block, exact in fp16
+        const std::vector<uint8_t> ef = tensor_encode(flat.data(), 2 * QK_K, 1, b.type);
+        std::vector<float> yf(flat.size());
+        dequantize_row(b.type, ef.data(), yf.data(), 2 * QK_K);
+        // zeros exactly; a constant exactly where one fp16 scale holds it, within 1% through the k-quants' two
+        // levels of scales (fp16 super-block scale x 6/8-bit sub-block scale)
+        const float tol = type_block_size(b.type) == QK_K ? 0.01f * 0.03125f : 1e-6f;
+        int off = 0;
+        for (size_t i = 0; i < flat.size(); ++i) off += std::fabs(yf[i] - flat[i]) > (flat[i] == 0 ? 0.0f : tol);
+        CHECK_MSG(off == 0, "%s: zero/constant blocks changed in %d places", type_name(b.type), off);
+    }
+    CHECK(err_of[GPT2_TYPE_Q6_K] < err_of[GPT2_TYPE_Q5_K] && err_of[GPT2_TYPE_Q5_K] < err_of[GPT2_TYPE_Q4_K]);
+    CHECK(err_of[GPT2_TYPE_Q5_1] < err_of[GPT2_TYPE_Q4_1] && err_of[GPT2_TYPE_Q5_0] < err_of[GPT2_TYPE_Q4_0]);
+}
+
 int main() {
+    test_our_quantizers();
     test_ggml_types_match_ggml();
     test_matches_ggml_formulas();
     test_fp16();

@@ -91,9 +91,15 @@ std::vector<uint8_t> tensor_encode(const float *x, int64_t ne0, int64_t rows, gp
             case GPT2_TYPE_F16: convert_row_f32_to_f16(xr, reinterpret_cast<uint16_t *>(yr), ne0); break;
             case GPT2_TYPE_Q8_0: quantize_row_q8_0_ref(xr, reinterpret_cast<block_q8_0 *>(yr), ne0); break;
             case GPT2_TYPE_Q4_0: quantize_row_q4_0_ref(xr, reinterpret_cast<block_q4_0 *>(yr), ne0); break;
+            case GPT2_TYPE_Q4_1: quantize_row_q4_1_ref(xr, reinterpret_cast<block_q4_1 *>(yr), ne0); break;
+            case GPT2_TYPE_Q5_0: quantize_row_q5_0_ref(xr, reinterpret_cast<block_q5_0 *>(yr), ne0); break;
+            case GPT2_TYPE_Q5_1: quantize_row_q5_1_ref(xr, reinterpret_cast<block_q5_1 *>(yr), ne0); break;
+            case GPT2_TYPE_Q4_K: quantize_row_q4_K_ref(xr, reinterpret_cast<block_q4_K *>(yr), ne0); break;
+            case GPT2_TYPE_Q5_K: quantize_row_q5_K_ref(xr, reinterpret_cast<block_q5_K *>(yr), ne0); break;
+            case GPT2_TYPE_Q6_K: quantize_row_q6_K_ref(xr, reinterpret_cast<block_q6_K *>(yr), ne0); break;
             default:
                 throw Error(GPT2_ERR_INVALID_ARGUMENT, std::string("tensor_encode: writing ") + type_name(type) +
-                                                           " is not supported (f32, f16, q8_0, q4_0)");
+                                                           " is not supported (f32 f16 q8_0 q4_0 q4_1 q5_0 q5_1 q4_K q5_K q6_K)");
         }
     }
     return out;

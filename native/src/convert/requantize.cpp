@@ -13,6 +13,15 @@
 namespace gpt2 {
 
 void gguf_requantize(const std::string &in_path, const std::string &out_path, gpt2_type type) {
+    QuantRecipe recipe;
+    if (!recipe_from_name(type_name(type) ? type_name(type) : "", &recipe)) {
+        throw Error(GPT2_ERR_INVALID_ARGUMENT, std::string("gguf_requantize: cannot write type ") +
+                                                   (type_name(type) ? type_name(type) : std::to_string(type)));
+    }
+    gguf_requantize(in_path, out_path, recipe);
+}
+
+void gguf_requantize(const std::string &in_path, const std::string &out_path, const QuantRecipe &recipe) {
     gpt2_model_params params;
     params.use_mmap = 1;
     const std::unique_ptr<gpt2_model> model = model_load(in_path, params);   // full validation
@@ -23,11 +32,11 @@ void gguf_requantize(const std::string &in_path, const std::string &out_path, gp
             if (kv.first == "general.alignment") continue;   // the writer always uses the default (32)
             w.set_value(kv.first, kv.second);
         }
-        w.set_u32("general.file_type", llama_ftype_of(type));
+        w.set_u32("general.file_type", recipe.llama_ftype);
         std::vector<gpt2_type> types;
         for (const GgufTensorInfo &t : in.tensors) {
             const bool is_2d = t.n_dims == 2;
-            types.push_back(is_2d ? gpt2_tensor_type(t.name, t.ne[0], type) : (gpt2_type)t.type);
+            types.push_back(is_2d ? recipe_tensor_type(recipe, t.name, t.ne[0], model->hparams.n_layer) : (gpt2_type)t.type);
             if (is_2d && !gpt2_tensor_is_matrix(t.name)) types.back() = (gpt2_type)t.type;  // e.g. position_embd
             w.add_tensor(t.name, types.back(), std::vector<int64_t>(t.ne, t.ne + t.n_dims));
         }

@@ -4,11 +4,14 @@
 
 #include <string>
 
+#include "convert/recipes.h"
 #include "gpt2.h"
 
 namespace gpt2 {
 
 // Validates IN_PATH as a GPT-2 model first. Writes OUT_PATH via OUT_PATH.tmp + rename. Throws gpt2::Error.
 void gguf_requantize(const std::string &in_path, const std::string &out_path, gpt2_type type);
+// Same with the per-tensor types of RECIPE (recipes.h).
+void gguf_requantize(const std::string &in_path, const std::string &out_path, const QuantRecipe &recipe);
 
 }  // namespace gpt2

@@ -137,6 +137,15 @@ void dequantize_row_q5_K(const block_q5_K *x, float *y, int64_t n);
 void dequantize_row_q6_K(const block_q6_K *x, float *y, int64_t n);
 void convert_row_bf16_to_f32(const uint16_t *x, float *y, int64_t n);
 
+// quantize_ggml_types.cpp: our quantizers for the further types gpt2-quantize writes (least-squares scale
+// search per block; see that file).
+void quantize_row_q4_1_ref(const float *x, block_q4_1 *y, int64_t n);
+void quantize_row_q5_0_ref(const float *x, block_q5_0 *y, int64_t n);
+void quantize_row_q5_1_ref(const float *x, block_q5_1 *y, int64_t n);
+void quantize_row_q4_K_ref(const float *x, block_q4_K *y, int64_t n);
+void quantize_row_q5_K_ref(const float *x, block_q5_K *y, int64_t n);
+void quantize_row_q6_K_ref(const float *x, block_q6_K *y, int64_t n);
+
 // Dequantizes one row of any supported type to f32 (dispatch on type).
 void dequantize_row(int type, const void *x, float *y, int64_t n);
 

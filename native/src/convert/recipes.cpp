@@ -1,0 +1,98 @@
+// recipes.cpp — per-tensor types of gpt2-quantize's plain types and mixed recipes (see recipes.h).
+#include "convert/recipes.h"
+
+#include <cctype>
+#include <cstdlib>
+
+#include "convert/gpt2_gguf.h"
+#include "tensor/tensor.h"
+
+namespace gpt2 {
+
+namespace {
+
+// llama.cpp's llama_ftype numbers, so llama.cpp describes our files as it would its own.
+uint32_t ftype_of(gpt2_type t) {
+    switch (t) {
+        case GPT2_TYPE_F32: return 0;
+        case GPT2_TYPE_F16: return 1;
+        case GPT2_TYPE_Q4_0: return 2;
+        case GPT2_TYPE_Q4_1: return 3;
+        case GPT2_TYPE_Q8_0: return 7;
+        case GPT2_TYPE_Q5_0: return 8;
+        case GPT2_TYPE_Q5_1: return 9;
+        case GPT2_TYPE_Q4_K: return 14;   // Q4_K_S: mostly q4_K
+        case GPT2_TYPE_Q5_K: return 16;   // Q5_K_S
+        case GPT2_TYPE_Q6_K: return 18;
+        default: return 0;
+    }
+}
+
+gpt2_type narrow_fallback(gpt2_type t) {
+    switch (t) {
+        case GPT2_TYPE_Q4_K: return GPT2_TYPE_Q5_0;
+        case GPT2_TYPE_Q5_K: return GPT2_TYPE_Q5_1;
+        case GPT2_TYPE_Q6_K: return GPT2_TYPE_Q8_0;
+        default: return GPT2_TYPE_F16;
+    }
+}
+
+// blk.N.ffn_down.weight -> N; -1 for other names
+int ffn_down_layer(const std::string &name) {
+    const std::string pre = "blk.", post = ".ffn_down.weight";
+    if (name.compare(0, pre.size(), pre) != 0 || name.size() <= pre.size() + post.size() ||
+        name.compare(name.size() - post.size(), post.size(), post) != 0) {
+        return -1;
+    }
+    return std::atoi(name.c_str() + pre.size());
+}
+
+}  // namespace
+
+bool recipe_from_name(const std::string &name, QuantRecipe *out) {
+    std::string lower;
+    for (char c : name) lower += (char)std::tolower((unsigned char)c);
+    QuantRecipe r;
+    if (lower == "q4_k_m" || lower == "q5_k_m") {
+        r.name = lower;
+        r.base = lower == "q4_k_m" ? GPT2_TYPE_Q4_K : GPT2_TYPE_Q5_K;
+        r.mixed = true;
+        r.llama_ftype = lower == "q4_k_m" ? 15 : 17;
+    } else {
+        const gpt2_type writable[] = {GPT2_TYPE_F32,  GPT2_TYPE_F16,  GPT2_TYPE_Q8_0, GPT2_TYPE_Q4_0, GPT2_TYPE_Q4_1,
+                                      GPT2_TYPE_Q5_0, GPT2_TYPE_Q5_1, GPT2_TYPE_Q4_K, GPT2_TYPE_Q5_K, GPT2_TYPE_Q6_K};
+        bool found = false;
+        for (gpt2_type t : writable) {
+            std::string tn = type_name(t);
+            for (char &c : tn) c = (char)std::tolower((unsigned char)c);
+            if (tn == lower) {
+                r.name = type_name(t);
+                r.base = t;
+                r.llama_ftype = ftype_of(t);
+                found = true;
+            }
+        }
+        if (!found) return false;
+    }
+    if (out) *out = r;
+    return true;
+}
+
+gpt2_type recipe_tensor_type(const QuantRecipe &recipe, const std::string &gguf_name, int64_t ne0, int n_layer) {
+    if (!gpt2_tensor_is_matrix(gguf_name)) return GPT2_TYPE_F32;
+    gpt2_type t = recipe.base;
+    if (recipe.mixed) {
+        const int layer = ffn_down_layer(gguf_name);
+        const bool more_bits_layer = layer == 0 || layer == n_layer - 1 || (layer > 0 && layer % 3 == 0);
+        if (gguf_name == "token_embd.weight" || gguf_name == "output.weight" || (layer >= 0 && more_bits_layer)) {
+            t = GPT2_TYPE_Q6_K;
+        }
+    }
+    if (ne0 % type_block_size(t) != 0) t = narrow_fallback(t);
+    if (ne0 % type_block_size(t) != 0) t = GPT2_TYPE_F16;
+    return t;
+}
+
+const char *recipe_names() { return "f32 f16 q8_0 q4_0 q4_1 q5_0 q5_1 q4_K q5_K q6_K q4_k_m q5_k_m"; }
+
+}  // namespace gpt2

@@ -1,0 +1,321 @@
+// quantize_ggml_types.cpp — our quantizers for the further GGUF types (Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K), writing
+// ggml's exact block layouts (quant.h) so llama.cpp reads the files. The rounding is our own: for each block or
+// sub-block a small grid of candidate scales, each refined by least squares on the integer levels it picked, and
+// the candidate with the least squared error wins. The k-quants then round their sub-block scales (and mins) to
+// 6 or 8 bits of the super-block scale, and the weights are re-rounded with the scales actually stored.
+#include <cmath>
+#include <cstring>
+
+#include "tensor/quant.h"
+
+namespace gpt2 {
+
+namespace {
+
+int nearest(float v, int lo, int hi) {
+    if (!(v == v)) return lo;
+    const float r = std::nearbyint(v);
+    if (r <= (float)lo) return lo;
+    if (r >= (float)hi) return hi;
+    return (int)r;
+}
+
+float as_half(float v) { return fp16_to_fp32(fp32_to_fp16(v)); }
+
+// x ~ s * q + b with q in [0, nmax]; with NONPOS_B, b <= 0 (the k-quants store -b as an unsigned min). With
+// HALF, candidates are judged with s and b rounded to fp16, as the block will store them.
+// Returns the squared error of the best fit.
+float fit_affine(const float *x, int n, int nmax, bool nonpos_b, bool half, float *s_out, float *b_out) {
+    float lo = x[0], hi = x[0];
+    for (int i = 1; i < n; ++i) {
+        lo = x[i] < lo ? x[i] : lo;
+        hi = x[i] > hi ? x[i] : hi;
+    }
+    if (nonpos_b && lo > 0) lo = 0;
+    if (hi - lo <= 0) {
+        *s_out = 0;
+        *b_out = lo;
+        float err = 0;
+        for (int i = 0; i < n; ++i) err += (x[i] - lo) * (x[i] - lo);
+        return err;
+    }
+    float best = INFINITY, best_s = (hi - lo) / nmax, best_b = lo;
+    int q[QK_K];
+    for (int step = -6; step <= 6; ++step) {
+        float s = (hi - lo) / ((float)nmax + 0.1f * (float)step);
+        float b = lo;
+        for (int iter = 0; iter < 3; ++iter) {
+            const float is = 1.0f / s;
+            double A = 0, B = 0, D = 0, E = 0;
+            for (int i = 0; i < n; ++i) {
+                q[i] = nearest((x[i] - b) * is, 0, nmax);
+                A += (double)q[i] * q[i];
+                B += q[i];
+                D += (double)q[i] * x[i];
+                E += x[i];
+            }
+            // least squares for (s, b) given q; b clamped to <= 0 where required
+            const double det = A * n - B * B;
+            double ns, nb;
+            if (det > 0) {
+                ns = (D * n - B * E) / det;
+                nb = (A * E - B * D) / det;
+            } else {
+                ns = s;
+                nb = b;
+            }
+            if (nonpos_b && nb > 0) {
+                nb = 0;
+                ns = A > 0 ? D / A : s;
+            }
+            if (!(ns > 0)) break;
+            s = (float)ns;
+            b = (float)nb;
+        }
+        const float es = half ? as_half(s) : s, eb = half ? as_half(b) : b;
+        if (!(es > 0)) continue;
+        const float is = 1.0f / es;
+        float err = 0;
+        for (int i = 0; i < n; ++i) {
+            const float d = es * (float)nearest((x[i] - eb) * is, 0, nmax) + eb - x[i];
+            err += d * d;
+        }
+        if (err < best) {
+            best = err;
+            best_s = s;
+            best_b = b;
+        }
+    }
+    *s_out = best_s;
+    *b_out = best_b;
+    return best;
+}
+
+// x ~ s * q with q in [qmin, qmax] (qmin < 0 < qmax); s may be negative so that the largest magnitude can use
+// the longer side of the range. HALF as for fit_affine. Returns the best s.
+float fit_symmetric(const float *x, int n, int qmin, int qmax, bool half) {
+    float amax = 0, vmax = 0;
+    for (int i = 0; i < n; ++i) {
+        if (std::fabs(x[i]) > amax) {
+            amax = std::fabs(x[i]);
+            vmax = x[i];
+        }
+    }
+    if (amax == 0) return 0;
+    float best = INFINITY, best_s = vmax / (float)qmin;
+    for (int step = -8; step <= 8; ++step) {
+        float s = vmax / ((float)qmin + 0.1f * (float)step * (qmin < 0 ? -1.0f : 1.0f));
+        for (int iter = 0; iter < 2; ++iter) {
+            const float is = 1.0f / s;
+            double num = 0, den = 0;
+            for (int i = 0; i < n; ++i) {
+                const int q = nearest(x[i] * is, qmin, qmax);
+                num += (double)q * x[i];
+                den += (double)q * q;
+            }
+            if (den <= 0) break;
+            s = (float)(num / den);
+        }
+        const float es = half ? as_half(s) : s;
+        if (es == 0 || !(es == es)) continue;
+        const float is = 1.0f / es;
+        float err = 0;
+        for (int i = 0; i < n; ++i) {
+            const float d = es * (float)nearest(x[i] * is, qmin, qmax) - x[i];
+            err += d * d;
+        }
+        if (err < best) {
+            best = err;
+            best_s = s;
+        }
+    }
+    return best_s;
+}
+
+void store_u32(uint8_t *p, uint32_t v) { std::memcpy(p, &v, 4); }
+
+// Q4_K/Q5_K: packs eight 6-bit scales and mins into the 12 bytes scale_min_k4 reads.
+void pack_scales_k4(const uint8_t sc[8], const uint8_t mn[8], uint8_t out[12]) {
+    for (int j = 0; j < 4; ++j) {
+        out[j] = (uint8_t)((sc[j] & 63) | ((sc[j + 4] >> 4) << 6));
+        out[j + 4] = (uint8_t)((mn[j] & 63) | ((mn[j + 4] >> 4) << 6));
+        out[j + 8] = (uint8_t)((sc[j + 4] & 0x0f) | ((mn[j + 4] & 0x0f) << 4));
+    }
+}
+
+// The common part of Q4_K and Q5_K: 8 sub-blocks of 32 with 6-bit scale and min; fills q (0..nmax) per weight.
+void quantize_k_affine(const float *x, int nmax, uint16_t *d16, uint16_t *dmin16, uint8_t scales[12], uint8_t *q) {
+    float s[8], m[8];
+    float smax = 0, mmax = 0;
+    for (int j = 0; j < 8; ++j) {
+        float b;
+        fit_affine(x + 32 * j, 32, nmax, true, false, &s[j], &b);
+        m[j] = -b;
+        smax = s[j] > smax ? s[j] : smax;
+        mmax = m[j] > mmax ? m[j] : mmax;
+    }
+    const float d = smax / 63.0f, dmin = mmax / 63.0f;
+    *d16 = fp32_to_fp16(d);
+    *dmin16 = fp32_to_fp16(dmin);
+    const float dq = fp16_to_fp32(*d16), dminq = fp16_to_fp32(*dmin16);
+    uint8_t sc[8], mn[8];
+    for (int j = 0; j < 8; ++j) {
+        // the 6-bit scale and min nearest to the fit, or a neighbour of them if that loses less to rounding
+        const int s0 = dq > 0 ? nearest(s[j] / dq, 0, 63) : 0, m0 = dminq > 0 ? nearest(m[j] / dminq, 0, 63) : 0;
+        float best = INFINITY;
+        sc[j] = (uint8_t)s0;
+        mn[j] = (uint8_t)m0;
+        for (int ds = -1; ds <= 1; ++ds) {
+            for (int dm = -1; dm <= 1; ++dm) {
+                const int cs = s0 + ds, cm = m0 + dm;
+                if (cs < 0 || cs > 63 || cm < 0 || cm > 63) continue;
+                const float step = dq * (float)cs, off = dminq * (float)cm;
+                float err = 0;
+                for (int l = 0; l < 32; ++l) {
+                    const float v = x[32 * j + l];
+                    const float r = (step > 0 ? step * (float)nearest((v + off) / step, 0, nmax) : 0.0f) - off - v;
+                    err += r * r;
+                }
+                if (err < best) {
+                    best = err;
+                    sc[j] = (uint8_t)cs;
+                    mn[j] = (uint8_t)cm;
+                }
+            }
+        }
+    }
+    pack_scales_k4(sc, mn, scales);
+    for (int j = 0; j < 8; ++j) {
+        const float step = dq * (float)sc[j], off = dminq * (float)mn[j];
+        for (int l = 0; l < 32; ++l) {
+            q[32 * j + l] = (uint8_t)(step > 0 ? nearest((x[32 * j + l] + off) / step, 0, nmax) : 0);
+        }
+    }
+}
+
+}  // namespace
+
+void quantize_row_q4_1_ref(const float *x, block_q4_1 *y, int64_t n) {
+    for (int64_t i = 0; i < n / QK4_1; ++i, x += QK4_1) {
+        float s, b;
+        fit_affine(x, QK4_1, 15, false, true, &s, &b);
+        y[i].d = fp32_to_fp16(s);
+        y[i].m = fp32_to_fp16(b);
+        const float d = fp16_to_fp32(y[i].d), m = fp16_to_fp32(y[i].m);
+        for (int j = 0; j < QK4_1 / 2; ++j) {
+            const int q0 = d > 0 ? nearest((x[j] - m) / d, 0, 15) : 0;
+            const int q1 = d > 0 ? nearest((x[j + 16] - m) / d, 0, 15) : 0;
+            y[i].qs[j] = (uint8_t)(q0 | (q1 << 4));
+        }
+    }
+}
+
+void quantize_row_q5_1_ref(const float *x, block_q5_1 *y, int64_t n) {
+    for (int64_t i = 0; i < n / QK5_1; ++i, x += QK5_1) {
+        float s, b;
+        fit_affine(x, QK5_1, 31, false, true, &s, &b);
+        y[i].d = fp32_to_fp16(s);
+        y[i].m = fp32_to_fp16(b);
+        const float d = fp16_to_fp32(y[i].d), m = fp16_to_fp32(y[i].m);
+        uint32_t qh = 0;
+        for (int j = 0; j < QK5_1 / 2; ++j) {
+            const int q0 = d > 0 ? nearest((x[j] - m) / d, 0, 31) : 0;
+            const int q1 = d > 0 ? nearest((x[j + 16] - m) / d, 0, 31) : 0;
+            y[i].qs[j] = (uint8_t)((q0 & 0x0f) | ((q1 & 0x0f) << 4));
+            qh |= (uint32_t)(q0 >> 4) << j;
+            qh |= (uint32_t)(q1 >> 4) << (j + 16);
+        }
+        store_u32(y[i].qh, qh);
+    }
+}
+
+void quantize_row_q5_0_ref(const float *x, block_q5_0 *y, int64_t n) {
+    for (int64_t i = 0; i < n / QK5_0; ++i, x += QK5_0) {
+        y[i].d = fp32_to_fp16(fit_symmetric(x, QK5_0, -16, 15, true));
+        const float d = fp16_to_fp32(y[i].d);
+        uint32_t qh = 0;
+        for (int j = 0; j < QK5_0 / 2; ++j) {
+            const int q0 = (d != 0 ? nearest(x[j] / d, -16, 15) : 0) + 16;
+            const int q1 = (d != 0 ? nearest(x[j + 16] / d, -16, 15) : 0) + 16;
+            y[i].qs[j] = (uint8_t)((q0 & 0x0f) | ((q1 & 0x0f) << 4));
+            qh |= (uint32_t)(q0 >> 4) << j;
+            qh |= (uint32_t)(q1 >> 4) << (j + 16);
+        }
+        store_u32(y[i].qh, qh);
+    }
+}
+
+void quantize_row_q4_K_ref(const float *x, block_q4_K *y, int64_t n) {
+    uint8_t q[QK_K];
+    for (int64_t i = 0; i < n / QK_K; ++i, x += QK_K) {
+        quantize_k_affine(x, 15, &y[i].d, &y[i].dmin, y[i].scales, q);
+        // run r: bytes hold sub-block 2r in the low nibbles and 2r + 1 in the high nibbles
+        for (int r = 0; r < 4; ++r) {
+            for (int l = 0; l < 32; ++l) y[i].qs[32 * r + l] = (uint8_t)(q[64 * r + l] | (q[64 * r + 32 + l] << 4));
+        }
+    }
+}
+
+void quantize_row_q5_K_ref(const float *x, block_q5_K *y, int64_t n) {
+    uint8_t q[QK_K];
+    for (int64_t i = 0; i < n / QK_K; ++i, x += QK_K) {
+        quantize_k_affine(x, 31, &y[i].d, &y[i].dmin, y[i].scales, q);
+        std::memset(y[i].qh, 0, sizeof y[i].qh);
+        for (int r = 0; r < 4; ++r) {
+            for (int l = 0; l < 32; ++l) {
+                const int lo = q[64 * r + l], hi = q[64 * r + 32 + l];
+                y[i].qs[32 * r + l] = (uint8_t)((lo & 0x0f) | ((hi & 0x0f) << 4));
+                y[i].qh[l] |= (uint8_t)(((lo >> 4) << (2 * r)) | ((hi >> 4) << (2 * r + 1)));
+            }
+        }
+    }
+}
+
+void quantize_row_q6_K_ref(const float *x, block_q6_K *y, int64_t n) {
+    for (int64_t i = 0; i < n / QK_K; ++i, x += QK_K) {
+        float s[16], amax = 0;
+        for (int j = 0; j < 16; ++j) {
+            s[j] = fit_symmetric(x + 16 * j, 16, -32, 31, false);
+            amax = std::fabs(s[j]) > amax ? std::fabs(s[j]) : amax;
+        }
+        // int8 sub-block scales (signed: a sub-block's sign picks which side of [-32, 31] its extreme uses)
+        y[i].d = fp32_to_fp16(amax / 127.0f);
+        const float dq = fp16_to_fp32(y[i].d);
+        int q[QK_K];
+        for (int j = 0; j < 16; ++j) {
+            // the int8 scale nearest to the fit, or a neighbour if that loses less to rounding
+            const int c0 = dq != 0 ? nearest(s[j] / dq, -128, 127) : 0;
+            float best = INFINITY;
+            y[i].scales[j] = (int8_t)c0;
+            for (int c = c0 - 2; c <= c0 + 2; ++c) {
+                if (c < -128 || c > 127) continue;
+                const float step = dq * (float)c;
+                float err = 0;
+                for (int l = 0; l < 16; ++l) {
+                    const float v = x[16 * j + l];
+                    const float r = (step != 0 ? step * (float)nearest(v / step, -32, 31) : 0.0f) - v;
+                    err += r * r;
+                }
+                if (err < best) {
+                    best = err;
+                    y[i].scales[j] = (int8_t)c;
+                }
+            }
+            const float step = dq * (float)y[i].scales[j];
+            for (int l = 0; l < 16; ++l) q[16 * j + l] = (step != 0 ? nearest(x[16 * j + l] / step, -32, 31) : 0) + 32;
+        }
+        // two halves of 128: ql low nibbles (l, l + 32), high nibbles (l + 64, l + 96); qh 2 bits each
+        for (int h = 0; h < 2; ++h) {
+            uint8_t *ql = y[i].ql + 64 * h, *qh = y[i].qh + 32 * h;
+            const int *qq = q + 128 * h;
+            for (int l = 0; l < 32; ++l) {
+                ql[l] = (uint8_t)((qq[l] & 0x0f) | ((qq[l + 64] & 0x0f) << 4));
+                ql[l + 32] = (uint8_t)((qq[l + 32] & 0x0f) | ((qq[l + 96] & 0x0f) << 4));
+                qh[l] = (uint8_t)((qq[l] >> 4) | ((qq[l + 32] >> 4) << 2) | ((qq[l + 64] >> 4) << 4) |
+                                  ((qq[l + 96] >> 4) << 6));
+            }
+        }
+    }
+}
+
+}  // namespace gpt2
