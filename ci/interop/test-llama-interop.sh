@@ -110,6 +110,9 @@ for model in "${models[@]}"; do
     "$bin/gpt2-quantize" "$model" "$o" "$r" >/dev/null
     compare_greedy "$o" "$model" "$r" "(ours)" || fail=1
   done
+  o="${model%.gguf}-ours-q4_k_m-output-q6_K.gguf"   # an explicit output head, as --output-tensor writes it
+  "$bin/gpt2-quantize" "$model" "$o" q4_k_m --output-tensor q6_K >/dev/null
+  compare_greedy "$o" "$model" "q4_k_m" "+output.weight q6_K" || fail=1
 done
 [[ $fail -eq 0 ]] && echo "interop: llama.cpp's files dequantize bit-exactly and decode as in llama.cpp; ours decode there as here"
 exit $fail

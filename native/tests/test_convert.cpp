@@ -18,6 +18,7 @@
 #include "convert/gpt2_gguf.h"
 #include "convert/hf_convert.h"
 #include "convert/random_model.h"
+#include "convert/recipes.h"
 #include "convert/requantize.h"
 #include "convert/safetensors.h"
 #include "gguf/gguf.h"
@@ -493,6 +494,24 @@ void test_errors() {
     expect_convert_error(d, GPT2_ERR_IO, "vocab.json", nullptr);
 }
 
+// The logits of one decode step of token 11 at position 0 (empty if the model does not load).
+std::vector<float> first_token_logits(const std::string &path) {
+    gpt2_model *m = nullptr;
+    if (gpt2_model_load(path.c_str(), nullptr, &m) != GPT2_OK) return {};
+    gpt2_context *ctx = nullptr;
+    std::vector<float> out;
+    if (gpt2_context_create(m, nullptr, &ctx) == GPT2_OK) {
+        const int32_t seq = 0, pos = 0, tok = 11;
+        if (gpt2_decode(ctx, 1, &seq, &pos, &tok, nullptr) == GPT2_OK) {
+            const float *l = gpt2_get_logits(ctx, 0);
+            if (l) out.assign(l, l + gpt2_model_n_vocab(m));
+        }
+        gpt2_context_free(ctx);
+    }
+    gpt2_model_free(m);
+    return out;
+}
+
 void test_requantize() {
     std::string msg;
     const std::string q8 = DIR + "/requant_q8_0.gguf", back = DIR + "/requant_f32.gguf", q4 = DIR + "/requant_q4_0.gguf";
@@ -518,6 +537,34 @@ void test_requantize() {
         const std::vector<float> x = tensor_decode(ta->data, (gpt2_type)ta->type, ta->ne[0], ta->ne[1]);
         CHECK(std::memcmp(x.data(), tb->data, tb->nbytes) == 0);
     }
+    // --output-tensor: the tied head written out as its own tensor gives the very same logits
+    QuantRecipe tied, untied;
+    CHECK(recipe_from_name("q8_0", &tied) && recipe_from_name("q8_0", &untied));
+    untied.output_type = GPT2_TYPE_Q8_0;
+    const std::string qt = DIR + "/requant_tied.gguf", qu = DIR + "/requant_untied.gguf";
+    CHECK_MSG(status_of([&] { gguf_requantize(DIR + "/rand_f32.gguf", qt, tied); }, &msg) == GPT2_OK, "%s", msg.c_str());
+    CHECK_MSG(status_of([&] { gguf_requantize(DIR + "/rand_f32.gguf", qu, untied); }, &msg) == GPT2_OK, "%s", msg.c_str());
+    {
+        auto ft = GgufFile::open(qt, true), fu = GgufFile::open(qu, true);
+        CHECK(ft->find_tensor("output.weight") == nullptr);
+        const GgufTensorInfo *out = fu->find_tensor("output.weight");
+        CHECK(out && out->type == GPT2_TYPE_Q8_0);
+        const GgufTensorInfo *e = ft->find_tensor("token_embd.weight");
+        CHECK(out && e && out->nbytes == e->nbytes && std::memcmp(out->data, e->data, e->nbytes) == 0);
+    }
+    const std::vector<float> lt = first_token_logits(qt), lu = first_token_logits(qu);
+    CHECK(!lt.empty() && lt == lu);
+    // mixed recipes: the tensors that matter most get q6_K, the rest the base type (rows of 64: q5_0 fallback)
+    QuantRecipe mixed;
+    CHECK(recipe_from_name("Q4_K_M", &mixed) && mixed.mixed && mixed.llama_ftype == 15);
+    CHECK_EQ(recipe_tensor_type(mixed, "token_embd.weight", 256, 12), GPT2_TYPE_Q6_K);
+    CHECK_EQ(recipe_tensor_type(mixed, "blk.0.ffn_down.weight", 1024, 12), GPT2_TYPE_Q6_K);
+    CHECK_EQ(recipe_tensor_type(mixed, "blk.1.ffn_down.weight", 1024, 12), GPT2_TYPE_Q4_K);
+    CHECK_EQ(recipe_tensor_type(mixed, "blk.11.ffn_down.weight", 1024, 12), GPT2_TYPE_Q6_K);
+    CHECK_EQ(recipe_tensor_type(mixed, "blk.3.attn_qkv.weight", 256, 12), GPT2_TYPE_Q4_K);
+    CHECK_EQ(recipe_tensor_type(mixed, "blk.3.attn_qkv.weight", 64, 12), GPT2_TYPE_Q5_0);
+    CHECK_EQ(recipe_tensor_type(mixed, "blk.3.attn_norm.weight", 256, 12), GPT2_TYPE_F32);
+    CHECK(!recipe_from_name("q3_k_m", nullptr) && !recipe_from_name("q2_K", nullptr));   // read, not written
     write_text(DIR + "/not_a_model.gguf", "hello");
     CHECK_EQ(status_of([&] { gguf_requantize(DIR + "/not_a_model.gguf", DIR + "/x.gguf", GPT2_TYPE_F16); }, &msg), GPT2_ERR_FORMAT);
     CHECK(!exists(DIR + "/x.gguf") && !exists(DIR + "/x.gguf.tmp"));

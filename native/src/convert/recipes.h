@@ -19,6 +19,9 @@ struct QuantRecipe {
     gpt2_type base = GPT2_TYPE_F32;
     bool mixed = false;           // the _m rules above
     uint32_t llama_ftype = 0;     // general.file_type llama.cpp would write for it
+    // --output-tensor: write the output head as its own tensor of this type (a tied head becomes an explicit
+    // output.weight copy of token_embd, as builds of llama.cpp before mid-2024 wanted); -1 = as in the input
+    int output_type = -1;
 };
 
 // NAME (case-insensitive for plain types): a writable type or a recipe; false if unknown.
