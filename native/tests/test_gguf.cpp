@@ -360,6 +360,11 @@ void test_crafted(const std::vector<uint8_t> &good) {
         const size_t at = after_string(b, "token_embd.weight");
         put_u32(b, at + 4 + 16, 16);   // IQ2_XXS: a ggml type this runtime does not read
     }, GPT2_ERR_FORMAT, "unsupported tensor type");
+    // ids past gpt2_type's range: naming them once was undefined behaviour (fuzz_gguf under UBSan)
+    patched(good, "tensor_type_past_enum", [](std::vector<uint8_t> &b) {
+        const size_t at = after_string(b, "token_embd.weight");
+        put_u32(b, at + 4 + 16, 40);
+    }, GPT2_ERR_FORMAT, "unsupported tensor type");
     patched(good, "tensor_type_huge", [](std::vector<uint8_t> &b) {
         const size_t at = after_string(b, "token_embd.weight");
         put_u32(b, at + 4 + 16, 0xFFFFFFFFu);

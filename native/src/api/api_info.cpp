@@ -19,7 +19,7 @@ extern "C" {
 int32_t gpt2_api_version(void) { return GPT2_API_VERSION; }
 
 const char *gpt2_type_name(int32_t type) {
-    return type < 0 || type > 0xffff ? nullptr : gpt2::type_name((gpt2_type)type);
+    return type < 0 ? nullptr : gpt2::type_name_of_id((uint32_t)type);
 }
 
 const char *gpt2_build_info(void) {

@@ -138,7 +138,8 @@ bool GgufValue::is_int() const {
 uint64_t gguf_tensor_nbytes(uint32_t type, const int64_t *ne, uint32_t n_dims, const std::string &context) {
     if (!type_is_supported(type)) {
         throw Error(GPT2_ERR_FORMAT, context + ": unsupported tensor type " + std::to_string(type) +
-                                         " (supported: f32=0, f16=1, q4_0=2, q8_0=8)");
+                                         " (supported: f32=0 f16=1 q4_0=2 q4_1=3 q5_0=6 q5_1=7 q8_0=8 q2_K=10 "
+                                         "q3_K=11 q4_K=12 q5_K=13 q6_K=14 iq4_nl=20 bf16=30)");
     }
     const gpt2_type t = (gpt2_type)type;
     const int64_t bs = type_block_size(t);

@@ -48,8 +48,10 @@ size_t type_row_bytes(gpt2_type type, int64_t n) {
     return (size_t)(n / type_block_size(type)) * type_block_bytes(type);
 }
 
-const char *type_name(gpt2_type type) {
-    switch (type) {
+// By integer id: a GGUF's tensor type field may hold any number, and an out-of-range gpt2_type value would be
+// undefined behaviour (found by fuzz_gguf under UBSan), so ids are only turned into gpt2_type once known.
+const char *type_name_of_id(uint32_t id) {
+    switch (id) {
         case GPT2_TYPE_F32: return "f32";
         case GPT2_TYPE_F16: return "f16";
         case GPT2_TYPE_Q8_0: return "q8_0";
@@ -64,9 +66,11 @@ const char *type_name(gpt2_type type) {
         case GPT2_TYPE_Q5_K: return "q5_K";
         case GPT2_TYPE_Q6_K: return "q6_K";
         case GPT2_TYPE_BF16: return "bf16";
+        default: return nullptr;
     }
-    return nullptr;
 }
+
+const char *type_name(gpt2_type type) { return type_name_of_id((uint32_t)type); }
 
 bool type_from_name(const std::string &name, gpt2_type *out) {
     std::string s;
@@ -84,8 +88,6 @@ bool type_from_name(const std::string &name, gpt2_type *out) {
     return false;
 }
 
-bool type_is_supported(uint32_t ggml_type) {
-    return ggml_type <= 0xffff && type_name((gpt2_type)ggml_type) != nullptr;
-}
+bool type_is_supported(uint32_t ggml_type) { return type_name_of_id(ggml_type) != nullptr; }
 
 }  // namespace gpt2

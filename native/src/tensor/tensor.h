@@ -33,6 +33,8 @@ size_t  type_block_bytes(gpt2_type type);
 size_t  type_row_bytes(gpt2_type type, int64_t n);
 // "f32", "f16", "q8_0", "q4_0"; nullptr if unknown.
 const char *type_name(gpt2_type type);
+// The same by a raw id (any uint32 from a file); nullptr for an id this runtime does not read.
+const char *type_name_of_id(uint32_t id);
 // Parses a type name as above (case-insensitive); returns false if unknown.
 bool type_from_name(const std::string &name, gpt2_type *out);
 // True for the ggml type ids this runtime can read.
