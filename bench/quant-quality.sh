@@ -12,8 +12,10 @@ text="${2:-$root/../shared/models/tiny-shakespeare-256/heldout.txt}"
 max="${3:-8192}"
 [[ -f "$base" && -f "$text" ]] || { echo "need an f32 model ($base) and a text ($text): run make test-interop"; exit 1; }
 [[ -x "$work/llama_quantize" ]] || { echo "need $work/llama_quantize: run make test-interop"; exit 1; }
-# ours : llama.cpp ftype of the same name
-pairs=("q8_0:7" "q6_K:18" "q5_K:16" "q5_k_m:17" "q5_1:9" "q5_0:8" "q4_K:14" "q4_k_m:15" "q4_1:3" "q4_0:2")
+# ours : llama.cpp ftype of the same name : "pure" where ours puts one type on every matrix (llama.cpp's --pure),
+# so that both files hold the same tensor types and only the rounding differs
+pairs=("q8_0:7:pure" "q6_K:18:pure" "q5_K:16:pure" "q5_1:9:pure" "q5_0:8:pure" "q4_K:14:pure" "q4_1:3:pure"
+       "q4_0:2:pure" "q5_k_m:17:" "q4_k_m:15:")
 row() {  # FILE -> "MiB ppl KL top1"
   "$bin/gpt2-perplexity" -m "$1" -f "$text" -t 2 --max-tokens "$max" --kl-base "$base" --json 2>/dev/null |
     python3 -c 'import json,os,sys; j=json.load(sys.stdin); print("%7.1f %9.3f %9.5f %6.2f%%" % (os.path.getsize(j["model"])/2**20, j["perplexity"], j["kl_nats_per_token"], j["top1_agreement_pct"]))'
@@ -22,9 +24,9 @@ echo "base $(basename "$base"): perplexity $("$bin/gpt2-perplexity" -m "$base" -
 printf '%-7s | %7s %9s %9s %7s | %7s %9s %9s %7s\n' type MiB ppl KL top1 MiB ppl KL top1
 printf '%-7s | %-35s | %-35s\n' "" "ours" "llama.cpp"
 for p in "${pairs[@]}"; do
-  ours="${p%%:*}" ft="${p##*:}"
-  o="$work/quality-ours-$ours.gguf" l="$work/quality-llama-$ft.gguf"
+  IFS=: read -r ours ft pure <<<"$p"
+  o="$work/quality-ours-$ours.gguf" l="$work/quality-llama-$ft$pure.gguf"
   "$bin/gpt2-quantize" "$base" "$o" "$ours" >/dev/null
-  [[ -f "$l" ]] || "$work/llama_quantize" "$base" "$l" "$ft" >/dev/null 2>&1
+  [[ -f "$l" ]] || "$work/llama_quantize" "$base" "$l" "$ft" $pure >/dev/null 2>&1
   printf '%-7s | %s | %s\n' "$ours" "$(row "$o")" "$(row "$l")"
 done
