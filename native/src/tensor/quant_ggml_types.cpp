@@ -32,6 +32,22 @@ void scale_min_k4(int j, const uint8_t *q, uint8_t *scale, uint8_t *min) {
     }
 }
 
+// Q4_K/Q5_K run R (0..3) of 64 weights: the step and offset of its sub-blocks 2R (low nibbles) and 2R + 1.
+struct RunScales {
+    float d1, m1, d2, m2;
+};
+RunScales run_scales_k4(const uint8_t *scales, int r, float d, float dmin) {
+    uint8_t sc, mn;
+    RunScales out;
+    scale_min_k4(2 * r, scales, &sc, &mn);
+    out.d1 = d * (float)sc;
+    out.m1 = dmin * (float)mn;
+    scale_min_k4(2 * r + 1, scales, &sc, &mn);
+    out.d2 = d * (float)sc;
+    out.m2 = dmin * (float)mn;
+    return out;
+}
+
 }  // namespace
 
 void dequantize_row_q4_1(const block_q4_1 *x, float *y, int64_t n) {
@@ -132,13 +148,9 @@ void dequantize_row_q4_K(const block_q4_K *x, float *y, int64_t n) {
         const uint8_t *q = x[i].qs;
         // 4 runs of 64 weights: 32 bytes, low nibbles = sub-block 2r, high nibbles = sub-block 2r + 1
         for (int r = 0; r < 4; ++r, q += 32) {
-            uint8_t sc, mn;
-            scale_min_k4(2 * r, x[i].scales, &sc, &mn);
-            const float d1 = d * (float)sc, m1 = dmin * (float)mn;
-            scale_min_k4(2 * r + 1, x[i].scales, &sc, &mn);
-            const float d2 = d * (float)sc, m2 = dmin * (float)mn;
-            for (int l = 0; l < 32; ++l) *y++ = d1 * (float)(q[l] & 0x0f) - m1;
-            for (int l = 0; l < 32; ++l) *y++ = d2 * (float)(q[l] >> 4) - m2;
+            const RunScales k = run_scales_k4(x[i].scales, r, d, dmin);
+            for (int l = 0; l < 32; ++l) *y++ = k.d1 * (float)(q[l] & 0x0f) - k.m1;
+            for (int l = 0; l < 32; ++l) *y++ = k.d2 * (float)(q[l] >> 4) - k.m2;
         }
     }
 }
@@ -148,17 +160,13 @@ void dequantize_row_q5_K(const block_q5_K *x, float *y, int64_t n) {
         const float d = fp16_to_fp32(x[i].d), dmin = fp16_to_fp32(x[i].dmin);
         const uint8_t *q = x[i].qs;
         for (int r = 0; r < 4; ++r, q += 32) {
-            uint8_t sc, mn;
-            scale_min_k4(2 * r, x[i].scales, &sc, &mn);
-            const float d1 = d * (float)sc, m1 = dmin * (float)mn;
-            scale_min_k4(2 * r + 1, x[i].scales, &sc, &mn);
-            const float d2 = d * (float)sc, m2 = dmin * (float)mn;
+            const RunScales k = run_scales_k4(x[i].scales, r, d, dmin);
             const uint8_t lo_bit = (uint8_t)(1u << (2 * r)), hi_bit = (uint8_t)(2u << (2 * r));
             for (int l = 0; l < 32; ++l) {
-                *y++ = d1 * (float)((q[l] & 0x0f) + ((x[i].qh[l] & lo_bit) ? 16 : 0)) - m1;
+                *y++ = k.d1 * (float)((q[l] & 0x0f) + ((x[i].qh[l] & lo_bit) ? 16 : 0)) - k.m1;
             }
             for (int l = 0; l < 32; ++l) {
-                *y++ = d2 * (float)((q[l] >> 4) + ((x[i].qh[l] & hi_bit) ? 16 : 0)) - m2;
+                *y++ = k.d2 * (float)((q[l] >> 4) + ((x[i].qh[l] & hi_bit) ? 16 : 0)) - k.m2;
             }
         }
     }

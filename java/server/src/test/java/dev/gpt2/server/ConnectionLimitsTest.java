@@ -17,8 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import io.helidon.config.Config;
-import io.helidon.config.ConfigSources;
 import io.helidon.webserver.WebServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,22 +31,14 @@ class ConnectionLimitsTest {
     @BeforeAll
     static void start() {
         models = ModelHolder.of(TestModels.load(1, 4, TestModels.MODEL_CTX), "tiny-test");
-        Config config = Config.builder()
-                .disableEnvironmentVariablesSource()
-                .disableSystemPropertiesSource()
-                .addSource(ConfigSources.create(Map.of(
-                        "server.port", "0",
-                        "server.host", "127.0.0.1",
-                        "server.max-tcp-connections", String.valueOf(CAP),
-                        "server.idle-connection-timeout", "PT1S",
-                        "server.idle-connection-period", "PT0.2S",
-                        "server.connection-options.read-timeout", "PT2S")))
-                .addSource(ConfigSources.classpath("application.yaml"))
-                .build();
-        ServerSettings settings = TestModels.settings(Duration.ofSeconds(60), Duration.ofSeconds(2));
-        server = Main.server(config.get("server"))
-                .routing(r -> Main.routing(r, models, new ServerMetrics(), settings))
-                .build().start();
+        server = TestModels.startServer(Map.of(
+                        "port", "0",
+                        "host", "127.0.0.1",
+                        "max-tcp-connections", String.valueOf(CAP),
+                        "idle-connection-timeout", "PT1S",
+                        "idle-connection-period", "PT0.2S",
+                        "connection-options.read-timeout", "PT2S"), models,
+                TestModels.settings(Duration.ofSeconds(60), Duration.ofSeconds(2)));
         base = URI.create("http://127.0.0.1:" + server.port());
     }
 

@@ -31,8 +31,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import io.helidon.config.Config;
-import io.helidon.config.ConfigSources;
 import io.helidon.webserver.WebServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -47,16 +45,8 @@ class HttpFuzzTest {
     @BeforeAll
     static void start() {
         models = ModelHolder.of(TestModels.load(4, 64, TestModels.N_CTX), "tiny-test");
-        Config config = Config.builder()
-                .disableEnvironmentVariablesSource()
-                .disableSystemPropertiesSource()
-                .addSource(ConfigSources.create(Map.of("server.port", "0", "server.host", "127.0.0.1")))
-                .addSource(ConfigSources.classpath("application.yaml"))
-                .build();
-        ServerSettings settings = TestModels.settings(Duration.ofSeconds(30), Duration.ofSeconds(1));
-        server = Main.server(config.get("server"))
-                .routing(r -> Main.routing(r, models, new ServerMetrics(), settings))
-                .build().start();
+        server = TestModels.startServer(Map.of("port", "0", "host", "127.0.0.1"), models,
+                TestModels.settings(Duration.ofSeconds(30), Duration.ofSeconds(1)));
         base = URI.create("http://127.0.0.1:" + server.port());
     }
 

@@ -132,6 +132,25 @@ final class TestModels {
                 .findFirst().orElseThrow(() -> new AssertionError("no metric " + series + " in\n" + text));
     }
 
+    /**
+     * A server configured as Main configures one: SERVER (keys under "server", e.g. "port") over
+     * application.yaml's server node, then Main.server + Main.routing.
+     */
+    static io.helidon.webserver.WebServer startServer(java.util.Map<String, String> server, ModelHolder models,
+                                                      ServerSettings settings) {
+        java.util.Map<String, String> keys = new java.util.HashMap<>();
+        server.forEach((k, v) -> keys.put("server." + k, v));
+        io.helidon.config.Config config = io.helidon.config.Config.builder()
+                .disableEnvironmentVariablesSource()
+                .disableSystemPropertiesSource()
+                .addSource(io.helidon.config.ConfigSources.create(keys))
+                .addSource(io.helidon.config.ConfigSources.classpath("application.yaml"))
+                .build();
+        return Main.server(config.get("server"))
+                .routing(r -> Main.routing(r, models, new ServerMetrics(), settings))
+                .build().start();
+    }
+
     /** Posts BODY to /generate_stream over a raw socket (so a test can drop the connection) and returns it. */
     static Socket openStream(URI base, String body) throws Exception {
         return openPost(base, "/generate_stream", body);
