@@ -14,8 +14,8 @@ max="${3:-8192}"
 [[ -x "$work/llama_quantize" ]] || { echo "need $work/llama_quantize: run make test-interop"; exit 1; }
 # ours : llama.cpp ftype of the same name : "pure" where ours puts one type on every matrix (llama.cpp's --pure),
 # so that both files hold the same tensor types and only the rounding differs
-pairs=("q8_0:7:pure" "q6_K:18:pure" "q5_K:16:pure" "q5_1:9:pure" "q5_0:8:pure" "q4_K:14:pure" "q4_1:3:pure"
-       "q4_0:2:pure" "q5_k_m:17:" "q4_k_m:15:")
+pairs=("bf16:32:pure" "q8_0:7:pure" "q6_K:18:pure" "q5_K:16:pure" "q5_1:9:pure" "q5_0:8:pure" "q4_K:14:pure"
+       "q4_1:3:pure" "iq4_nl:25:pure" "q4_0:2:pure" "q3_K:11:pure" "q2_K:10:pure" "q5_k_m:17:" "q4_k_m:15:")
 row() {  # FILE -> "MiB ppl KL top1"
   "$bin/gpt2-perplexity" -m "$1" -f "$text" -t 2 --max-tokens "$max" --kl-base "$base" --json 2>/dev/null |
     python3 -c 'import json,os,sys; j=json.load(sys.stdin); print("%7.1f %9.3f %9.5f %6.2f%%" % (os.path.getsize(j["model"])/2**20, j["perplexity"], j["kl_nats_per_token"], j["top1_agreement_pct"]))'

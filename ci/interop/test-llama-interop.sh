@@ -10,7 +10,8 @@
 #      random model's logits are nearly flat, and llama.cpp multiplies these weights with activations rounded to
 #      8 bits (we keep them f32), which flips near-ties after a while; a wrong dequantization changes every
 #      logit from the first token on.
-#   4. the other way: files our gpt2-quantize writes (q4_1 q5_0 q5_1 q4_K q5_K q6_K q4_k_m q5_k_m) load in
+#   4. the other way: files our gpt2-quantize writes (q4_1 q5_0 q5_1 iq4_nl q2_K q3_K q4_K q5_K q6_K bf16,
+#      q4_k_m q5_k_m, an explicit output head) load in
 #      llama.cpp and give the same greedy tokens there as here (same rule as 3).
 # Skips (exit 0) when npm or the network is unavailable.
 # usage: GPT2_BIN=build/release bash ci/interop/test-llama-interop.sh [WORK_DIR]
@@ -105,7 +106,7 @@ for model in "${models[@]}"; do
   done
   # the other direction: files of our quantizer, read by llama.cpp
   echo "-- written by gpt2-quantize, read by llama.cpp"
-  for r in q4_1 q5_0 q5_1 q4_K q5_K q6_K q4_k_m q5_k_m; do
+  for r in q4_1 q5_0 q5_1 iq4_nl q2_K q3_K q4_K q5_K q6_K bf16 q4_k_m q5_k_m; do
     o="${model%.gguf}-ours-$r.gguf"
     "$bin/gpt2-quantize" "$model" "$o" "$r" >/dev/null
     compare_greedy "$o" "$model" "$r" "(ours)" || fail=1

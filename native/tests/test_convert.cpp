@@ -564,7 +564,7 @@ void test_requantize() {
     CHECK_EQ(recipe_tensor_type(mixed, "blk.3.attn_qkv.weight", 256, 12), GPT2_TYPE_Q4_K);
     CHECK_EQ(recipe_tensor_type(mixed, "blk.3.attn_qkv.weight", 64, 12), GPT2_TYPE_Q5_0);
     CHECK_EQ(recipe_tensor_type(mixed, "blk.3.attn_norm.weight", 256, 12), GPT2_TYPE_F32);
-    CHECK(!recipe_from_name("q3_k_m", nullptr) && !recipe_from_name("q2_K", nullptr));   // read, not written
+    CHECK(!recipe_from_name("q3_k_m", nullptr) && recipe_from_name("q2_K", nullptr) && !recipe_from_name("iq2_xxs", nullptr));
     write_text(DIR + "/not_a_model.gguf", "hello");
     CHECK_EQ(status_of([&] { gguf_requantize(DIR + "/not_a_model.gguf", DIR + "/x.gguf", GPT2_TYPE_F16); }, &msg), GPT2_ERR_FORMAT);
     CHECK(!exists(DIR + "/x.gguf") && !exists(DIR + "/x.gguf.tmp"));

@@ -81,7 +81,7 @@ void test_matmul() {
     ThreadPool pools[3] = {ThreadPool(1), ThreadPool(2), ThreadPool(3)};
     const gpt2_type types[] = {GPT2_TYPE_F32,  GPT2_TYPE_F16,  GPT2_TYPE_Q8_0, GPT2_TYPE_Q4_0, GPT2_TYPE_Q4_1,
                                GPT2_TYPE_Q5_0, GPT2_TYPE_Q5_1, GPT2_TYPE_Q4_K, GPT2_TYPE_Q5_K, GPT2_TYPE_Q6_K,
-                               GPT2_TYPE_BF16};
+                               GPT2_TYPE_BF16, GPT2_TYPE_Q2_K, GPT2_TYPE_Q3_K, GPT2_TYPE_IQ4_NL};
     for (gpt2_type type : types) {
         const bool quant = matmul_takes_q8_0(type);
         const int64_t block = type_block_size(type);

@@ -291,10 +291,12 @@ void test_our_quantizers() {
     for (float v : x) rms += (double)v * v;
     rms = std::sqrt(rms / n);
     struct Bound { gpt2_type type; double max_rel_rmse; };
-    // measured: q6_K 0.0190, q5_K 0.0371, q4_K 0.0749, q5_1 0.0357, q5_0 0.0466, q4_1 0.0740, q4_0 0.0984
+    // measured: q6_K 0.0190, q5_K 0.0371, q4_K 0.0749, q5_1 0.0357, q5_0 0.0475, q4_1 0.0740, q4_0 0.0984,
+    // iq4_nl 0.0809, q3_K 0.157, q2_K 0.268, bf16 0.0017
     const Bound bounds[] = {{GPT2_TYPE_Q6_K, 0.024}, {GPT2_TYPE_Q5_K, 0.047}, {GPT2_TYPE_Q4_K, 0.094},
                             {GPT2_TYPE_Q5_1, 0.045}, {GPT2_TYPE_Q5_0, 0.058}, {GPT2_TYPE_Q4_1, 0.093},
-                            {GPT2_TYPE_Q4_0, 0.123}};
+                            {GPT2_TYPE_Q4_0, 0.123}, {GPT2_TYPE_IQ4_NL, 0.101}, {GPT2_TYPE_Q3_K, 0.196},
+                            {GPT2_TYPE_Q2_K, 0.335}, {GPT2_TYPE_BF16, 0.0022}};
     double err_of[64] = {0};
     for (const Bound &b : bounds) {
         const std::vector<uint8_t> enc = tensor_encode(x.data(), n, 1, b.type);
@@ -314,8 +316,9 @@ void test_our_quantizers() {
         std::vector<float> yf(flat.size());
         dequantize_row(b.type, ef.data(), yf.data(), 2 * QK_K);
         // zeros exactly; a constant exactly where one fp16 scale holds it, within 1% through the k-quants' two
-        // levels of scales (fp16 super-block scale x 6/8-bit sub-block scale)
-        const float tol = type_block_size(b.type) == QK_K ? 0.01f * 0.03125f : 1e-6f;
+        // levels of scales (fp16 super-block scale x 4/6/8-bit sub-block scale) and iq4_nl's fixed levels
+        const bool two_level = type_block_size(b.type) == QK_K || b.type == GPT2_TYPE_IQ4_NL;   // or a fixed grid
+        const float tol = two_level ? 0.01f * 0.03125f : 1e-6f;
         int off = 0;
         for (size_t i = 0; i < flat.size(); ++i) off += std::fabs(yf[i] - flat[i]) > (flat[i] == 0 ? 0.0f : tol);
         CHECK_MSG(off == 0, "%s: zero/constant blocks changed in %d places", type_name(b.type), off);

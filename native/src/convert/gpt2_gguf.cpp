@@ -97,9 +97,23 @@ std::vector<uint8_t> tensor_encode(const float *x, int64_t ne0, int64_t rows, gp
             case GPT2_TYPE_Q4_K: quantize_row_q4_K_ref(xr, reinterpret_cast<block_q4_K *>(yr), ne0); break;
             case GPT2_TYPE_Q5_K: quantize_row_q5_K_ref(xr, reinterpret_cast<block_q5_K *>(yr), ne0); break;
             case GPT2_TYPE_Q6_K: quantize_row_q6_K_ref(xr, reinterpret_cast<block_q6_K *>(yr), ne0); break;
+            case GPT2_TYPE_Q2_K: quantize_row_q2_K_ref(xr, reinterpret_cast<block_q2_K *>(yr), ne0); break;
+            case GPT2_TYPE_Q3_K: quantize_row_q3_K_ref(xr, reinterpret_cast<block_q3_K *>(yr), ne0); break;
+            case GPT2_TYPE_IQ4_NL: quantize_row_iq4_nl_ref(xr, reinterpret_cast<block_iq4_nl *>(yr), ne0); break;
+            case GPT2_TYPE_BF16:
+                for (int64_t k = 0; k < ne0; ++k) {
+                    // round to nearest even on the dropped 16 bits (NaN kept quiet)
+                    uint32_t u;
+                    std::memcpy(&u, xr + k, 4);
+                    const uint16_t h = (u & 0x7fffffffu) > 0x7f800000u
+                                           ? (uint16_t)((u >> 16) | 0x40u)
+                                           : (uint16_t)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+                    std::memcpy(yr + 2 * k, &h, 2);
+                }
+                break;
             default:
                 throw Error(GPT2_ERR_INVALID_ARGUMENT, std::string("tensor_encode: writing ") + type_name(type) +
-                                                           " is not supported (f32 f16 q8_0 q4_0 q4_1 q5_0 q5_1 q4_K q5_K q6_K)");
+                                                           " is not supported");
         }
     }
     return out;

@@ -24,6 +24,10 @@ uint32_t ftype_of(gpt2_type t) {
         case GPT2_TYPE_Q4_K: return 14;   // Q4_K_S: mostly q4_K
         case GPT2_TYPE_Q5_K: return 16;   // Q5_K_S
         case GPT2_TYPE_Q6_K: return 18;
+        case GPT2_TYPE_Q2_K: return 10;
+        case GPT2_TYPE_Q3_K: return 11;   // Q3_K_S: mostly q3_K
+        case GPT2_TYPE_IQ4_NL: return 25;
+        case GPT2_TYPE_BF16: return 32;
         default: return 0;
     }
 }
@@ -33,6 +37,8 @@ gpt2_type narrow_fallback(gpt2_type t) {
         case GPT2_TYPE_Q4_K: return GPT2_TYPE_Q5_0;
         case GPT2_TYPE_Q5_K: return GPT2_TYPE_Q5_1;
         case GPT2_TYPE_Q6_K: return GPT2_TYPE_Q8_0;
+        case GPT2_TYPE_Q2_K:
+        case GPT2_TYPE_Q3_K: return GPT2_TYPE_Q4_0;
         default: return GPT2_TYPE_F16;
     }
 }
@@ -59,8 +65,9 @@ bool recipe_from_name(const std::string &name, QuantRecipe *out) {
         r.mixed = true;
         r.llama_ftype = lower == "q4_k_m" ? 15 : 17;
     } else {
-        const gpt2_type writable[] = {GPT2_TYPE_F32,  GPT2_TYPE_F16,  GPT2_TYPE_Q8_0, GPT2_TYPE_Q4_0, GPT2_TYPE_Q4_1,
-                                      GPT2_TYPE_Q5_0, GPT2_TYPE_Q5_1, GPT2_TYPE_Q4_K, GPT2_TYPE_Q5_K, GPT2_TYPE_Q6_K};
+        const gpt2_type writable[] = {GPT2_TYPE_F32,  GPT2_TYPE_F16,  GPT2_TYPE_BF16, GPT2_TYPE_Q8_0, GPT2_TYPE_Q4_0,
+                                      GPT2_TYPE_Q4_1, GPT2_TYPE_Q5_0, GPT2_TYPE_Q5_1, GPT2_TYPE_IQ4_NL, GPT2_TYPE_Q2_K,
+                                      GPT2_TYPE_Q3_K, GPT2_TYPE_Q4_K, GPT2_TYPE_Q5_K, GPT2_TYPE_Q6_K};
         bool found = false;
         for (gpt2_type t : writable) {
             std::string tn = type_name(t);
@@ -93,6 +100,8 @@ gpt2_type recipe_tensor_type(const QuantRecipe &recipe, const std::string &gguf_
     return t;
 }
 
-const char *recipe_names() { return "f32 f16 q8_0 q4_0 q4_1 q5_0 q5_1 q4_K q5_K q6_K q4_k_m q5_k_m"; }
+const char *recipe_names() {
+    return "f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 iq4_nl q2_K q3_K q4_K q5_K q6_K q4_k_m q5_k_m";
+}
 
 }  // namespace gpt2

@@ -145,6 +145,9 @@ void quantize_row_q5_1_ref(const float *x, block_q5_1 *y, int64_t n);
 void quantize_row_q4_K_ref(const float *x, block_q4_K *y, int64_t n);
 void quantize_row_q5_K_ref(const float *x, block_q5_K *y, int64_t n);
 void quantize_row_q6_K_ref(const float *x, block_q6_K *y, int64_t n);
+void quantize_row_q2_K_ref(const float *x, block_q2_K *y, int64_t n);
+void quantize_row_q3_K_ref(const float *x, block_q3_K *y, int64_t n);
+void quantize_row_iq4_nl_ref(const float *x, block_iq4_nl *y, int64_t n);
 
 // Dequantizes one row of any supported type to f32 (dispatch on type).
 void dequantize_row(int type, const void *x, float *y, int64_t n);

@@ -228,6 +228,33 @@ void quantize_k_affine(const float *x, int nmax, uint16_t *d16, uint16_t *dmin16
     }
 }
 
+// IQ4_NL's levels (the same table as its dequantizer's).
+constexpr int8_t IQ4_LEVELS[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+
+int nearest_iq4(float v) {   // index of the level nearest to V (in units of d)
+    int best = 0;
+    float bd = INFINITY;
+    for (int k = 0; k < 16; ++k) {
+        const float e = std::fabs(v - (float)IQ4_LEVELS[k]);
+        if (e < bd) {
+            bd = e;
+            best = k;
+        }
+    }
+    return best;
+}
+
+// Q2_K/Q3_K: byte (32 h + 16 p + l) holds, at bits 2 s, the 2 low bits of weight 128 h + 32 s + 16 p + l.
+void pack_2bit(const int *low2, uint8_t qs[QK_K / 4]) {
+    std::memset(qs, 0, QK_K / 4);
+    for (int h = 0; h < 2; ++h)
+        for (int sft = 0; sft < 4; ++sft)
+            for (int p = 0; p < 2; ++p)
+                for (int l = 0; l < 16; ++l) {
+                    qs[32 * h + 16 * p + l] |= (uint8_t)((low2[128 * h + 32 * sft + 16 * p + l] & 3) << (2 * sft));
+                }
+}
+
 }  // namespace
 
 void quantize_row_q4_1_ref(const float *x, block_q4_1 *y, int64_t n) {
@@ -302,6 +329,149 @@ void quantize_row_q5_K_ref(const float *x, block_q5_K *y, int64_t n) {
                 y[i].qs[32 * r + l] = (uint8_t)((lo & 0x0f) | ((hi & 0x0f) << 4));
                 y[i].qh[l] |= (uint8_t)(((lo >> 4) << (2 * r)) | ((hi >> 4) << (2 * r + 1)));
             }
+        }
+    }
+}
+
+void quantize_row_q2_K_ref(const float *x, block_q2_K *y, int64_t n) {
+    for (int64_t i = 0; i < n / QK_K; ++i, x += QK_K) {
+        float s[16], m[16], smax = 0, mmax = 0;
+        for (int j = 0; j < 16; ++j) {
+            float b;
+            fit_affine(x + 16 * j, 16, 3, true, false, K_AFFINE_WEIGHTED, &s[j], &b);
+            m[j] = -b;
+            smax = s[j] > smax ? s[j] : smax;
+            mmax = m[j] > mmax ? m[j] : mmax;
+        }
+        y[i].d = fp32_to_fp16(smax / 15.0f);
+        y[i].dmin = fp32_to_fp16(mmax / 15.0f);
+        const float dq = fp16_to_fp32(y[i].d), dminq = fp16_to_fp32(y[i].dmin);
+        int q[QK_K];
+        for (int j = 0; j < 16; ++j) {
+            // 4-bit scale and min nearest to the fit, or the neighbours that lose less to rounding
+            const int s0 = dq > 0 ? nearest(s[j] / dq, 0, 15) : 0, m0 = dminq > 0 ? nearest(m[j] / dminq, 0, 15) : 0;
+            int bs = s0, bm = m0;
+            float best = INFINITY;
+            for (int cs = s0 - 1; cs <= s0 + 1; ++cs)
+                for (int cm = m0 - 1; cm <= m0 + 1; ++cm) {
+                    if (cs < 0 || cs > 15 || cm < 0 || cm > 15) continue;
+                    const float step = dq * (float)cs, off = dminq * (float)cm;
+                    float err = 0;
+                    for (int l = 0; l < 16; ++l) {
+                        const float v = x[16 * j + l];
+                        const float r = (step > 0 ? step * (float)nearest((v + off) / step, 0, 3) : 0.0f) - off - v;
+                        err += r * r;
+                    }
+                    if (err < best) {
+                        best = err;
+                        bs = cs;
+                        bm = cm;
+                    }
+                }
+            y[i].scales[j] = (uint8_t)(bs | (bm << 4));
+            const float step = dq * (float)bs, off = dminq * (float)bm;
+            for (int l = 0; l < 16; ++l) q[16 * j + l] = step > 0 ? nearest((x[16 * j + l] + off) / step, 0, 3) : 0;
+        }
+        // sub-block j of the dequantizer's order is weights 16 j .. 16 j + 15 in memory order
+        pack_2bit(q, y[i].qs);
+    }
+}
+
+void quantize_row_q3_K_ref(const float *x, block_q3_K *y, int64_t n) {
+    for (int64_t i = 0; i < n / QK_K; ++i, x += QK_K) {
+        float s[16], amax = 0;
+        for (int j = 0; j < 16; ++j) {
+            s[j] = fit_symmetric(x + 16 * j, 16, -4, 3, false, Q6_K_WEIGHTED);
+            amax = std::fabs(s[j]) > amax ? std::fabs(s[j]) : amax;
+        }
+        y[i].d = fp32_to_fp16(amax / 31.0f);
+        const float dq = fp16_to_fp32(y[i].d);
+        int sc[16], q[QK_K];
+        for (int j = 0; j < 16; ++j) {
+            const int c0 = dq != 0 ? nearest(s[j] / dq, -32, 31) : 0;
+            float best = INFINITY;
+            sc[j] = c0;
+            for (int c = c0 - 1; c <= c0 + 1; ++c) {
+                if (c < -32 || c > 31) continue;
+                const float step = dq * (float)c;
+                float err = 0;
+                for (int l = 0; l < 16; ++l) {
+                    const float v = x[16 * j + l];
+                    const float r = (step != 0 ? step * (float)nearest(v / step, -4, 3) : 0.0f) - v;
+                    err += r * r;
+                }
+                if (err < best) {
+                    best = err;
+                    sc[j] = c;
+                }
+            }
+            const float step = dq * (float)sc[j];
+            for (int l = 0; l < 16; ++l) q[16 * j + l] = step != 0 ? nearest(x[16 * j + l] / step, -4, 3) : 0;
+        }
+        // scales: 6 bits (offset 32); low nibbles in bytes 0-7 (two per byte), top 2 bits in bytes 8-11
+        std::memset(y[i].scales, 0, sizeof y[i].scales);
+        for (int j = 0; j < 16; ++j) {
+            const int v = sc[j] + 32;
+            if (j < 8) y[i].scales[j] |= (uint8_t)(v & 0x0f);
+            else y[i].scales[j - 8] |= (uint8_t)((v & 0x0f) << 4);
+            y[i].scales[8 + (j % 4)] |= (uint8_t)(((v >> 4) & 3) << (2 * (j / 4)));
+        }
+        // q in -4..3: the high bit (hmask) set means "no -4": q >= 0 stores q, q < 0 stores q + 4 with it clear
+        int low2[QK_K];
+        std::memset(y[i].hmask, 0, sizeof y[i].hmask);
+        for (int h = 0; h < 2; ++h)
+            for (int sft = 0; sft < 4; ++sft)
+                for (int p = 0; p < 2; ++p)
+                    for (int l = 0; l < 16; ++l) {
+                        const int w = 128 * h + 32 * sft + 16 * p + l, v = q[w];
+                        low2[w] = v >= 0 ? v : v + 4;
+                        if (v >= 0) y[i].hmask[16 * p + l] |= (uint8_t)(1u << (4 * h + sft));
+                    }
+        pack_2bit(low2, y[i].qs);
+    }
+}
+
+void quantize_row_iq4_nl_ref(const float *x, block_iq4_nl *y, int64_t n) {
+    for (int64_t i = 0; i < n / QK4_NL; ++i, x += QK4_NL) {
+        float amax = 0, vmax = 0;
+        for (int j = 0; j < QK4_NL; ++j) {
+            if (std::fabs(x[j]) > amax) {
+                amax = std::fabs(x[j]);
+                vmax = x[j];
+            }
+        }
+        float best = INFINITY, best_d = 0;
+        if (amax > 0) {
+            // the extreme on either end level, and scales between, each refined once by least squares
+            for (int step = -8; step <= 8; ++step) {
+                float d = vmax / (-127.0f + 1.5f * (float)step);
+                for (int iter = 0; iter < 2; ++iter) {
+                    double num = 0, den = 0;
+                    for (int j = 0; j < QK4_NL; ++j) {
+                        const int k = nearest_iq4(x[j] / d);
+                        num += (double)IQ4_LEVELS[k] * x[j];
+                        den += (double)IQ4_LEVELS[k] * IQ4_LEVELS[k];
+                    }
+                    if (den > 0 && num != 0) d = (float)(num / den);
+                }
+                const float dh = as_half(d);
+                if (dh == 0 || !(dh == dh)) continue;
+                float err = 0;
+                for (int j = 0; j < QK4_NL; ++j) {
+                    const float r = dh * (float)IQ4_LEVELS[nearest_iq4(x[j] / dh)] - x[j];
+                    err += r * r;
+                }
+                if (err < best) {
+                    best = err;
+                    best_d = d;
+                }
+            }
+        }
+        y[i].d = fp32_to_fp16(best_d);
+        const float d = fp16_to_fp32(y[i].d);
+        for (int j = 0; j < QK4_NL / 2; ++j) {
+            const int k0 = d != 0 ? nearest_iq4(x[j] / d) : 8, k1 = d != 0 ? nearest_iq4(x[j + 16] / d) : 8;
+            y[i].qs[j] = (uint8_t)(k0 | (k1 << 4));
         }
     }
 }
