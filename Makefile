@@ -160,7 +160,7 @@ test-java-asan: build-native
 
 # The soak (SoakTest): the server as its own process under 64 clients, mixed blocking/streaming requests,
 # hang-ups and generations to the context end; zero 5xx, engine alive, slots and queue back to zero, RSS after
-# warm-up grown < 5%; prints time to first token and tokens/s. `make soak`: SOAK_SECONDS (600);
+# warm-up grown < 5% (asserted from 5 minutes on); prints time to first token and tokens/s. `make soak`: SOAK_SECONDS (600);
 # `make soak-smoke` (part of `make test`): 60 s.
 SOAK_SECONDS ?= 600
 soak: build-java
