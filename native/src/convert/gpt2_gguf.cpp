@@ -23,8 +23,18 @@ uint32_t llama_ftype_of(gpt2_type type) {
         case GPT2_TYPE_F32: return 0;
         case GPT2_TYPE_F16: return 1;
         case GPT2_TYPE_Q4_0: return 2;
+        case GPT2_TYPE_Q4_1: return 3;
         case GPT2_TYPE_Q8_0: return 7;
-        default: return 0;   // only the types this project writes (tensor_encode) are file types
+        case GPT2_TYPE_Q5_0: return 8;
+        case GPT2_TYPE_Q5_1: return 9;
+        case GPT2_TYPE_Q2_K: return 10;
+        case GPT2_TYPE_Q3_K: return 11;   // Q3_K_S: mostly q3_K
+        case GPT2_TYPE_Q4_K: return 14;   // Q4_K_S: mostly q4_K
+        case GPT2_TYPE_Q5_K: return 16;   // Q5_K_S
+        case GPT2_TYPE_Q6_K: return 18;
+        case GPT2_TYPE_IQ4_NL: return 25;
+        case GPT2_TYPE_BF16: return 32;
+        default: return 0;
     }
 }
 

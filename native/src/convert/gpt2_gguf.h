@@ -26,7 +26,8 @@
 
 namespace gpt2 {
 
-// llama.cpp's LLAMA_FTYPE for a file whose matrices are TYPE (ALL_F32=0, MOSTLY_F16=1, Q4_0=2, Q8_0=7).
+// llama.cpp's LLAMA_FTYPE for a file whose matrices are mostly TYPE (ALL_F32=0, MOSTLY_F16=1, Q4_0=2, Q8_0=7,
+// Q4_K -> Q4_K_S=14, ...); 0 for a type llama.cpp has no file type for. The one table of these numbers.
 uint32_t llama_ftype_of(gpt2_type type);
 
 // Vocabulary as written to tokenizer.ggml.*: byte-level token strings, ggml token types (1 normal,

@@ -11,27 +11,6 @@ namespace gpt2 {
 
 namespace {
 
-// llama.cpp's llama_ftype numbers, so llama.cpp describes our files as it would its own.
-uint32_t ftype_of(gpt2_type t) {
-    switch (t) {
-        case GPT2_TYPE_F32: return 0;
-        case GPT2_TYPE_F16: return 1;
-        case GPT2_TYPE_Q4_0: return 2;
-        case GPT2_TYPE_Q4_1: return 3;
-        case GPT2_TYPE_Q8_0: return 7;
-        case GPT2_TYPE_Q5_0: return 8;
-        case GPT2_TYPE_Q5_1: return 9;
-        case GPT2_TYPE_Q4_K: return 14;   // Q4_K_S: mostly q4_K
-        case GPT2_TYPE_Q5_K: return 16;   // Q5_K_S
-        case GPT2_TYPE_Q6_K: return 18;
-        case GPT2_TYPE_Q2_K: return 10;
-        case GPT2_TYPE_Q3_K: return 11;   // Q3_K_S: mostly q3_K
-        case GPT2_TYPE_IQ4_NL: return 25;
-        case GPT2_TYPE_BF16: return 32;
-        default: return 0;
-    }
-}
-
 gpt2_type narrow_fallback(gpt2_type t) {
     switch (t) {
         case GPT2_TYPE_Q4_K: return GPT2_TYPE_Q5_0;
@@ -75,7 +54,7 @@ bool recipe_from_name(const std::string &name, QuantRecipe *out) {
             if (tn == lower) {
                 r.name = type_name(t);
                 r.base = t;
-                r.llama_ftype = ftype_of(t);
+                r.llama_ftype = llama_ftype_of(t);   // as llama.cpp would describe the file
                 found = true;
             }
         }

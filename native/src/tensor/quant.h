@@ -66,6 +66,8 @@ struct block_iq4_nl {
     uint8_t  qs[QK4_NL / 2];    // indices into the 16-entry table, as Q4_0's nibbles
 };
 static_assert(sizeof(block_iq4_nl) == 18, "block_iq4_nl layout");
+// IQ4_NL's 16 levels (w = d * level): a non-uniform grid denser near zero, where most weights are.
+constexpr int8_t IQ4_NL_LEVELS[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
 
 // 16 sub-blocks of 16: 4-bit scale (low) and 4-bit min (high) per sub-block; 2-bit quants, 4 per byte.
 struct block_q2_K {

@@ -10,9 +10,6 @@ namespace gpt2 {
 
 namespace {
 
-// IQ4_NL's 16 levels: a non-uniform grid denser near zero, where most weights are.
-constexpr int8_t IQ4_NL_LEVELS[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
-
 uint32_t load_u32(const uint8_t *p) {
     uint32_t v;
     std::memcpy(&v, p, 4);

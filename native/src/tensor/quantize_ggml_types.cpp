@@ -230,14 +230,11 @@ void quantize_k_affine(const float *x, int nmax, uint16_t *d16, uint16_t *dmin16
     }
 }
 
-// IQ4_NL's levels (the same table as its dequantizer's).
-constexpr int8_t IQ4_LEVELS[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
-
 int nearest_iq4(float v) {   // index of the level nearest to V (in units of d)
     int best = 0;
     float bd = INFINITY;
     for (int k = 0; k < 16; ++k) {
-        const float e = std::fabs(v - (float)IQ4_LEVELS[k]);
+        const float e = std::fabs(v - (float)IQ4_NL_LEVELS[k]);
         if (e < bd) {
             bd = e;
             best = k;
@@ -451,8 +448,8 @@ void quantize_row_iq4_nl_ref(const float *x, block_iq4_nl *y, int64_t n) {
                     double num = 0, den = 0;
                     for (int j = 0; j < QK4_NL; ++j) {
                         const int k = nearest_iq4(x[j] / d);
-                        num += (double)IQ4_LEVELS[k] * x[j];
-                        den += (double)IQ4_LEVELS[k] * IQ4_LEVELS[k];
+                        num += (double)IQ4_NL_LEVELS[k] * x[j];
+                        den += (double)IQ4_NL_LEVELS[k] * IQ4_NL_LEVELS[k];
                     }
                     if (den > 0 && num != 0) d = (float)(num / den);
                 }
@@ -460,7 +457,7 @@ void quantize_row_iq4_nl_ref(const float *x, block_iq4_nl *y, int64_t n) {
                 if (dh == 0 || !(dh == dh)) continue;
                 float err = 0;
                 for (int j = 0; j < QK4_NL; ++j) {
-                    const float r = dh * (float)IQ4_LEVELS[nearest_iq4(x[j] / dh)] - x[j];
+                    const float r = dh * (float)IQ4_NL_LEVELS[nearest_iq4(x[j] / dh)] - x[j];
                     err += r * r;
                 }
                 if (err < best) {
