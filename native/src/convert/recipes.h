@@ -5,7 +5,7 @@
 //           first and last layers and of every third layer between them, which are q6_K.
 //   q5_k_m: the same with q5_K as the base type.
 // Rows that are not a multiple of a k-quant's 256 fall back to the 32-wide type of about the same precision
-// (q4_K -> q5_0, q5_K -> q5_1, q6_K -> q8_0), as llama.cpp does for narrow models.
+// (q4_K -> q5_0, q5_K -> q5_1, q6_K -> q8_0, q2_K/q3_K -> q4_0), as llama.cpp does for narrow models.
 #pragma once
 
 #include <string>
