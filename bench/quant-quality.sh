@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # quant-quality.sh — the quantization quality table (issue #10): for each type and recipe, file size, perplexity,
 # KL(f32 || quantized) per token and top-1 agreement with f32 on held-out text, for this project's quantizer
-# and llama.cpp's (built by make test-interop in build/interop) on the same f32 weights. Figures only.
+# and llama.cpp's (built by make test-interop in build/interop) on the same f32 weights, and ours again with an
+# importance matrix (gpt2-imatrix on the text after its first 50,000 bytes, which the evaluated first MAX_TOKENS
+# tokens do not reach when MAX_TOKENS <= 15,000). Figures only.
 # usage: bash bench/quant-quality.sh [F32_MODEL.gguf] [TEXT] [MAX_TOKENS]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -16,17 +18,22 @@ max="${3:-8192}"
 # so that both files hold the same tensor types and only the rounding differs
 pairs=("bf16:32:pure" "q8_0:7:pure" "q6_K:18:pure" "q5_K:16:pure" "q5_1:9:pure" "q5_0:8:pure" "q4_K:14:pure"
        "q4_1:3:pure" "iq4_nl:25:pure" "q4_0:2:pure" "q3_K:11:pure" "q2_K:10:pure" "q5_k_m:17:" "q4_k_m:15:")
+calib="$work/quality-calib.txt" imatrix="$work/quality.imatrix.gguf"
+tail -c +50001 "$text" >"$calib"
+"$bin/gpt2-imatrix" -m "$base" -f "$calib" -o "$imatrix" -t 2 >/dev/null
 row() {  # FILE -> "MiB ppl KL top1"
   "$bin/gpt2-perplexity" -m "$1" -f "$text" -t 2 --max-tokens "$max" --kl-base "$base" --json 2>/dev/null |
     python3 -c 'import json,os,sys; j=json.load(sys.stdin); print("%7.1f %9.3f %9.5f %6.2f%%" % (os.path.getsize(j["model"])/2**20, j["perplexity"], j["kl_nats_per_token"], j["top1_agreement_pct"]))'
 }
 echo "base $(basename "$base"): perplexity $("$bin/gpt2-perplexity" -m "$base" -f "$text" -t 2 --max-tokens "$max" --json 2>/dev/null | python3 -c 'import json,sys; print("%.3f" % json.load(sys.stdin)["perplexity"])'), $max tokens of $(basename "$text")"
-printf '%-7s | %7s %9s %9s %7s | %7s %9s %9s %7s\n' type MiB ppl KL top1 MiB ppl KL top1
-printf '%-7s | %-35s | %-35s\n' "" "ours" "llama.cpp"
+printf '%-7s | %7s %9s %9s %7s | %7s %9s %9s %7s | %7s %9s %9s %7s\n' type MiB ppl KL top1 MiB ppl KL top1 MiB ppl KL top1
+printf '%-7s | %-35s | %-35s | %-35s\n' "" "ours" "llama.cpp" "ours + imatrix"
 for p in "${pairs[@]}"; do
   IFS=: read -r ours ft pure <<<"$p"
   o="$work/quality-ours-$ours.gguf" l="$work/quality-llama-$ft$pure.gguf"
+  i="$work/quality-ours-imatrix-$ours.gguf"
   "$bin/gpt2-quantize" "$base" "$o" "$ours" >/dev/null
+  "$bin/gpt2-quantize" "$base" "$i" "$ours" --imatrix "$imatrix" >/dev/null
   [[ -f "$l" ]] || "$work/llama_quantize" "$base" "$l" "$ft" $pure >/dev/null 2>&1
-  printf '%-7s | %s | %s\n' "$ours" "$(row "$o")" "$(row "$l")"
+  printf '%-7s | %s | %s | %s\n' "$ours" "$(row "$o")" "$(row "$l")" "$(row "$i")"
 done

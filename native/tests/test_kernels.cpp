@@ -14,6 +14,7 @@
 #include "kernels/cpu_features.h"
 #include "kernels/gelu.h"
 #include "kernels/matmul.h"
+#include "kernels/matmul_unpacked.h"
 #include "kernels/thread_pool.h"
 #include "tensor/quant.h"
 #include "tensor/tensor.h"
@@ -83,7 +84,7 @@ void test_matmul() {
                                GPT2_TYPE_Q5_0, GPT2_TYPE_Q5_1, GPT2_TYPE_Q4_K, GPT2_TYPE_Q5_K, GPT2_TYPE_Q6_K,
                                GPT2_TYPE_BF16, GPT2_TYPE_Q2_K, GPT2_TYPE_Q3_K, GPT2_TYPE_IQ4_NL};
     for (gpt2_type type : types) {
-        const bool quant = matmul_takes_q8_0(type);
+        const bool quant = matmul_takes_q8_0(type), unpacked = matmul_takes_unpacked(type);
         const int64_t block = type_block_size(type);
         const std::vector<int64_t> Ks = block == QK_K ? std::vector<int64_t>{256, 512}
                                         : block == 32 ? std::vector<int64_t>{32, 160, 288}
@@ -112,22 +113,34 @@ void test_matmul() {
                 }
                 const void *xin = quant ? (const void *)xq.data() : (const void *)x.data();
                 std::vector<float> ref((size_t)(T_max * N));
-                if (quant || type == GPT2_TYPE_F32 || type == GPT2_TYPE_F16) {
-                    matmul_kernel(type, CpuPath::scalar)(ref.data(), xin, w.bytes.data(), bias.data(), T_max, K, N, 0, N);
-                } else {
-                    // the dequantize-then-dot types: an independent float64 product of the dequantized weights
-                    for (int64_t t = 0; t < T_max; ++t)
-                        for (int64_t n = 0; n < N; ++n) {
-                            double acc = bias[n];
-                            for (int64_t k = 0; k < K; ++k) acc += (double)w.f32[n * K + k] * x[t * K + k];
-                            ref[t * N + n] = (float)acc;
-                        }
-                }
-                // Error scale per output: sum |w x| (dequantized activations for the block types).
+                // Dequantized activations (what the quantized types' kernels multiply).
                 std::vector<float> xs(x);
                 if (quant) {
                     for (int64_t t = 0; t < T_max; ++t) dequantize_row_q8_0(xq.data() + t * K / 32, xs.data() + t * K, K);
                 }
+                if (unpacked) {
+                    std::vector<int8_t> aq((size_t)K);
+                    std::vector<float> ad((size_t)K / 32);
+                    for (int64_t t = 0; t < T_max; ++t) {
+                        quantize_activations(type, x.data() + t * K, K, aq.data(), ad.data());
+                        for (int64_t k = 0; k < K; ++k) xs[t * K + k] = ad[k / 32] * aq[k];
+                    }
+                }
+                const bool own_ref = type == GPT2_TYPE_F32 || type == GPT2_TYPE_F16 || type == GPT2_TYPE_Q8_0 ||
+                                     type == GPT2_TYPE_Q4_0;
+                if (own_ref) {
+                    matmul_kernel(type, CpuPath::scalar)(ref.data(), xin, w.bytes.data(), bias.data(), T_max, K, N, 0, N);
+                } else {
+                    // the unpacked and bf16 types: an independent float64 product of the dequantized weights and
+                    // activations (their scalar kernels are under test here too)
+                    for (int64_t t = 0; t < T_max; ++t)
+                        for (int64_t n = 0; n < N; ++n) {
+                            double acc = bias[n];
+                            for (int64_t k = 0; k < K; ++k) acc += (double)w.f32[n * K + k] * xs[t * K + k];
+                            ref[t * N + n] = (float)acc;
+                        }
+                }
+                // Error scale per output: sum |w x|.
                 std::vector<CpuPath> paths = fast_paths();
                 paths.push_back(CpuPath::scalar);  // the dispatch + threading of the fallback path too
                 for (CpuPath path : paths) {
@@ -153,6 +166,40 @@ void test_matmul() {
                     }
                 }
             }
+        }
+    }
+}
+
+// The AVX2 unpackers against the scalar ones, bit for bit, on random bytes (every bit pattern of quants, high
+// bits and packed scales; only the fp16 scales are kept finite so the f32 scales compare as bits).
+void test_unpack_paths() {
+    if (!cpu_path_supported(CpuPath::avx2)) return;
+    std::mt19937 rng(99);
+    for (gpt2_type type : {GPT2_TYPE_Q4_K, GPT2_TYPE_Q5_K, GPT2_TYPE_Q6_K, GPT2_TYPE_Q5_0}) {
+        const UnpackRowFn fast = unpack_row_kernel(type, CpuPath::avx2), ref = unpack_row_fn(type);
+        CHECK(fast != ref && ref != nullptr);
+        const int64_t n = 4 * QK_K;
+        const size_t bytes = type_row_bytes(type, n);
+        for (int rep = 0; rep < 50; ++rep) {
+            std::vector<uint8_t> row(bytes);
+            for (uint8_t &b : row) b = (uint8_t)rng();
+            // fp16 fields: d (and dmin) sit at the block start for q4_K/q5_K/q5_0, at the end for q6_K
+            const size_t bb = type_block_bytes(type);
+            for (size_t blk = 0; blk < bytes / bb; ++blk) {
+                uint8_t *p = row.data() + blk * bb;
+                if (type == GPT2_TYPE_Q6_K) p[bb - 1] &= 0xbb;   // exponent < 16: finite, either sign
+                else {
+                    p[1] &= 0xbb;
+                    if (type != GPT2_TYPE_Q5_0) p[3] &= 0xbb;
+                }
+            }
+            std::vector<int8_t> q0((size_t)n), q1((size_t)n);
+            std::vector<float> s0((size_t)n / 16), s1(s0.size()), m0(s0.size(), 7.f), m1(s0.size(), 7.f);
+            ref(row.data(), n, q0.data(), s0.data(), m0.data());
+            fast(row.data(), n, q1.data(), s1.data(), m1.data());
+            CHECK_MSG(std::memcmp(q0.data(), q1.data(), q0.size()) == 0, "unpack %s: quants differ", type_name(type));
+            CHECK_MSG(std::memcmp(s0.data(), s1.data(), s0.size() * 4) == 0, "unpack %s: scales differ", type_name(type));
+            CHECK_MSG(std::memcmp(m0.data(), m1.data(), m0.size() * 4) == 0, "unpack %s: mins differ", type_name(type));
         }
     }
 }
@@ -280,6 +327,7 @@ int main() {
     test_cpu_path();
     test_thread_pool();
     test_matmul();
+    test_unpack_paths();
     test_matmul_rejects_bad_k();
     test_gelu();
     test_attention();

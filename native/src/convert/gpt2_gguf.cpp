@@ -89,7 +89,7 @@ gpt2_type gpt2_tensor_type(const std::string &gguf_name, int64_t ne0, gpt2_type 
     return target;
 }
 
-std::vector<uint8_t> tensor_encode(const float *x, int64_t ne0, int64_t rows, gpt2_type type) {
+std::vector<uint8_t> tensor_encode(const float *x, int64_t ne0, int64_t rows, gpt2_type type, const float *qw) {
     require_arg(ne0 % type_block_size(type) == 0, "tensor_encode: row length not a multiple of the block size");
     const size_t row_bytes = type_row_bytes(type, ne0);
     std::vector<uint8_t> out(row_bytes * (size_t)rows);
@@ -100,16 +100,19 @@ std::vector<uint8_t> tensor_encode(const float *x, int64_t ne0, int64_t rows, gp
             case GPT2_TYPE_F32: std::memcpy(yr, xr, row_bytes); break;
             case GPT2_TYPE_F16: convert_row_f32_to_f16(xr, reinterpret_cast<uint16_t *>(yr), ne0); break;
             case GPT2_TYPE_Q8_0: quantize_row_q8_0_ref(xr, reinterpret_cast<block_q8_0 *>(yr), ne0); break;
-            case GPT2_TYPE_Q4_0: quantize_row_q4_0_ref(xr, reinterpret_cast<block_q4_0 *>(yr), ne0); break;
-            case GPT2_TYPE_Q4_1: quantize_row_q4_1_ref(xr, reinterpret_cast<block_q4_1 *>(yr), ne0); break;
-            case GPT2_TYPE_Q5_0: quantize_row_q5_0_ref(xr, reinterpret_cast<block_q5_0 *>(yr), ne0); break;
-            case GPT2_TYPE_Q5_1: quantize_row_q5_1_ref(xr, reinterpret_cast<block_q5_1 *>(yr), ne0); break;
-            case GPT2_TYPE_Q4_K: quantize_row_q4_K_ref(xr, reinterpret_cast<block_q4_K *>(yr), ne0); break;
-            case GPT2_TYPE_Q5_K: quantize_row_q5_K_ref(xr, reinterpret_cast<block_q5_K *>(yr), ne0); break;
-            case GPT2_TYPE_Q6_K: quantize_row_q6_K_ref(xr, reinterpret_cast<block_q6_K *>(yr), ne0); break;
-            case GPT2_TYPE_Q2_K: quantize_row_q2_K_ref(xr, reinterpret_cast<block_q2_K *>(yr), ne0); break;
-            case GPT2_TYPE_Q3_K: quantize_row_q3_K_ref(xr, reinterpret_cast<block_q3_K *>(yr), ne0); break;
-            case GPT2_TYPE_IQ4_NL: quantize_row_iq4_nl_ref(xr, reinterpret_cast<block_iq4_nl *>(yr), ne0); break;
+            case GPT2_TYPE_Q4_0:
+                if (qw) quantize_row_q4_0_weighted(xr, reinterpret_cast<block_q4_0 *>(yr), ne0, qw);
+                else quantize_row_q4_0_ref(xr, reinterpret_cast<block_q4_0 *>(yr), ne0);
+                break;
+            case GPT2_TYPE_Q4_1: quantize_row_q4_1_ref(xr, reinterpret_cast<block_q4_1 *>(yr), ne0, qw); break;
+            case GPT2_TYPE_Q5_0: quantize_row_q5_0_ref(xr, reinterpret_cast<block_q5_0 *>(yr), ne0, qw); break;
+            case GPT2_TYPE_Q5_1: quantize_row_q5_1_ref(xr, reinterpret_cast<block_q5_1 *>(yr), ne0, qw); break;
+            case GPT2_TYPE_Q4_K: quantize_row_q4_K_ref(xr, reinterpret_cast<block_q4_K *>(yr), ne0, qw); break;
+            case GPT2_TYPE_Q5_K: quantize_row_q5_K_ref(xr, reinterpret_cast<block_q5_K *>(yr), ne0, qw); break;
+            case GPT2_TYPE_Q6_K: quantize_row_q6_K_ref(xr, reinterpret_cast<block_q6_K *>(yr), ne0, qw); break;
+            case GPT2_TYPE_Q2_K: quantize_row_q2_K_ref(xr, reinterpret_cast<block_q2_K *>(yr), ne0, qw); break;
+            case GPT2_TYPE_Q3_K: quantize_row_q3_K_ref(xr, reinterpret_cast<block_q3_K *>(yr), ne0, qw); break;
+            case GPT2_TYPE_IQ4_NL: quantize_row_iq4_nl_ref(xr, reinterpret_cast<block_iq4_nl *>(yr), ne0, qw); break;
             case GPT2_TYPE_BF16:
                 for (int64_t k = 0; k < ne0; ++k) {
                     // round to nearest even on the dropped 16 bits (NaN kept quiet)
@@ -139,9 +142,9 @@ std::vector<float> tensor_decode(const void *data, gpt2_type type, int64_t ne0, 
 }
 
 void gguf_write_tensor_encoded(GgufWriter &w, size_t index, const std::vector<float> &x, int64_t ne0,
-                               gpt2_type type) {
+                               gpt2_type type, const float *qw) {
     const int64_t rows = (int64_t)x.size() / ne0;
-    const std::vector<uint8_t> bytes = tensor_encode(x.data(), ne0, rows, type);
+    const std::vector<uint8_t> bytes = tensor_encode(x.data(), ne0, rows, type, qw);
     w.write_tensor_data(index, bytes.data(), bytes.size());
 }
 

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "convert/imatrix.h"
 #include "convert/recipes.h"
 #include "gpt2.h"
 
@@ -11,7 +12,11 @@ namespace gpt2 {
 
 // Validates IN_PATH as a GPT-2 model first. Writes OUT_PATH via OUT_PATH.tmp + rename. Throws gpt2::Error.
 void gguf_requantize(const std::string &in_path, const std::string &out_path, gpt2_type type);
-// Same with the per-tensor types of RECIPE (recipes.h).
-void gguf_requantize(const std::string &in_path, const std::string &out_path, const QuantRecipe &recipe);
+// Same with the per-tensor types of RECIPE (recipes.h). With IMATRIX, each quantized matrix that has an entry
+// weights its rounding errors by it (a tied head or an --output-tensor copy uses token_embd.weight's), and the
+// file records it as llama.cpp does (quantize.imatrix.file / .dataset / .entries_count / .chunks_count).
+// Throws GPT2_ERR_INVALID_ARGUMENT when an entry's width does not match its tensor.
+void gguf_requantize(const std::string &in_path, const std::string &out_path, const QuantRecipe &recipe,
+                     const ImportanceMatrix *imatrix = nullptr, const std::string &imatrix_path = "");
 
 }  // namespace gpt2

@@ -3,8 +3,10 @@
 // Shapes (llm.c legend: T tokens, K = in features, N = out features): x is (T, K) f32, W is (N, K) in the
 // weight's own type (row n = the K weights of output n, see tensor.h), b is (N) f32 or null, y is (T, N).
 // F32/F16 weights multiply the f32 activations directly (f32 accumulation, several independent
-// accumulators). Q8_0/Q4_0 weights multiply activations first quantized to Q8_0 blocks (T, K/32), as ggml
-// does: an exact int32 dot per block, scaled by both block scales and summed in f32.
+// accumulators). Every quantized type multiplies activations first quantized to Q8_0 blocks (T, K/32), as ggml
+// does: an exact int32 dot per block (per 16 weights for the sub-block types), scaled by both scales and summed
+// in f32. Q8_0/Q4_0 have kernels of their own per path; the other quantized types unpack each weight row to
+// int8 once per call (matmul_unpacked.h).
 //
 // The row kernels compute rows [n0, n1) of y for all T tokens; each fast kernel keeps a group of weight rows
 // in registers/L1 while it walks a tile of tokens, so a prompt reuses every weight row across the batch.
@@ -21,7 +23,8 @@
 
 namespace gpt2 {
 
-// x: const float * (T, K) for F32/F16 weights, const block_q8_0 * (T, K/32) for Q8_0/Q4_0 weights.
+// x: const float * (T, K) for F32/F16/BF16 weights, const block_q8_0 * (T, K/32) for Q8_0/Q4_0 weights, and
+// const ActivationsQ8 * (matmul_unpacked.h) for the other quantized types.
 // w: N rows of type_row_bytes(type, K) bytes. bias may be null. y rows have stride N.
 using MatmulRowsFn = void (*)(float *y, const void *x, const void *w, const float *bias, int64_t T, int64_t K,
                               int64_t N, int64_t n0, int64_t n1);
@@ -57,20 +60,23 @@ void matmul_q8_0_avx512(float *y, const void *x, const void *w, const float *bia
 void matmul_q4_0_avx512(float *y, const void *x, const void *w, const float *bias, int64_t T, int64_t K,
                         int64_t N, int64_t n0, int64_t n1);
 
-// Every other type (Q4_1, Q5_0, Q5_1, IQ4_NL, Q2_K..Q6_K, BF16): each weight row is dequantized once to f32
-// and multiplied with the f32 activations of all T tokens (matmul_dequant.cpp).
+// BF16: each weight row is widened once to f32 and multiplied with the f32 activations of all T tokens
+// (matmul_dequant.cpp).
 template <gpt2_type TYPE>
 void matmul_dequant(float *y, const void *x, const void *w, const float *bias, int64_t T, int64_t K, int64_t N,
                     int64_t n0, int64_t n1);
 
 // The row kernel for weight TYPE on PATH (throws GPT2_ERR_INTERNAL for an unsupported type).
 MatmulRowsFn matmul_kernel(gpt2_type type, CpuPath path);
-// True when TYPE's kernels take Q8_0-quantized activations.
+// True when TYPE's kernels take Q8_0 blocks; matmul_takes_unpacked: ActivationsQ8.
 bool matmul_takes_q8_0(gpt2_type type);
+bool matmul_takes_unpacked(gpt2_type type);
 
-// Reusable buffer for quantized activations.
+// Reusable buffers for quantized activations.
 struct MatmulScratch {
-    std::vector<block_q8_0> xq;
+    std::vector<block_q8_0> xq;   // Q8_0/Q4_0 weights
+    std::vector<int8_t> aq;       // the unpacked types (ActivationsQ8, matmul_unpacked.h)
+    std::vector<float> ad;
 };
 
 // y (T, N) = x (T, K) W^T + b on the active CPU path, all pool threads. W's ne = {K, N}. Throws

@@ -1,6 +1,5 @@
-// matmul_dequant.cpp — the row kernel for the weight types without a dedicated kernel (Q4_1, Q5_0, Q5_1, IQ4_NL,
-// Q2_K..Q6_K, BF16): dequantize one weight row to f32 (the exact values llama.cpp computes from the block), then
-// dot it with every token's f32 activations. A prompt of T tokens dequantizes each row once. Correct on every
+// matmul_dequant.cpp — the row kernel for BF16 weights (the one type without a kernel of its own): widen one
+// weight row to f32, then dot it with every token's f32 activations. A prompt of T tokens dequantizes each row once. Correct on every
 // CPU; the accumulation uses 8 independent float sums so the compiler can keep them in vector lanes.
 #include "kernels/matmul.h"
 
@@ -38,24 +37,6 @@ void matmul_dequant(float *y, const void *x_, const void *w_, const float *bias,
     }
 }
 
-template void matmul_dequant<GPT2_TYPE_Q4_1>(float *, const void *, const void *, const float *, int64_t, int64_t,
-                                             int64_t, int64_t, int64_t);
-template void matmul_dequant<GPT2_TYPE_Q5_0>(float *, const void *, const void *, const float *, int64_t, int64_t,
-                                             int64_t, int64_t, int64_t);
-template void matmul_dequant<GPT2_TYPE_Q5_1>(float *, const void *, const void *, const float *, int64_t, int64_t,
-                                             int64_t, int64_t, int64_t);
-template void matmul_dequant<GPT2_TYPE_IQ4_NL>(float *, const void *, const void *, const float *, int64_t,
-                                               int64_t, int64_t, int64_t, int64_t);
-template void matmul_dequant<GPT2_TYPE_Q2_K>(float *, const void *, const void *, const float *, int64_t, int64_t,
-                                             int64_t, int64_t, int64_t);
-template void matmul_dequant<GPT2_TYPE_Q3_K>(float *, const void *, const void *, const float *, int64_t, int64_t,
-                                             int64_t, int64_t, int64_t);
-template void matmul_dequant<GPT2_TYPE_Q4_K>(float *, const void *, const void *, const float *, int64_t, int64_t,
-                                             int64_t, int64_t, int64_t);
-template void matmul_dequant<GPT2_TYPE_Q5_K>(float *, const void *, const void *, const float *, int64_t, int64_t,
-                                             int64_t, int64_t, int64_t);
-template void matmul_dequant<GPT2_TYPE_Q6_K>(float *, const void *, const void *, const float *, int64_t, int64_t,
-                                             int64_t, int64_t, int64_t);
 template void matmul_dequant<GPT2_TYPE_BF16>(float *, const void *, const void *, const float *, int64_t, int64_t,
                                              int64_t, int64_t, int64_t);
 

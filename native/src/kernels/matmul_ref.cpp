@@ -6,6 +6,7 @@
 #include <string>
 
 #include "api/error.h"
+#include "kernels/matmul_unpacked.h"
 
 namespace gpt2 {
 
@@ -79,6 +80,16 @@ void matmul_q4_0_ref(float *y, const void *x_, const void *w_, const float *bias
     }
 }
 
+namespace {
+
+// The unpacked types' AVX2 pieces serve the AVX-512 path too.
+template <gpt2_type TYPE>
+MatmulRowsFn unpacked_kernel(int path) {
+    return path == 0 ? matmul_unpacked<TYPE, CpuPath::scalar> : matmul_unpacked<TYPE, CpuPath::avx2>;
+}
+
+}  // namespace
+
 MatmulRowsFn matmul_kernel(gpt2_type type, CpuPath path) {
     static_assert((int)CpuPath::scalar == 0 && (int)CpuPath::avx2 == 1 && (int)CpuPath::avx512 == 2, "path ids");
     const int p = (int)path;
@@ -87,21 +98,23 @@ MatmulRowsFn matmul_kernel(gpt2_type type, CpuPath path) {
         case GPT2_TYPE_F16: return p == 2 ? matmul_f16_avx512 : p == 1 ? matmul_f16_avx2 : matmul_f16_ref;
         case GPT2_TYPE_Q8_0: return p == 2 ? matmul_q8_0_avx512 : p == 1 ? matmul_q8_0_avx2 : matmul_q8_0_ref;
         case GPT2_TYPE_Q4_0: return p == 2 ? matmul_q4_0_avx512 : p == 1 ? matmul_q4_0_avx2 : matmul_q4_0_ref;
-        case GPT2_TYPE_Q4_1: return matmul_dequant<GPT2_TYPE_Q4_1>;
-        case GPT2_TYPE_Q5_0: return matmul_dequant<GPT2_TYPE_Q5_0>;
-        case GPT2_TYPE_Q5_1: return matmul_dequant<GPT2_TYPE_Q5_1>;
-        case GPT2_TYPE_IQ4_NL: return matmul_dequant<GPT2_TYPE_IQ4_NL>;
-        case GPT2_TYPE_Q2_K: return matmul_dequant<GPT2_TYPE_Q2_K>;
-        case GPT2_TYPE_Q3_K: return matmul_dequant<GPT2_TYPE_Q3_K>;
-        case GPT2_TYPE_Q4_K: return matmul_dequant<GPT2_TYPE_Q4_K>;
-        case GPT2_TYPE_Q5_K: return matmul_dequant<GPT2_TYPE_Q5_K>;
-        case GPT2_TYPE_Q6_K: return matmul_dequant<GPT2_TYPE_Q6_K>;
+        case GPT2_TYPE_Q4_1: return unpacked_kernel<GPT2_TYPE_Q4_1>(p);
+        case GPT2_TYPE_Q5_0: return unpacked_kernel<GPT2_TYPE_Q5_0>(p);
+        case GPT2_TYPE_Q5_1: return unpacked_kernel<GPT2_TYPE_Q5_1>(p);
+        case GPT2_TYPE_IQ4_NL: return unpacked_kernel<GPT2_TYPE_IQ4_NL>(p);
+        case GPT2_TYPE_Q2_K: return unpacked_kernel<GPT2_TYPE_Q2_K>(p);
+        case GPT2_TYPE_Q3_K: return unpacked_kernel<GPT2_TYPE_Q3_K>(p);
+        case GPT2_TYPE_Q4_K: return unpacked_kernel<GPT2_TYPE_Q4_K>(p);
+        case GPT2_TYPE_Q5_K: return unpacked_kernel<GPT2_TYPE_Q5_K>(p);
+        case GPT2_TYPE_Q6_K: return unpacked_kernel<GPT2_TYPE_Q6_K>(p);
         case GPT2_TYPE_BF16: return matmul_dequant<GPT2_TYPE_BF16>;
     }
     throw Error(GPT2_ERR_INTERNAL, "matmul: unsupported weight type " + std::to_string((int)type));
 }
 
 bool matmul_takes_q8_0(gpt2_type type) { return type == GPT2_TYPE_Q8_0 || type == GPT2_TYPE_Q4_0; }
+
+bool matmul_takes_unpacked(gpt2_type type) { return unpack_row_fn(type) != nullptr; }
 
 void matmul_forward_path(float *y, const float *x, const TensorView &w, const float *bias, int64_t T,
                          ThreadPool &pool, MatmulScratch &scratch, CpuPath path) {
@@ -129,6 +142,23 @@ void matmul_forward_path(float *y, const float *x, const TensorView &w, const fl
         if (T < 4) quantize(0, 1);   // a decode step: not worth waking the workers
         else pool.run(quantize);
         xin = xq;
+    }
+    ActivationsQ8 xa;
+    if (matmul_takes_unpacked(w.type)) {
+        if ((int64_t)scratch.aq.size() < T * K) scratch.aq.resize((size_t)(T * K));
+        if ((int64_t)scratch.ad.size() < T * K / 32) scratch.ad.resize((size_t)(T * K / 32));
+        int8_t *aq = scratch.aq.data();
+        float *ad = scratch.ad.data();
+        auto quantize = [&](int ith, int nth) {
+            int64_t t0, t1;
+            split_range(T, ith, nth, 1, &t0, &t1);
+            for (int64_t t = t0; t < t1; ++t) quantize_activations(w.type, x + t * K, K, aq + t * K, ad + t * K / 32);
+        };
+        if (T < 4) quantize(0, 1);
+        else pool.run(quantize);
+        xa.xq = aq;
+        xa.xd = ad;
+        xin = &xa;
     }
     // Split output rows in groups of 16 (the kernels' row group is 4) so threads get whole groups.
     pool.run([&](int ith, int nth) {

@@ -13,6 +13,7 @@
 #include "gpt2.h"
 #include "kernels/matmul.h"
 #include "kernels/thread_pool.h"
+#include "model/activation_stats.h"
 #include "model/model.h"
 
 namespace gpt2 {
@@ -53,6 +54,8 @@ struct gpt2_context {
     std::vector<float> logits;                    // (R, V)
     std::vector<int32_t> logits_row;              // (n of the last decode)
     std::vector<float> logits_next;               // filled by a decode, swapped in on success
+    // When set (gpt2-imatrix), every decode adds the inputs of each matrix product to it. Not owned.
+    gpt2::ActivationStats *activation_stats = nullptr;
 };
 
 namespace gpt2 {

@@ -105,6 +105,11 @@ void attention_pass(gpt2_context &ctx, int layer, const float *qkv, float *atty,
     else ctx.pool->run(work);
 }
 
+// The weight's matmul inputs, for an importance matrix being collected.
+void observe(gpt2_context &ctx, const TensorView &w, const float *x, int64_t T) {
+    if (ctx.activation_stats) ctx.activation_stats->record(w.name, x, T, w.ne[0]);
+}
+
 }  // namespace
 
 void forward_batch(gpt2_context &ctx, int32_t T_, const int32_t *seq, const int32_t *pos, const int32_t *token,
@@ -143,14 +148,18 @@ void forward_batch(gpt2_context &ctx, int32_t T_, const int32_t *seq, const int3
     for (int l = 0; l < hp.n_layer; ++l) {
         const LayerWeights &lw = w.layers[(size_t)l];
         layernorm_pass(pool, s.ln.data(), s.x.data(), lw.attn_norm_w, lw.attn_norm_b, T, C, hp.norm_eps);
+        observe(ctx, lw.attn_qkv_w, s.ln.data(), T);
         matmul_forward(s.qkv.data(), s.ln.data(), lw.attn_qkv_w, f32_data(lw.attn_qkv_b), T, pool, s.mm);
         attention_pass(ctx, l, s.qkv.data(), s.atty.data(), T, seq, pos);
+        observe(ctx, lw.attn_out_w, s.atty.data(), T);
         matmul_forward(s.proj.data(), s.atty.data(), lw.attn_out_w, f32_data(lw.attn_out_b), T, pool, s.mm);
         residual_pass(pool, s.x.data(), s.proj.data(), T, C);
 
         layernorm_pass(pool, s.ln.data(), s.x.data(), lw.ffn_norm_w, lw.ffn_norm_b, T, C, hp.norm_eps);
+        observe(ctx, lw.ffn_up_w, s.ln.data(), T);
         matmul_forward(s.fc.data(), s.ln.data(), lw.ffn_up_w, f32_data(lw.ffn_up_b), T, pool, s.mm);
         gelu_pass(pool, s.fc.data(), T, F);
+        observe(ctx, lw.ffn_down_w, s.fc.data(), T);
         matmul_forward(s.proj.data(), s.fc.data(), lw.ffn_down_w, f32_data(lw.ffn_down_b), T, pool, s.mm);
         residual_pass(pool, s.x.data(), s.proj.data(), T, C);
     }
@@ -162,6 +171,7 @@ void forward_batch(gpt2_context &ctx, int32_t T_, const int32_t *seq, const int3
         if (out_row[t] < 0) continue;
         layernorm_forward(s.lnf.data() + (int64_t)out_row[t] * C, s.x.data() + t * C, nw, nb, 1, C, hp.norm_eps);
     }
+    observe(ctx, w.output, s.lnf.data(), n_out);   // the head's name: output.weight, or token_embd.weight if tied
     matmul_forward(logits, s.lnf.data(), w.output, nullptr, n_out, pool, s.mm);
 }
 

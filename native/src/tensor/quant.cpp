@@ -162,15 +162,15 @@ void dequantize_row(int type, const void *x, float *y, int64_t n) {
         case GPT2_TYPE_F16: convert_row_f16_to_f32((const uint16_t *)x, y, n); break;
         case GPT2_TYPE_Q8_0: dequantize_row_q8_0((const block_q8_0 *)x, y, n); break;
         case GPT2_TYPE_Q4_0: dequantize_row_q4_0((const block_q4_0 *)x, y, n); break;
-        case GPT2_TYPE_Q4_1: dequantize_row_q4_1((const block_q4_1 *)x, y, n); break;
-        case GPT2_TYPE_Q5_0: dequantize_row_q5_0((const block_q5_0 *)x, y, n); break;
-        case GPT2_TYPE_Q5_1: dequantize_row_q5_1((const block_q5_1 *)x, y, n); break;
-        case GPT2_TYPE_IQ4_NL: dequantize_row_iq4_nl((const block_iq4_nl *)x, y, n); break;
-        case GPT2_TYPE_Q2_K: dequantize_row_q2_K((const block_q2_K *)x, y, n); break;
-        case GPT2_TYPE_Q3_K: dequantize_row_q3_K((const block_q3_K *)x, y, n); break;
-        case GPT2_TYPE_Q4_K: dequantize_row_q4_K((const block_q4_K *)x, y, n); break;
-        case GPT2_TYPE_Q5_K: dequantize_row_q5_K((const block_q5_K *)x, y, n); break;
-        case GPT2_TYPE_Q6_K: dequantize_row_q6_K((const block_q6_K *)x, y, n); break;
+        case GPT2_TYPE_Q4_1:
+        case GPT2_TYPE_Q5_0:
+        case GPT2_TYPE_Q5_1:
+        case GPT2_TYPE_IQ4_NL:
+        case GPT2_TYPE_Q2_K:
+        case GPT2_TYPE_Q3_K:
+        case GPT2_TYPE_Q4_K:
+        case GPT2_TYPE_Q5_K:
+        case GPT2_TYPE_Q6_K: dequantize_row_unpacked(type, x, y, n); break;
         case GPT2_TYPE_BF16: convert_row_bf16_to_f32((const uint16_t *)x, y, n); break;
         default:
             throw Error(GPT2_ERR_INTERNAL, "dequantize_row: unsupported tensor type " + std::to_string(type));

@@ -127,29 +127,46 @@ void dequantize_row_q4_0(const block_q4_0 *x, float *y, int64_t n);
 void convert_row_f16_to_f32(const uint16_t *x, float *y, int64_t n);
 void convert_row_f32_to_f16(const float *x, uint16_t *y, int64_t n);
 
-// quant_ggml_types.cpp: N weights of each further type to f32 (n a multiple of the type's block size).
-void dequantize_row_q4_1(const block_q4_1 *x, float *y, int64_t n);
-void dequantize_row_q5_0(const block_q5_0 *x, float *y, int64_t n);
-void dequantize_row_q5_1(const block_q5_1 *x, float *y, int64_t n);
-void dequantize_row_iq4_nl(const block_iq4_nl *x, float *y, int64_t n);
-void dequantize_row_q2_K(const block_q2_K *x, float *y, int64_t n);
-void dequantize_row_q3_K(const block_q3_K *x, float *y, int64_t n);
-void dequantize_row_q4_K(const block_q4_K *x, float *y, int64_t n);
-void dequantize_row_q5_K(const block_q5_K *x, float *y, int64_t n);
-void dequantize_row_q6_K(const block_q6_K *x, float *y, int64_t n);
+// quant_ggml_types.cpp: the further types in integer form. A row of n weights (n a multiple of the type's block)
+// becomes n int8 quants q plus, per sub-block of 16, an f32 step scale and (type_unpacks_with_min) an offset
+// min, such that weight k = scale[k/16] * q[k] - min[k/16] in f32 is exactly the value ggml dequantizes. The
+// bit layouts of these types live only here; dequantization and the integer matmul kernels both use them.
+void unpack_row_q4_1(const block_q4_1 *x, int64_t n, int8_t *q, float *scale, float *min);
+void unpack_row_q5_0(const block_q5_0 *x, int64_t n, int8_t *q, float *scale, float *min);
+void unpack_row_q5_1(const block_q5_1 *x, int64_t n, int8_t *q, float *scale, float *min);
+void unpack_row_iq4_nl(const block_iq4_nl *x, int64_t n, int8_t *q, float *scale, float *min);
+void unpack_row_q2_K(const block_q2_K *x, int64_t n, int8_t *q, float *scale, float *min);
+void unpack_row_q3_K(const block_q3_K *x, int64_t n, int8_t *q, float *scale, float *min);
+void unpack_row_q4_K(const block_q4_K *x, int64_t n, int8_t *q, float *scale, float *min);
+void unpack_row_q5_K(const block_q5_K *x, int64_t n, int8_t *q, float *scale, float *min);
+void unpack_row_q6_K(const block_q6_K *x, int64_t n, int8_t *q, float *scale, float *min);
+// Q4_K/Q5_K: the 8 packed 6-bit scale/min pairs of a super-block as 16 scale and 16 min entries (d * scale,
+// dmin * min; each sub-block of 32 fills two).
+void unpack_scales_k4(const uint8_t *packed, float d, float dmin, float *scale, float *min);
+using UnpackRowFn = void (*)(const void *x, int64_t n, int8_t *q, float *scale, float *min);
+// The scalar unpacker of TYPE; nullptr for the types without one (f32, f16, bf16, q8_0, q4_0).
+UnpackRowFn unpack_row_fn(int type);
+// True for the types whose weights carry an offset (q4_1, q5_1, q2_K, q4_K, q5_K); the others leave min alone.
+bool type_unpacks_with_min(int type);
+// N weights of an unpackable TYPE to f32.
+void dequantize_row_unpacked(int type, const void *x, float *y, int64_t n);
 void convert_row_bf16_to_f32(const uint16_t *x, float *y, int64_t n);
 
 // quantize_ggml_types.cpp: our quantizers for the further types gpt2-quantize writes (least-squares scale
-// search per block; see that file).
-void quantize_row_q4_1_ref(const float *x, block_q4_1 *y, int64_t n);
-void quantize_row_q5_0_ref(const float *x, block_q5_0 *y, int64_t n);
-void quantize_row_q5_1_ref(const float *x, block_q5_1 *y, int64_t n);
-void quantize_row_q4_K_ref(const float *x, block_q4_K *y, int64_t n);
-void quantize_row_q5_K_ref(const float *x, block_q5_K *y, int64_t n);
-void quantize_row_q6_K_ref(const float *x, block_q6_K *y, int64_t n);
-void quantize_row_q2_K_ref(const float *x, block_q2_K *y, int64_t n);
-void quantize_row_q3_K_ref(const float *x, block_q3_K *y, int64_t n);
-void quantize_row_iq4_nl_ref(const float *x, block_iq4_nl *y, int64_t n);
+// search per block; see that file). QW, where given, is the importance of each of the n weights (an importance
+// matrix's mean squared input of the weight's column, convert/imatrix.h); null quantizes without one.
+void quantize_row_q4_1_ref(const float *x, block_q4_1 *y, int64_t n, const float *qw = nullptr);
+void quantize_row_q5_0_ref(const float *x, block_q5_0 *y, int64_t n, const float *qw = nullptr);
+void quantize_row_q5_1_ref(const float *x, block_q5_1 *y, int64_t n, const float *qw = nullptr);
+void quantize_row_q4_K_ref(const float *x, block_q4_K *y, int64_t n, const float *qw = nullptr);
+void quantize_row_q5_K_ref(const float *x, block_q5_K *y, int64_t n, const float *qw = nullptr);
+void quantize_row_q6_K_ref(const float *x, block_q6_K *y, int64_t n, const float *qw = nullptr);
+void quantize_row_q2_K_ref(const float *x, block_q2_K *y, int64_t n, const float *qw = nullptr);
+void quantize_row_q3_K_ref(const float *x, block_q3_K *y, int64_t n, const float *qw = nullptr);
+void quantize_row_iq4_nl_ref(const float *x, block_iq4_nl *y, int64_t n, const float *qw = nullptr);
+// Q4_0 by a weighted scale search (used with an importance matrix; without one Q4_0 keeps ggml's reference
+// rounding, quantize_row_q4_0_ref, bit-identical to llama.cpp's).
+void quantize_row_q4_0_weighted(const float *x, block_q4_0 *y, int64_t n, const float *qw);
 
 // Dequantizes one row of any supported type to f32 (dispatch on type).
 void dequantize_row(int type, const void *x, float *y, int64_t n);

@@ -44,10 +44,29 @@ void importance(const float *x, int n, float *w) {
     for (int i = 0; i < n; ++i) w[i] = x[i] * x[i] + floor + 1e-30f;
 }
 
-// x ~ s * q + b with q in [0, nmax]; with NONPOS_B, b <= 0 (the k-quants store -b as an unsigned min). With
+// The weight of each of N rounding errors of a block. With an importance matrix, QW holds the mean square of
+// the input each weight multiplies (an error e in weight i moves the output by e * x_i, so qw_i * e^2 is its
+// expected squared output error); for the types whose fits weight by size (the flags above) the weight's own
+// size still counts, as sqrt(block mean square + x^2). Without one: importance() where the flag says so, else 1.
+void error_weights(const float *x, const float *qw, int n, bool weighted, float *w) {
+    if (qw) {
+        double ms = 0;
+        for (int i = 0; i < n; ++i) ms += (double)x[i] * x[i];
+        const float sigma2 = (float)(ms / n);
+        for (int i = 0; i < n; ++i) {
+            w[i] = qw[i] * (weighted ? std::sqrt(sigma2 + x[i] * x[i]) : 1.0f) + 1e-30f;
+        }
+    } else if (weighted) {
+        importance(x, n, w);
+    } else {
+        for (int i = 0; i < n; ++i) w[i] = 1.0f;
+    }
+}
+
+// x ~ s * q + b with q in [0, nmax], each error weighted by w; with NONPOS_B, b <= 0 (the k-quants store -b as an unsigned min). With
 // HALF, candidates are judged with s and b rounded to fp16, as the block will store them.
 // Returns the squared error of the best fit.
-float fit_affine(const float *x, int n, int nmax, bool nonpos_b, bool half, bool weighted, float *s_out,
+float fit_affine(const float *x, const float *w, int n, int nmax, bool nonpos_b, bool half, float *s_out,
                  float *b_out) {
     float lo = x[0], hi = x[0];
     for (int i = 1; i < n; ++i) {
@@ -59,17 +78,11 @@ float fit_affine(const float *x, int n, int nmax, bool nonpos_b, bool half, bool
         *s_out = 0;
         *b_out = lo;
         float err = 0;
-        for (int i = 0; i < n; ++i) err += (x[i] - lo) * (x[i] - lo);
+        for (int i = 0; i < n; ++i) err += w[i] * (x[i] - lo) * (x[i] - lo);
         return err;
     }
     float best = INFINITY, best_s = (hi - lo) / nmax, best_b = lo;
     int q[QK_K];
-    float w[QK_K];
-    if (weighted) {
-        importance(x, n, w);
-    } else {
-        for (int i = 0; i < n; ++i) w[i] = 1.0f;
-    }
     double W = 0;
     for (int i = 0; i < n; ++i) W += w[i];
     for (int step = -6; step <= 6; ++step) {
@@ -122,9 +135,9 @@ float fit_affine(const float *x, int n, int nmax, bool nonpos_b, bool half, bool
     return best;
 }
 
-// x ~ s * q with q in [qmin, qmax] (qmin < 0 < qmax); s may be negative so that the largest magnitude can use
+// x ~ s * q with q in [qmin, qmax] (qmin < 0 < qmax), each error weighted by w; s may be negative so that the largest magnitude can use
 // the longer side of the range. HALF as for fit_affine. Returns the best s.
-float fit_symmetric(const float *x, int n, int qmin, int qmax, bool half, bool weighted) {
+float fit_symmetric(const float *x, const float *w, int n, int qmin, int qmax, bool half) {
     float amax = 0, vmax = 0;
     for (int i = 0; i < n; ++i) {
         if (std::fabs(x[i]) > amax) {
@@ -133,12 +146,6 @@ float fit_symmetric(const float *x, int n, int qmin, int qmax, bool half, bool w
         }
     }
     if (amax == 0) return 0;
-    float w[QK_K];
-    if (weighted) {
-        importance(x, n, w);
-    } else {
-        for (int i = 0; i < n; ++i) w[i] = 1.0f;
-    }
     float best = INFINITY, best_s = vmax / (float)qmin;
     for (int step = -SYM_STEPS; step <= SYM_STEPS; ++step) {
         float s = vmax / ((float)qmin + SYM_DELTA * (float)step * (qmin < 0 ? -1.0f : 1.0f));
@@ -181,12 +188,14 @@ void pack_scales_k4(const uint8_t sc[8], const uint8_t mn[8], uint8_t out[12]) {
 }
 
 // The common part of Q4_K and Q5_K: 8 sub-blocks of 32 with 6-bit scale and min; fills q (0..nmax) per weight.
-void quantize_k_affine(const float *x, int nmax, uint16_t *d16, uint16_t *dmin16, uint8_t scales[12], uint8_t *q) {
-    float s[8], m[8];
+void quantize_k_affine(const float *x, const float *qw, int nmax, uint16_t *d16, uint16_t *dmin16, uint8_t scales[12],
+                       uint8_t *q) {
+    float s[8], m[8], w[QK_K];
     float smax = 0, mmax = 0;
     for (int j = 0; j < 8; ++j) {
         float b;
-        fit_affine(x + 32 * j, 32, nmax, true, false, K_AFFINE_WEIGHTED, &s[j], &b);
+        error_weights(x + 32 * j, qw ? qw + 32 * j : nullptr, 32, K_AFFINE_WEIGHTED, w + 32 * j);
+        fit_affine(x + 32 * j, w + 32 * j, 32, nmax, true, false, &s[j], &b);
         m[j] = -b;
         smax = s[j] > smax ? s[j] : smax;
         mmax = m[j] > mmax ? m[j] : mmax;
@@ -211,7 +220,7 @@ void quantize_k_affine(const float *x, int nmax, uint16_t *d16, uint16_t *dmin16
                 for (int l = 0; l < 32; ++l) {
                     const float v = x[32 * j + l];
                     const float r = (step > 0 ? step * (float)nearest((v + off) / step, 0, nmax) : 0.0f) - off - v;
-                    err += r * r;
+                    err += (qw ? w[32 * j + l] : 1.0f) * r * r;   // unweighted without an imatrix: as tuned
                 }
                 if (err < best) {
                     best = err;
@@ -256,10 +265,26 @@ void pack_2bit(const int *low2, uint8_t qs[QK_K / 4]) {
 
 }  // namespace
 
-void quantize_row_q4_1_ref(const float *x, block_q4_1 *y, int64_t n) {
+void quantize_row_q4_0_weighted(const float *x, block_q4_0 *y, int64_t n, const float *qw) {
+    float w[QK4_0];
+    for (int64_t i = 0; i < n / QK4_0; ++i, x += QK4_0) {
+        error_weights(x, qw + i * QK4_0, QK4_0, true, w);
+        y[i].d = fp32_to_fp16(fit_symmetric(x, w, QK4_0, -8, 7, true));
+        const float d = fp16_to_fp32(y[i].d);
+        for (int j = 0; j < QK4_0 / 2; ++j) {
+            const int q0 = (d != 0 ? nearest(x[j] / d, -8, 7) : 0) + 8;
+            const int q1 = (d != 0 ? nearest(x[j + 16] / d, -8, 7) : 0) + 8;
+            y[i].qs[j] = (uint8_t)(q0 | (q1 << 4));
+        }
+    }
+}
+
+void quantize_row_q4_1_ref(const float *x, block_q4_1 *y, int64_t n, const float *qw) {
+    float w[QK4_1];
     for (int64_t i = 0; i < n / QK4_1; ++i, x += QK4_1) {
         float s, b;
-        fit_affine(x, QK4_1, 15, false, true, AFFINE_WEIGHTED, &s, &b);
+        error_weights(x, qw ? qw + i * QK4_1 : nullptr, QK4_1, AFFINE_WEIGHTED, w);
+        fit_affine(x, w, QK4_1, 15, false, true, &s, &b);
         y[i].d = fp32_to_fp16(s);
         y[i].m = fp32_to_fp16(b);
         const float d = fp16_to_fp32(y[i].d), m = fp16_to_fp32(y[i].m);
@@ -271,10 +296,12 @@ void quantize_row_q4_1_ref(const float *x, block_q4_1 *y, int64_t n) {
     }
 }
 
-void quantize_row_q5_1_ref(const float *x, block_q5_1 *y, int64_t n) {
+void quantize_row_q5_1_ref(const float *x, block_q5_1 *y, int64_t n, const float *qw) {
+    float w[QK5_1];
     for (int64_t i = 0; i < n / QK5_1; ++i, x += QK5_1) {
         float s, b;
-        fit_affine(x, QK5_1, 31, false, true, AFFINE_WEIGHTED, &s, &b);
+        error_weights(x, qw ? qw + i * QK5_1 : nullptr, QK5_1, AFFINE_WEIGHTED, w);
+        fit_affine(x, w, QK5_1, 31, false, true, &s, &b);
         y[i].d = fp32_to_fp16(s);
         y[i].m = fp32_to_fp16(b);
         const float d = fp16_to_fp32(y[i].d), m = fp16_to_fp32(y[i].m);
@@ -290,9 +317,11 @@ void quantize_row_q5_1_ref(const float *x, block_q5_1 *y, int64_t n) {
     }
 }
 
-void quantize_row_q5_0_ref(const float *x, block_q5_0 *y, int64_t n) {
+void quantize_row_q5_0_ref(const float *x, block_q5_0 *y, int64_t n, const float *qw) {
+    float w[QK5_0];
     for (int64_t i = 0; i < n / QK5_0; ++i, x += QK5_0) {
-        y[i].d = fp32_to_fp16(fit_symmetric(x, QK5_0, -16, 15, true, Q5_0_WEIGHTED));
+        error_weights(x, qw ? qw + i * QK5_0 : nullptr, QK5_0, Q5_0_WEIGHTED, w);
+        y[i].d = fp32_to_fp16(fit_symmetric(x, w, QK5_0, -16, 15, true));
         const float d = fp16_to_fp32(y[i].d);
         uint32_t qh = 0;
         for (int j = 0; j < QK5_0 / 2; ++j) {
@@ -306,10 +335,10 @@ void quantize_row_q5_0_ref(const float *x, block_q5_0 *y, int64_t n) {
     }
 }
 
-void quantize_row_q4_K_ref(const float *x, block_q4_K *y, int64_t n) {
+void quantize_row_q4_K_ref(const float *x, block_q4_K *y, int64_t n, const float *qw) {
     uint8_t q[QK_K];
     for (int64_t i = 0; i < n / QK_K; ++i, x += QK_K) {
-        quantize_k_affine(x, 15, &y[i].d, &y[i].dmin, y[i].scales, q);
+        quantize_k_affine(x, qw ? qw + i * QK_K : nullptr, 15, &y[i].d, &y[i].dmin, y[i].scales, q);
         // run r: bytes hold sub-block 2r in the low nibbles and 2r + 1 in the high nibbles
         for (int r = 0; r < 4; ++r) {
             for (int l = 0; l < 32; ++l) y[i].qs[32 * r + l] = (uint8_t)(q[64 * r + l] | (q[64 * r + 32 + l] << 4));
@@ -317,10 +346,10 @@ void quantize_row_q4_K_ref(const float *x, block_q4_K *y, int64_t n) {
     }
 }
 
-void quantize_row_q5_K_ref(const float *x, block_q5_K *y, int64_t n) {
+void quantize_row_q5_K_ref(const float *x, block_q5_K *y, int64_t n, const float *qw) {
     uint8_t q[QK_K];
     for (int64_t i = 0; i < n / QK_K; ++i, x += QK_K) {
-        quantize_k_affine(x, 31, &y[i].d, &y[i].dmin, y[i].scales, q);
+        quantize_k_affine(x, qw ? qw + i * QK_K : nullptr, 31, &y[i].d, &y[i].dmin, y[i].scales, q);
         std::memset(y[i].qh, 0, sizeof y[i].qh);
         for (int r = 0; r < 4; ++r) {
             for (int l = 0; l < 32; ++l) {
@@ -332,12 +361,13 @@ void quantize_row_q5_K_ref(const float *x, block_q5_K *y, int64_t n) {
     }
 }
 
-void quantize_row_q2_K_ref(const float *x, block_q2_K *y, int64_t n) {
+void quantize_row_q2_K_ref(const float *x, block_q2_K *y, int64_t n, const float *qw) {
     for (int64_t i = 0; i < n / QK_K; ++i, x += QK_K) {
-        float s[16], m[16], smax = 0, mmax = 0;
+        float s[16], m[16], w[QK_K], smax = 0, mmax = 0;
         for (int j = 0; j < 16; ++j) {
             float b;
-            fit_affine(x + 16 * j, 16, 3, true, false, Q2_K_WEIGHTED, &s[j], &b);
+            error_weights(x + 16 * j, qw ? qw + i * QK_K + 16 * j : nullptr, 16, Q2_K_WEIGHTED, w + 16 * j);
+            fit_affine(x + 16 * j, w + 16 * j, 16, 3, true, false, &s[j], &b);
             m[j] = -b;
             smax = s[j] > smax ? s[j] : smax;
             mmax = m[j] > mmax ? m[j] : mmax;
@@ -359,7 +389,7 @@ void quantize_row_q2_K_ref(const float *x, block_q2_K *y, int64_t n) {
                     for (int l = 0; l < 16; ++l) {
                         const float v = x[16 * j + l];
                         const float r = (step > 0 ? step * (float)nearest((v + off) / step, 0, 3) : 0.0f) - off - v;
-                        err += r * r;
+                        err += (qw ? w[16 * j + l] : 1.0f) * r * r;
                     }
                     if (err < best) {
                         best = err;
@@ -376,11 +406,12 @@ void quantize_row_q2_K_ref(const float *x, block_q2_K *y, int64_t n) {
     }
 }
 
-void quantize_row_q3_K_ref(const float *x, block_q3_K *y, int64_t n) {
+void quantize_row_q3_K_ref(const float *x, block_q3_K *y, int64_t n, const float *qw) {
     for (int64_t i = 0; i < n / QK_K; ++i, x += QK_K) {
-        float s[16], amax = 0;
+        float s[16], w[QK_K], amax = 0;
         for (int j = 0; j < 16; ++j) {
-            s[j] = fit_symmetric(x + 16 * j, 16, -4, 3, false, Q3_K_WEIGHTED);
+            error_weights(x + 16 * j, qw ? qw + i * QK_K + 16 * j : nullptr, 16, Q3_K_WEIGHTED, w + 16 * j);
+            s[j] = fit_symmetric(x + 16 * j, w + 16 * j, 16, -4, 3, false);
             amax = std::fabs(s[j]) > amax ? std::fabs(s[j]) : amax;
         }
         y[i].d = fp32_to_fp16(amax / 31.0f);
@@ -397,7 +428,7 @@ void quantize_row_q3_K_ref(const float *x, block_q3_K *y, int64_t n) {
                 for (int l = 0; l < 16; ++l) {
                     const float v = x[16 * j + l];
                     const float r = (step != 0 ? step * (float)nearest(v / step, -4, 3) : 0.0f) - v;
-                    err += r * r;
+                    err += (qw ? w[16 * j + l] : 1.0f) * r * r;
                 }
                 if (err < best) {
                     best = err;
@@ -430,8 +461,10 @@ void quantize_row_q3_K_ref(const float *x, block_q3_K *y, int64_t n) {
     }
 }
 
-void quantize_row_iq4_nl_ref(const float *x, block_iq4_nl *y, int64_t n) {
+void quantize_row_iq4_nl_ref(const float *x, block_iq4_nl *y, int64_t n, const float *qw) {
+    float w[QK4_NL];
     for (int64_t i = 0; i < n / QK4_NL; ++i, x += QK4_NL) {
+        error_weights(x, qw ? qw + i * QK4_NL : nullptr, QK4_NL, false, w);
         float amax = 0, vmax = 0;
         for (int j = 0; j < QK4_NL; ++j) {
             if (std::fabs(x[j]) > amax) {
@@ -448,8 +481,8 @@ void quantize_row_iq4_nl_ref(const float *x, block_iq4_nl *y, int64_t n) {
                     double num = 0, den = 0;
                     for (int j = 0; j < QK4_NL; ++j) {
                         const int k = nearest_iq4(x[j] / d);
-                        num += (double)IQ4_NL_LEVELS[k] * x[j];
-                        den += (double)IQ4_NL_LEVELS[k] * IQ4_NL_LEVELS[k];
+                        num += (double)w[j] * IQ4_NL_LEVELS[k] * x[j];
+                        den += (double)w[j] * IQ4_NL_LEVELS[k] * IQ4_NL_LEVELS[k];
                     }
                     if (den > 0 && num != 0) d = (float)(num / den);
                 }
@@ -458,7 +491,7 @@ void quantize_row_iq4_nl_ref(const float *x, block_iq4_nl *y, int64_t n) {
                 float err = 0;
                 for (int j = 0; j < QK4_NL; ++j) {
                     const float r = dh * (float)IQ4_NL_LEVELS[nearest_iq4(x[j] / dh)] - x[j];
-                    err += r * r;
+                    err += w[j] * r * r;
                 }
                 if (err < best) {
                     best = err;
@@ -475,11 +508,12 @@ void quantize_row_iq4_nl_ref(const float *x, block_iq4_nl *y, int64_t n) {
     }
 }
 
-void quantize_row_q6_K_ref(const float *x, block_q6_K *y, int64_t n) {
+void quantize_row_q6_K_ref(const float *x, block_q6_K *y, int64_t n, const float *qw) {
     for (int64_t i = 0; i < n / QK_K; ++i, x += QK_K) {
-        float s[16], amax = 0;
+        float s[16], w[QK_K], amax = 0;
         for (int j = 0; j < 16; ++j) {
-            s[j] = fit_symmetric(x + 16 * j, 16, -32, 31, false, Q6_K_WEIGHTED);
+            error_weights(x + 16 * j, qw ? qw + i * QK_K + 16 * j : nullptr, 16, Q6_K_WEIGHTED, w + 16 * j);
+            s[j] = fit_symmetric(x + 16 * j, w + 16 * j, 16, -32, 31, false);
             amax = std::fabs(s[j]) > amax ? std::fabs(s[j]) : amax;
         }
         // int8 sub-block scales (signed: a sub-block's sign picks which side of [-32, 31] its extreme uses)
@@ -498,7 +532,7 @@ void quantize_row_q6_K_ref(const float *x, block_q6_K *y, int64_t n) {
                 for (int l = 0; l < 16; ++l) {
                     const float v = x[16 * j + l];
                     const float r = (step != 0 ? step * (float)nearest(v / step, -32, 31) : 0.0f) - v;
-                    err += r * r;
+                    err += (qw ? w[16 * j + l] : 1.0f) * r * r;
                 }
                 if (err < best) {
                     best = err;
