@@ -1,10 +1,13 @@
 // test_imatrix.cpp — the importance matrix end to end: the forward pass's collector sees every matrix product
 // with the right widths and token counts; the file round-trips in llama.cpp's GGUF layout and malformed files
 // fail with clear errors; every quantizer lowers the importance-weighted error when given an importance; the
-// requantizer applies an imatrix, records it in the file, and refuses one of another model.
+// requantizer applies an imatrix, records it in the file, and refuses one of another model; the tools' exits.
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <string>
@@ -246,6 +249,30 @@ void test_requantize_with_imatrix(const std::string &model_path) {
     CHECK(stat((DIR + "/wrong.gguf").c_str(), &st) != 0);   // nothing half-written left behind
 }
 
+// The tools as a user runs them: gpt2-imatrix writes a file gpt2-quantize --imatrix takes; bad input exits 1
+// with one line, bad usage 2.
+void test_cli(const std::string &model_path) {
+    const std::string bin = std::string(GPT2_BINARY_DIR) + "/", text = DIR + "/calib.txt", im = DIR + "/cli.imatrix.gguf";
+    std::string words;
+    for (int i = 0; i < 300; ++i) words += "the king and the queen walked " + std::to_string(i) + " miles. ";
+    if (std::FILE *f = std::fopen(text.c_str(), "wb")) {
+        std::fwrite(words.data(), 1, words.size(), f);
+        std::fclose(f);
+    }
+    const std::string quiet = " >/dev/null 2>" + DIR + "/cli.err";
+    CHECK_EQ(std::system((bin + "gpt2-imatrix -m " + model_path + " -f " + text + " -o " + im + " -c 64 -t 2" + quiet).c_str()), 0);
+    ImportanceMatrix m;
+    std::string msg;
+    CHECK_MSG(status_of([&] { m = imatrix_load(im); }, &msg) == GPT2_OK, "%s", msg.c_str());
+    CHECK_EQ(m.mean_sq.size(), (size_t)9);
+    CHECK(m.chunk_size == 64 && m.chunk_count >= 10 && m.datasets.size() == 1 && m.datasets[0] == "calib.txt");
+    CHECK_EQ(std::system((bin + "gpt2-quantize " + model_path + " " + DIR + "/cli_q4_K.gguf q4_K --imatrix " + im + quiet).c_str()), 0);
+    auto status = [](int rc) { return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1; };
+    CHECK_EQ(status(std::system((bin + "gpt2-imatrix -m " + model_path + " -f " + text + quiet).c_str())), 2);   // no -o
+    CHECK_EQ(status(std::system((bin + "gpt2-imatrix -m " + model_path + " -f " + text + " -o " + im + " -c 9999" + quiet).c_str())), 1);
+    CHECK_EQ(status(std::system((bin + "gpt2-quantize " + model_path + " " + DIR + "/x.gguf q4_K --imatrix " + model_path + quiet).c_str())), 1);
+}
+
 }  // namespace
 
 int main() {
@@ -264,5 +291,6 @@ int main() {
     test_file();
     test_weighted_quantizers();
     test_requantize_with_imatrix(model);
+    test_cli(model);
     return check_summary("test_imatrix");
 }

@@ -18,6 +18,7 @@
 
 #include "convert/imatrix.h"
 #include "gpt2.h"
+#include "util/cli.h"
 #include "model/context.h"
 
 namespace {
@@ -41,16 +42,6 @@ int usage() {
     return 2;
 }
 
-int64_t parse_int(const std::string &flag, const char *s, int64_t lo, int64_t hi) {
-    char *end = nullptr;
-    errno = 0;
-    const long long v = std::strtoll(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
-        throw std::runtime_error(flag + " wants an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) +
-                                 "], got '" + s + "'");
-    return v;
-}
-
 void ok(int32_t status, const std::string &what) {
     if (status != GPT2_OK) throw std::runtime_error(what + ": " + gpt2_status_name(status) + ": " + gpt2_last_error());
 }
@@ -72,9 +63,9 @@ int main(int argc, char **argv) {
             if (a == "-m") o.model_path = argv[++i];
             else if (a == "-f") o.text_path = argv[++i];
             else if (a == "-o") o.out_path = argv[++i];
-            else if (a == "-c") o.n_ctx = (int32_t)parse_int(a, argv[++i], 2, 1 << 20);
-            else if (a == "-t") o.n_threads = (int32_t)parse_int(a, argv[++i], 0, 1024);
-            else if (a == "--max-tokens") o.max_tokens = parse_int(a, argv[++i], 2, INT32_MAX);
+            else if (a == "-c") o.n_ctx = (int32_t)gpt2::cli_int(a, argv[++i], 2, 1 << 20);
+            else if (a == "-t") o.n_threads = (int32_t)gpt2::cli_int(a, argv[++i], 0, 1024);
+            else if (a == "--max-tokens") o.max_tokens = gpt2::cli_int(a, argv[++i], 2, INT32_MAX);
             else return usage();
         }
         if (o.model_path.empty() || o.text_path.empty() || o.out_path.empty()) return usage();

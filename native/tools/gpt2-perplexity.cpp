@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "gpt2.h"
+#include "util/cli.h"
 #include "util/json.h"
 
 namespace {
@@ -60,16 +61,6 @@ int usage() {
     return 1;
 }
 
-int64_t parse_int(const std::string &flag, const char *s, int64_t lo, int64_t hi) {
-    char *end = nullptr;
-    errno = 0;
-    const long long v = std::strtoll(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
-        throw std::runtime_error(flag + " wants an integer in [" + std::to_string(lo) + ", " +
-                                 std::to_string(hi) + "], got '" + s + "'");
-    return v;
-}
-
 Options parse_args(int argc, char **argv) {
     Options o;
     for (int i = 1; i < argc; ++i) {
@@ -83,9 +74,9 @@ Options parse_args(int argc, char **argv) {
         else if (a == "-m" || a == "--model") o.model_path = argv[++i];
         else if (a == "-f" || a == "--file") o.text_path = argv[++i];
         else if (a == "--kl-base") o.base_path = argv[++i];
-        else if (a == "-c" || a == "--ctx") o.n_ctx = (int32_t)parse_int(a, argv[++i], 2, 1 << 20);
-        else if (a == "-t" || a == "--threads") o.n_threads = (int32_t)parse_int(a, argv[++i], 0, 1024);
-        else if (a == "--max-tokens") o.max_tokens = parse_int(a, argv[++i], 2, INT32_MAX);
+        else if (a == "-c" || a == "--ctx") o.n_ctx = (int32_t)gpt2::cli_int(a, argv[++i], 2, 1 << 20);
+        else if (a == "-t" || a == "--threads") o.n_threads = (int32_t)gpt2::cli_int(a, argv[++i], 0, 1024);
+        else if (a == "--max-tokens") o.max_tokens = gpt2::cli_int(a, argv[++i], 2, INT32_MAX);
         else throw std::runtime_error("unknown argument '" + a + "'");
     }
     if (o.model_path.empty()) throw std::runtime_error("-m MODEL is required");
