@@ -204,6 +204,28 @@ void test_unpack_paths() {
     }
 }
 
+// Activations are rounded as llama.cpp rounds them per weight type: for the k-quants one f32 scale per 256
+// (ggml's Q8_K: the signed value of largest magnitude becomes exactly -127), for the 32-blocks types Q8_0's
+// values (fp16 scale per 32).
+void test_activation_rounding() {
+    std::vector<float> x(512);
+    std::mt19937 rng(5);
+    std::uniform_real_distribution<float> u(-1.f, 1.f);
+    for (float &v : x) v = u(rng);
+    x[17] = 2.5f;     // the largest of the first 256, positive
+    x[300] = -3.0f;   // the largest of the second, negative
+    std::vector<int8_t> q(512);
+    std::vector<float> d(16);
+    quantize_activations(GPT2_TYPE_Q4_K, x.data(), 512, q.data(), d.data());
+    CHECK(q[17] == -127 && q[300] == -127);
+    CHECK(d[0] == 1.f / (-127.f / 2.5f) && d[7] == d[0] && d[8] == 1.f / (-127.f / -3.0f) && d[15] == d[8]);
+    for (int k = 0; k < 512; ++k) CHECK(std::fabs(d[k / 32] * q[k] - x[k]) <= 0.5001 * std::fabs(d[k / 32]));
+    quantize_activations(GPT2_TYPE_Q5_0, x.data(), 512, q.data(), d.data());
+    std::vector<block_q8_0> b(16);
+    quantize_row_q8_0_ref(x.data(), b.data(), 512);
+    for (int k = 0; k < 512; ++k) CHECK(q[k] == b[k / 32].qs[k % 32] && d[k / 32] == fp16_to_fp32(b[k / 32].d));
+}
+
 void test_matmul_rejects_bad_k() {
     ThreadPool pool(1);
     std::vector<uint8_t> bytes(34 * 2);
@@ -328,6 +350,7 @@ int main() {
     test_thread_pool();
     test_matmul();
     test_unpack_paths();
+    test_activation_rounding();
     test_matmul_rejects_bad_k();
     test_gelu();
     test_attention();
