@@ -144,12 +144,28 @@ void test_matmul() {
                 std::vector<CpuPath> paths = fast_paths();
                 paths.push_back(CpuPath::scalar);  // the dispatch + threading of the fallback path too
                 for (CpuPath path : paths) {
+                    // Each token alone (T = 1), with and without the bias: a batch must give every token exactly
+                    // these bits, whatever its size, the token's place in it and the thread count (so a sequence's
+                    // output does not depend on what shares its batch).
+                    std::vector<float> alone((size_t)(T_max * N)), alone_nb((size_t)(T_max * N));
+                    for (int64_t t = 0; t < T_max; ++t) {
+                        MatmulScratch scratch;
+                        matmul_forward_path(alone.data() + t * N, x.data() + t * K, tv, bias.data(), 1, pools[0],
+                                            scratch, path);
+                        matmul_forward_path(alone_nb.data() + t * N, x.data() + t * K, tv, nullptr, 1, pools[0],
+                                            scratch, path);
+                    }
                     for (int64_t T = 1; T <= T_max; ++T) {
                         for (int th = 0; th < 3; ++th) {
                             std::vector<float> y((size_t)(T * N), NAN);
                             MatmulScratch scratch;
                             matmul_forward_path(y.data(), x.data(), tv, (T % 3 == 0) ? nullptr : bias.data(), T,
                                                 pools[th], scratch, path);
+                            const std::vector<float> &same = (T % 3 == 0) ? alone_nb : alone;
+                            CHECK_MSG(std::memcmp(y.data(), same.data(), (size_t)(T * N) * sizeof(float)) == 0,
+                                      "matmul %s path %s K=%lld N=%lld T=%lld threads=%d: a token's output depends "
+                                      "on its batch", type_name(type), cpu_path_name(path), (long long)K,
+                                      (long long)N, (long long)T, th + 1);
                             double worst = 0.0;
                             for (int64_t t = 0; t < T; ++t)
                                 for (int64_t n = 0; n < N; ++n) {
@@ -224,6 +240,41 @@ void test_activation_rounding() {
     std::vector<block_q8_0> b(16);
     quantize_row_q8_0_ref(x.data(), b.data(), 512);
     for (int k = 0; k < 512; ++k) CHECK(q[k] == b[k / 32].qs[k % 32] && d[k / 32] == fp16_to_fp32(b[k / 32].d));
+}
+
+// The AVX2 rounding of activations to Q8_0 against the reference, byte for byte: random blocks, blocks whose
+// values land exactly on .5 after scaling (the tie rule), all-zero blocks, tiny and huge magnitudes, and blocks
+// holding NaN or inf (handed to the reference).
+void test_quantize_q8_0_paths() {
+    if (!cpu_path_supported(CpuPath::avx2)) return;
+    std::mt19937 rng(77);
+    std::uniform_real_distribution<float> u(-1.f, 1.f);
+    const int64_t n = 32 * 64;
+    for (int rep = 0; rep < 200; ++rep) {
+        std::vector<float> x((size_t)n);
+        const float scale = std::ldexp(1.f, (int)(rng() % 200) - 100);
+        for (float &v : x) v = u(rng) * scale;
+        for (int64_t b = 0; b < n / 32; ++b) {
+            float *xb = x.data() + b * 32;
+            switch ((b + rep) % 8) {
+                case 0:   // ties: amax 127 makes d = 1, so k + 0.5 stays a tie
+                    for (int k = 0; k < 32; ++k) xb[k] = (float)((int)(rng() % 254) - 127) + (k % 2 ? 0.5f : -0.5f);
+                    xb[0] = 127.f;
+                    break;
+                case 1: std::fill(xb, xb + 32, 0.f); break;
+                case 2: xb[rng() % 32] = NAN; break;
+                case 3: xb[rng() % 32] = (rng() % 2) ? INFINITY : -INFINITY; break;
+                case 4: xb[rng() % 32] = 3.0e38f; break;
+                case 5: for (int k = 0; k < 32; ++k) xb[k] = u(rng) * 1e-40f; break;   // subnormal inputs
+                default: break;
+            }
+        }
+        std::vector<block_q8_0> ref((size_t)n / 32), fast((size_t)n / 32);
+        quantize_row_q8_0_ref(x.data(), ref.data(), n);
+        quantize_row_q8_0_avx2(x.data(), fast.data(), n);
+        CHECK_MSG(std::memcmp(ref.data(), fast.data(), ref.size() * sizeof(block_q8_0)) == 0,
+                  "quantize_row_q8_0_avx2 differs from the reference (rep %d)", rep);
+    }
 }
 
 void test_matmul_rejects_bad_k() {
@@ -351,6 +402,7 @@ int main() {
     test_matmul();
     test_unpack_paths();
     test_activation_rounding();
+    test_quantize_q8_0_paths();
     test_matmul_rejects_bad_k();
     test_gelu();
     test_attention();

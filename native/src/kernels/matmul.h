@@ -72,6 +72,12 @@ MatmulRowsFn matmul_kernel(gpt2_type type, CpuPath path);
 bool matmul_takes_q8_0(gpt2_type type);
 bool matmul_takes_unpacked(gpt2_type type);
 
+// Activations rounded to Q8_0 blocks (n a multiple of 32), bit-identical to quantize_row_q8_0_ref
+// (quantize_avx2.cpp), and the rounding function of PATH.
+void quantize_row_q8_0_avx2(const float *x, block_q8_0 *y, int64_t n);
+using QuantizeRowQ8Fn = void (*)(const float *x, block_q8_0 *y, int64_t n);
+QuantizeRowQ8Fn quantize_row_q8_0_kernel(CpuPath path);
+
 // Reusable buffers for quantized activations.
 struct MatmulScratch {
     std::vector<block_q8_0> xq;   // Q8_0/Q4_0 weights

@@ -22,6 +22,12 @@ inline float hsum(__m256 v) {
     return _mm_cvtss_f32(s);
 }
 
+// a * b + c rounded once, spelled out: the tails of the pair and single-token loops must round alike,
+// whatever the compiler would contract.
+inline float fma1(float a, float b, float c) {
+    return _mm_cvtss_f32(_mm_fmadd_ss(_mm_set_ss(a), _mm_set_ss(b), _mm_set_ss(c)));
+}
+
 struct LoadF32 {
     using W = float;
     static __m256 load8(const float *p) { return _mm256_loadu_ps(p); }
@@ -73,8 +79,10 @@ void matmul_float_avx2(float *y, const float *x, const typename L::W *w, const f
                 for (int64_t k = K8; k < K; ++k) {
                     const float f0 = L::load1(w0 + k), f1 = L::load1(w1 + k), f2 = L::load1(w2 + k),
                                 f3 = L::load1(w3 + k);
-                    ra[0] += f0 * xa[k]; ra[1] += f1 * xa[k]; ra[2] += f2 * xa[k]; ra[3] += f3 * xa[k];
-                    rb[0] += f0 * xb[k]; rb[1] += f1 * xb[k]; rb[2] += f2 * xb[k]; rb[3] += f3 * xb[k];
+                    ra[0] = fma1(f0, xa[k], ra[0]); ra[1] = fma1(f1, xa[k], ra[1]);
+                    ra[2] = fma1(f2, xa[k], ra[2]); ra[3] = fma1(f3, xa[k], ra[3]);
+                    rb[0] = fma1(f0, xb[k], rb[0]); rb[1] = fma1(f1, xb[k], rb[1]);
+                    rb[2] = fma1(f2, xb[k], rb[2]); rb[3] = fma1(f3, xb[k], rb[3]);
                 }
                 float *ya = y + t * N + n, *yb = ya + N;
                 ya[0] = ra[0] + b0; ya[1] = ra[1] + b1; ya[2] = ra[2] + b2; ya[3] = ra[3] + b3;
@@ -98,8 +106,8 @@ void matmul_float_avx2(float *y, const float *x, const typename L::W *w, const f
                 }
                 float ra[4] = {hsum(a0), hsum(a1), hsum(a2), hsum(a3)};
                 for (int64_t k = K8; k < K; ++k) {
-                    ra[0] += L::load1(w0 + k) * xa[k]; ra[1] += L::load1(w1 + k) * xa[k];
-                    ra[2] += L::load1(w2 + k) * xa[k]; ra[3] += L::load1(w3 + k) * xa[k];
+                    ra[0] = fma1(L::load1(w0 + k), xa[k], ra[0]); ra[1] = fma1(L::load1(w1 + k), xa[k], ra[1]);
+                    ra[2] = fma1(L::load1(w2 + k), xa[k], ra[2]); ra[3] = fma1(L::load1(w3 + k), xa[k], ra[3]);
                 }
                 float *ya = y + t * N + n;
                 ya[0] = ra[0] + b0; ya[1] = ra[1] + b1; ya[2] = ra[2] + b2; ya[3] = ra[3] + b3;
@@ -117,7 +125,7 @@ void matmul_float_avx2(float *y, const float *x, const typename L::W *w, const f
                 }
                 for (; k < K8; k += 8) a0 = _mm256_fmadd_ps(L::load8(w0 + k), _mm256_loadu_ps(xa + k), a0);
                 float r = hsum(_mm256_add_ps(a0, a1));
-                for (k = K8; k < K; ++k) r += L::load1(w0 + k) * xa[k];
+                for (k = K8; k < K; ++k) r = fma1(L::load1(w0 + k), xa[k], r);
                 y[t * N + n] = r + (bias ? bias[n] : 0.f);
             }
         }

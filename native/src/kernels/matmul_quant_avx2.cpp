@@ -1,7 +1,16 @@
 // matmul_quant_avx2.cpp — AVX2 row kernels for Q8_0 and Q4_0 weights against Q8_0 activations.
 // Per 32-weight block: int8 products summed exactly in int32 (sign trick: |x| as u8 times sign(w, x) as
-// s8 through maddubs/madd), converted to f32 and scaled by d_w * d_x into 8-lane accumulators.
-// Micro-kernel: 4 weight rows x 2 tokens. Compiled with -mavx2 -mfma -mf16c.
+// s8 through maddubs/madd), converted to f32 and scaled by d_w * d_x into 8-lane accumulators, one per
+// (weight row, token); the 8 lanes are summed once at the end. Compiled with -mavx2 -mfma -mf16c.
+//
+// Two loops, bit-identical per output (same products, same order of additions, so a sequence's logits do not
+// depend on what else shares its batch):
+//   - gemm (T >= 2, K <= kMaxK): per tile of 16 tokens and group of 4 weight rows, the rows' fp16 scales are
+//     widened once and q4_0 rows unpacked once to int8 in L1; then every token pair runs a 4 x 2 micro-kernel
+//     whose scales d_w * d_x come precomputed from a small table (one broadcast load each instead of two fp16
+//     conversions, a multiply and a broadcast per block).
+//   - stream (one token, or very long rows): reads each weight block once, prefetching the next row group;
+//     decode is bound by memory bandwidth, so nothing is staged.
 #include <immintrin.h>
 
 #include "kernels/matmul.h"
@@ -13,7 +22,8 @@ namespace gpt2 {
 
 namespace {
 
-constexpr int64_t kTokenTile = 16;  // tokens per tile (16 x K/32 blocks of activations stay in L1/L2)
+constexpr int64_t kTokenTile = 16;     // tokens per tile (their activations stay in L1/L2)
+constexpr int64_t kMaxBlocks = 256;    // gemm's stack tables cover rows of up to 256 blocks (K <= 8192)
 
 inline float hsum(__m256 v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -22,19 +32,26 @@ inline float hsum(__m256 v) {
     return _mm_cvtss_f32(s);
 }
 
+inline float d16(uint16_t h) { return _cvtsh_ss(h); }
+
+// The 32 signed quants of a block.
+inline __m256i q8_quants(const block_q8_0 &b) { return _mm256_loadu_si256((const __m256i *)b.qs); }
+
+inline __m256i q4_quants(const block_q4_0 &b) {
+    const __m128i raw = _mm_loadu_si128((const __m128i *)b.qs);
+    const __m128i m = _mm_set1_epi8(0x0f);
+    const __m128i lo = _mm_and_si128(raw, m), hi = _mm_and_si128(_mm_srli_epi16(raw, 4), m);
+    return _mm256_sub_epi8(_mm256_set_m128i(hi, lo), _mm256_set1_epi8(8));
+}
+
 struct LoadQ8 {
     using B = block_q8_0;
-    static __m256i load(const block_q8_0 &b) { return _mm256_loadu_si256((const __m256i *)b.qs); }
+    static __m256i load(const block_q8_0 &b) { return q8_quants(b); }
 };
 
 struct LoadQ4 {
     using B = block_q4_0;
-    static __m256i load(const block_q4_0 &b) {
-        const __m128i raw = _mm_loadu_si128((const __m128i *)b.qs);
-        const __m128i m = _mm_set1_epi8(0x0f);
-        const __m128i lo = _mm_and_si128(raw, m), hi = _mm_and_si128(_mm_srli_epi16(raw, 4), m);
-        return _mm256_sub_epi8(_mm256_set_m128i(hi, lo), _mm256_set1_epi8(8));
-    }
+    static __m256i load(const block_q4_0 &b) { return q4_quants(b); }
 };
 
 // Products of |x| (u8) with sign(w, x) (s8), summed to 8 int32 lanes and converted to f32.
@@ -43,47 +60,139 @@ inline __m256 block_dot(__m256i ax, __m256i x, __m256i w) {
     return _mm256_cvtepi32_ps(_mm256_madd_epi16(p16, _mm256_set1_epi16(1)));
 }
 
-inline float d16(uint16_t h) { return _cvtsh_ss(h); }
+// ---- stream: one token at a time, weights read once ------------------------------------------------------
 
 template <typename L>
-void matmul_quant_avx2(float *y, const block_q8_0 *x, const typename L::B *w, const float *bias, int64_t T,
+void matmul_quant_stream(float *y, const block_q8_0 *x, const typename L::B *w, const float *bias, int64_t T0,
+                         int64_t T1, int64_t K, int64_t N, int64_t n0, int64_t n1) {
+    const int64_t nb = K / 32;
+    int64_t n = n0;
+    for (; n + 4 <= n1; n += 4) {
+        const typename L::B *w0 = w + n * nb, *w1 = w0 + nb, *w2 = w1 + nb, *w3 = w2 + nb;
+        for (int64_t t = T0; t < T1; ++t) {
+            const block_q8_0 *xa = x + t * nb;
+            __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+            // Decode reads each weight once: prefetch the next row group (contiguous after this one),
+            // ~3 cache lines per step for the 4 x 34 bytes this step consumes.
+            const char *ahead = (const char *)(w3 + nb);
+            for (int64_t b = 0; b < nb; ++b) {
+                const char *pf = ahead + b * 4 * (int64_t)sizeof(typename L::B);
+                _mm_prefetch(pf, _MM_HINT_T0);
+                _mm_prefetch(pf + 64, _MM_HINT_T0);
+                _mm_prefetch(pf + 128, _MM_HINT_T0);
+                const __m256i va = _mm256_loadu_si256((const __m256i *)xa[b].qs);
+                const __m256i aa = _mm256_sign_epi8(va, va);
+                const float da = d16(xa[b].d);
+                a0 = _mm256_fmadd_ps(_mm256_set1_ps(d16(w0[b].d) * da), block_dot(aa, va, L::load(w0[b])), a0);
+                a1 = _mm256_fmadd_ps(_mm256_set1_ps(d16(w1[b].d) * da), block_dot(aa, va, L::load(w1[b])), a1);
+                a2 = _mm256_fmadd_ps(_mm256_set1_ps(d16(w2[b].d) * da), block_dot(aa, va, L::load(w2[b])), a2);
+                a3 = _mm256_fmadd_ps(_mm256_set1_ps(d16(w3[b].d) * da), block_dot(aa, va, L::load(w3[b])), a3);
+            }
+            float *ya = y + t * N + n;
+            ya[0] = hsum(a0); ya[1] = hsum(a1); ya[2] = hsum(a2); ya[3] = hsum(a3);
+            if (bias) {
+                for (int r = 0; r < 4; ++r) ya[r] += bias[n + r];
+            }
+        }
+    }
+    for (; n < n1; ++n) {  // leftover rows
+        const typename L::B *w0 = w + n * nb;
+        for (int64_t t = T0; t < T1; ++t) {
+            const block_q8_0 *xa = x + t * nb;
+            __m256 a0 = _mm256_setzero_ps();
+            for (int64_t b = 0; b < nb; ++b) {
+                const __m256i va = _mm256_loadu_si256((const __m256i *)xa[b].qs);
+                a0 = _mm256_fmadd_ps(_mm256_set1_ps(d16(w0[b].d) * d16(xa[b].d)),
+                                     block_dot(_mm256_sign_epi8(va, va), va, L::load(w0[b])), a0);
+            }
+            float *ya = y + t * N + n;
+            ya[0] = hsum(a0);
+            if (bias) ya[0] += bias[n];
+        }
+    }
+}
+
+// ---- gemm: tiles of tokens against groups of 4 rows staged in L1 -----------------------------------------
+
+// Row group staging: 4 rows' quants as int8 (q8_0 read in place, q4_0 unpacked once) and their scales in f32.
+struct RowGroup {
+    const int8_t *q[4];   // quants of block b of row r at q[r] + b * stride
+    int64_t stride;       // bytes between consecutive blocks' quants
+};
+
+inline RowGroup stage_rows(const block_q8_0 *w, int64_t nb, float *dw, int8_t *) {
+    RowGroup g;
+    for (int r = 0; r < 4; ++r) {
+        const block_q8_0 *wr = w + r * nb;
+        g.q[r] = wr[0].qs;
+        for (int64_t b = 0; b < nb; ++b) dw[b * 4 + r] = d16(wr[b].d);
+    }
+    g.stride = (int64_t)sizeof(block_q8_0);
+    return g;
+}
+
+inline RowGroup stage_rows(const block_q4_0 *w, int64_t nb, float *dw, int8_t *buf) {
+    RowGroup g;
+    for (int r = 0; r < 4; ++r) {
+        const block_q4_0 *wr = w + r * nb;
+        int8_t *qr = buf + r * nb * 32;
+        for (int64_t b = 0; b < nb; ++b) {
+            _mm256_storeu_si256((__m256i *)(qr + b * 32), q4_quants(wr[b]));
+            dw[b * 4 + r] = d16(wr[b].d);
+        }
+        g.q[r] = qr;
+    }
+    g.stride = 32;
+    return g;
+}
+
+inline __m256i load_q(const RowGroup &g, int r, int64_t b) {
+    return _mm256_loadu_si256((const __m256i *)(g.q[r] + b * g.stride));
+}
+
+template <typename L>
+void matmul_quant_gemm(float *y, const block_q8_0 *x, const typename L::B *w, const float *bias, int64_t T,
                        int64_t K, int64_t N, int64_t n0, int64_t n1) {
     const int64_t nb = K / 32;
+    alignas(32) float dx[kTokenTile * kMaxBlocks];   // [t][b] the tile's activation scales
+    alignas(32) float dw[kMaxBlocks * 4];            // [b][r] the row group's weight scales
+    alignas(32) float sc[kMaxBlocks * 8];            // [b][j * 4 + r] d_w * d_x of the token pair j = 0, 1
+    alignas(32) int8_t wq[4 * kMaxBlocks * 32];      // q4_0 rows unpacked
+    const int64_t n4 = n0 + (n1 - n0) / 4 * 4;
     for (int64_t tt = 0; tt < T; tt += kTokenTile) {
         const int64_t te = T < tt + kTokenTile ? T : tt + kTokenTile;
-        int64_t n = n0;
-        for (; n + 4 <= n1; n += 4) {
-            const typename L::B *w0 = w + n * nb, *w1 = w0 + nb, *w2 = w1 + nb, *w3 = w2 + nb;
+        for (int64_t t = tt; t < te; ++t) {
+            for (int64_t b = 0; b < nb; ++b) dx[(t - tt) * nb + b] = d16(x[t * nb + b].d);
+        }
+        for (int64_t n = n0; n < n4; n += 4) {
+            const RowGroup g = stage_rows(w + n * nb, nb, dw, wq);
             int64_t t = tt;
             for (; t + 2 <= te; t += 2) {
+                const float *da = dx + (t - tt) * nb, *db = da + nb;
+                for (int64_t b = 0; b < nb; ++b) {
+                    const __m128 d4 = _mm_load_ps(dw + b * 4);
+                    _mm_store_ps(sc + b * 8, _mm_mul_ps(d4, _mm_set1_ps(da[b])));
+                    _mm_store_ps(sc + b * 8 + 4, _mm_mul_ps(d4, _mm_set1_ps(db[b])));
+                }
                 const block_q8_0 *xa = x + t * nb, *xb = xa + nb;
                 __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, c0 = a0, c1 = a0, c2 = a0, c3 = a0;
-                const char *ahead = (const char *)(w3 + nb);  // next row group, as in the 1-token loop
                 for (int64_t b = 0; b < nb; ++b) {
-                    const char *pf = ahead + b * 4 * (int64_t)sizeof(typename L::B);
-                    _mm_prefetch(pf, _MM_HINT_T0);
-                    _mm_prefetch(pf + 64, _MM_HINT_T0);
-                    _mm_prefetch(pf + 128, _MM_HINT_T0);
                     const __m256i va = _mm256_loadu_si256((const __m256i *)xa[b].qs);
                     const __m256i vb = _mm256_loadu_si256((const __m256i *)xb[b].qs);
                     const __m256i aa = _mm256_sign_epi8(va, va), ab = _mm256_sign_epi8(vb, vb);
-                    const float da = d16(xa[b].d), db = d16(xb[b].d);
-                    float dw = d16(w0[b].d);
-                    __m256i wv = L::load(w0[b]);
-                    a0 = _mm256_fmadd_ps(_mm256_set1_ps(dw * da), block_dot(aa, va, wv), a0);
-                    c0 = _mm256_fmadd_ps(_mm256_set1_ps(dw * db), block_dot(ab, vb, wv), c0);
-                    dw = d16(w1[b].d);
-                    wv = L::load(w1[b]);
-                    a1 = _mm256_fmadd_ps(_mm256_set1_ps(dw * da), block_dot(aa, va, wv), a1);
-                    c1 = _mm256_fmadd_ps(_mm256_set1_ps(dw * db), block_dot(ab, vb, wv), c1);
-                    dw = d16(w2[b].d);
-                    wv = L::load(w2[b]);
-                    a2 = _mm256_fmadd_ps(_mm256_set1_ps(dw * da), block_dot(aa, va, wv), a2);
-                    c2 = _mm256_fmadd_ps(_mm256_set1_ps(dw * db), block_dot(ab, vb, wv), c2);
-                    dw = d16(w3[b].d);
-                    wv = L::load(w3[b]);
-                    a3 = _mm256_fmadd_ps(_mm256_set1_ps(dw * da), block_dot(aa, va, wv), a3);
-                    c3 = _mm256_fmadd_ps(_mm256_set1_ps(dw * db), block_dot(ab, vb, wv), c3);
+                    const float *s = sc + b * 8;
+                    __m256i wv = load_q(g, 0, b);
+                    a0 = _mm256_fmadd_ps(_mm256_broadcast_ss(s + 0), block_dot(aa, va, wv), a0);
+                    c0 = _mm256_fmadd_ps(_mm256_broadcast_ss(s + 4), block_dot(ab, vb, wv), c0);
+                    wv = load_q(g, 1, b);
+                    a1 = _mm256_fmadd_ps(_mm256_broadcast_ss(s + 1), block_dot(aa, va, wv), a1);
+                    c1 = _mm256_fmadd_ps(_mm256_broadcast_ss(s + 5), block_dot(ab, vb, wv), c1);
+                    wv = load_q(g, 2, b);
+                    a2 = _mm256_fmadd_ps(_mm256_broadcast_ss(s + 2), block_dot(aa, va, wv), a2);
+                    c2 = _mm256_fmadd_ps(_mm256_broadcast_ss(s + 6), block_dot(ab, vb, wv), c2);
+                    wv = load_q(g, 3, b);
+                    a3 = _mm256_fmadd_ps(_mm256_broadcast_ss(s + 3), block_dot(aa, va, wv), a3);
+                    c3 = _mm256_fmadd_ps(_mm256_broadcast_ss(s + 7), block_dot(ab, vb, wv), c3);
                 }
                 float *ya = y + t * N + n, *yb = ya + N;
                 ya[0] = hsum(a0); ya[1] = hsum(a1); ya[2] = hsum(a2); ya[3] = hsum(a3);
@@ -92,46 +201,34 @@ void matmul_quant_avx2(float *y, const block_q8_0 *x, const typename L::B *w, co
                     for (int r = 0; r < 4; ++r) { ya[r] += bias[n + r]; yb[r] += bias[n + r]; }
                 }
             }
-            for (; t < te; ++t) {
+            for (; t < te; ++t) {  // odd last token of the tile
                 const block_q8_0 *xa = x + t * nb;
-                __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-                // Decode reads each weight once: prefetch the next row group (contiguous after this one),
-                // ~3 cache lines per step for the 4 x 34 bytes this step consumes.
-                const char *ahead = (const char *)(w3 + nb);
+                const float *da = dx + (t - tt) * nb;
+                __m256 a[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
                 for (int64_t b = 0; b < nb; ++b) {
-                    const char *pf = ahead + b * 4 * (int64_t)sizeof(typename L::B);
-                    _mm_prefetch(pf, _MM_HINT_T0);
-                    _mm_prefetch(pf + 64, _MM_HINT_T0);
-                    _mm_prefetch(pf + 128, _MM_HINT_T0);
                     const __m256i va = _mm256_loadu_si256((const __m256i *)xa[b].qs);
                     const __m256i aa = _mm256_sign_epi8(va, va);
-                    const float da = d16(xa[b].d);
-                    a0 = _mm256_fmadd_ps(_mm256_set1_ps(d16(w0[b].d) * da), block_dot(aa, va, L::load(w0[b])), a0);
-                    a1 = _mm256_fmadd_ps(_mm256_set1_ps(d16(w1[b].d) * da), block_dot(aa, va, L::load(w1[b])), a1);
-                    a2 = _mm256_fmadd_ps(_mm256_set1_ps(d16(w2[b].d) * da), block_dot(aa, va, L::load(w2[b])), a2);
-                    a3 = _mm256_fmadd_ps(_mm256_set1_ps(d16(w3[b].d) * da), block_dot(aa, va, L::load(w3[b])), a3);
+                    for (int r = 0; r < 4; ++r) {
+                        a[r] = _mm256_fmadd_ps(_mm256_set1_ps(dw[b * 4 + r] * da[b]), block_dot(aa, va, load_q(g, r, b)),
+                                               a[r]);
+                    }
                 }
                 float *ya = y + t * N + n;
-                ya[0] = hsum(a0); ya[1] = hsum(a1); ya[2] = hsum(a2); ya[3] = hsum(a3);
+                for (int r = 0; r < 4; ++r) ya[r] = hsum(a[r]);
                 if (bias) {
                     for (int r = 0; r < 4; ++r) ya[r] += bias[n + r];
                 }
             }
         }
-        for (; n < n1; ++n) {  // leftover rows
-            const typename L::B *w0 = w + n * nb;
-            for (int64_t t = tt; t < te; ++t) {
-                const block_q8_0 *xa = x + t * nb;
-                __m256 a0 = _mm256_setzero_ps();
-                for (int64_t b = 0; b < nb; ++b) {
-                    const __m256i va = _mm256_loadu_si256((const __m256i *)xa[b].qs);
-                    a0 = _mm256_fmadd_ps(_mm256_set1_ps(d16(w0[b].d) * d16(xa[b].d)),
-                                         block_dot(_mm256_sign_epi8(va, va), va, L::load(w0[b])), a0);
-                }
-                y[t * N + n] = hsum(a0) + (bias ? bias[n] : 0.f);
-            }
-        }
     }
+    if (n4 < n1) matmul_quant_stream<L>(y, x, w, bias, 0, T, K, N, n4, n1);   // leftover rows
+}
+
+template <typename L>
+void matmul_quant_avx2(float *y, const block_q8_0 *x, const typename L::B *w, const float *bias, int64_t T,
+                       int64_t K, int64_t N, int64_t n0, int64_t n1) {
+    if (T >= 2 && K / 32 <= kMaxBlocks) matmul_quant_gemm<L>(y, x, w, bias, T, K, N, n0, n1);
+    else matmul_quant_stream<L>(y, x, w, bias, 0, T, K, N, n0, n1);
 }
 
 }  // namespace

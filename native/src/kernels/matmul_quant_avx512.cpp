@@ -59,6 +59,13 @@ inline __m512 pair_scale(float s0, float s1) {
     return _mm512_insertf32x8(_mm512_set1_ps(s0), _mm256_set1_ps(s1), 1);
 }
 
+// Sum of the 8 lanes, in one fixed order (the pair and the single-token loops must add alike).
+inline float hsum8(__m256 d) {
+    const __m128 s4 = _mm_add_ps(_mm256_castps256_ps128(d), _mm256_extractf128_ps(d, 1));
+    const __m128 s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
+    return _mm_cvtss_f32(_mm_add_ss(s2, _mm_movehdup_ps(s2)));
+}
+
 inline __m256 single_dot(__m256i x, __m256i w) {
     const __m256i ax = _mm256_abs_epi8(x);
     const __m256i sw = _mm256_mask_sub_epi8(w, _mm256_movepi8_mask(x), _mm256_setzero_si256(), w);
@@ -83,9 +90,7 @@ float row_dot(const typename L::B *wr, const block_q8_0 *xr, int64_t nb, const t
     float r = _mm512_reduce_add_ps(acc);
     if (b < nb) {
         const __m256 d = single_dot(_mm256_loadu_si256((const __m256i *)xr[b].qs), L::load(wr[b]));
-        const __m128 s4 = _mm_add_ps(_mm256_castps256_ps128(d), _mm256_extractf128_ps(d, 1));
-        const __m128 s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
-        r += d16(wr[b].d) * d16(xr[b].d) * _mm_cvtss_f32(_mm_add_ss(s2, _mm_movehdup_ps(s2)));
+        r += d16(wr[b].d) * d16(xr[b].d) * hsum8(d);
     }
     return r;
 }
@@ -124,13 +129,8 @@ void matmul_quant_avx512(float *y, const block_q8_0 *x, const typename L::B *w, 
                         const float dw = d16(wr[r][nb2].d);
                         const __m256 da = single_dot(_mm256_loadu_si256((const __m256i *)xa[nb2].qs), wv);
                         const __m256 db = single_dot(_mm256_loadu_si256((const __m256i *)xb[nb2].qs), wv);
-                        alignas(32) float fa[8], fb[8];
-                        _mm256_store_ps(fa, da);
-                        _mm256_store_ps(fb, db);
-                        float sa = 0.f, sb = 0.f;
-                        for (int j = 0; j < 8; ++j) { sa += fa[j]; sb += fb[j]; }
-                        ya[r] += dw * d16(xa[nb2].d) * sa;
-                        yb[r] += dw * d16(xb[nb2].d) * sb;
+                        ya[r] += dw * d16(xa[nb2].d) * hsum8(da);
+                        yb[r] += dw * d16(xb[nb2].d) * hsum8(db);
                     }
                     if (bias) { ya[r] += bias[n + r]; yb[r] += bias[n + r]; }
                 }
@@ -138,13 +138,15 @@ void matmul_quant_avx512(float *y, const block_q8_0 *x, const typename L::B *w, 
             for (; t < te; ++t) {
                 const block_q8_0 *xa = x + t * nb;
                 for (int r = 0; r < 4; ++r) {
-                    y[t * N + n + r] = row_dot<L>(wr[r], xa, nb, wr[r] + 4 * nb) + (bias ? bias[n + r] : 0.f);
+                    y[t * N + n + r] = row_dot<L>(wr[r], xa, nb, wr[r] + 4 * nb);
+                    if (bias) y[t * N + n + r] += bias[n + r];
                 }
             }
         }
         for (; n < n1; ++n) {  // leftover rows
             for (int64_t t = tt; t < te; ++t) {
-                y[t * N + n] = row_dot<L>(w + n * nb, x + t * nb, nb, nullptr) + (bias ? bias[n] : 0.f);
+                y[t * N + n] = row_dot<L>(w + n * nb, x + t * nb, nb, nullptr);
+                if (bias) y[t * N + n] += bias[n];
             }
         }
     }

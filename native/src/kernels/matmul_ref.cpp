@@ -112,6 +112,10 @@ MatmulRowsFn matmul_kernel(gpt2_type type, CpuPath path) {
     throw Error(GPT2_ERR_INTERNAL, "matmul: unsupported weight type " + std::to_string((int)type));
 }
 
+QuantizeRowQ8Fn quantize_row_q8_0_kernel(CpuPath path) {
+    return path == CpuPath::scalar ? quantize_row_q8_0_ref : quantize_row_q8_0_avx2;
+}
+
 bool matmul_takes_q8_0(gpt2_type type) { return type == GPT2_TYPE_Q8_0 || type == GPT2_TYPE_Q4_0; }
 
 bool matmul_takes_unpacked(gpt2_type type) { return unpack_row_fn(type) != nullptr; }
@@ -134,10 +138,11 @@ void matmul_forward_path(float *y, const float *x, const TensorView &w, const fl
         const int64_t nb = K / QK8_0;
         if ((int64_t)scratch.xq.size() < T * nb) scratch.xq.resize((size_t)(T * nb));
         block_q8_0 *xq = scratch.xq.data();
+        const QuantizeRowQ8Fn round_row = quantize_row_q8_0_kernel(path);
         auto quantize = [&](int ith, int nth) {
             int64_t t0, t1;
             split_range(T, ith, nth, 1, &t0, &t1);
-            for (int64_t t = t0; t < t1; ++t) quantize_row_q8_0_ref(x + t * K, xq + t * nb, K);
+            for (int64_t t = t0; t < t1; ++t) round_row(x + t * K, xq + t * nb, K);
         };
         if (T < 4) quantize(0, 1);   // a decode step: not worth waking the workers
         else pool.run(quantize);

@@ -2,7 +2,7 @@
 // int8 activations of T tokens (see matmul_unpacked.h). Per 32 weights: |x| (u8) times sign(q, x) (s8) through
 // maddubs/madd gives 8 exact int32 sums, lanes 0-3 covering the first 16 weights and 4-7 the second, so one
 // vector holding the two sub-block scales (times the activations' scale) scales them in one FMA. Four tokens
-// share each loaded weight vector; one token alone alternates two accumulators to hide the FMA latency.
+// share each loaded weight vector; a token alone adds in the same order, so its output ignores its batch.
 // The offsets (min) are a short f32 dot with the per-token activation sums. Compiled with -mavx2 -mfma -mf16c.
 #include <immintrin.h>
 
@@ -69,25 +69,16 @@ void unpacked_dot_avx2(float *y, int64_t y_stride, ActivationsQ8 x, const int8_t
         y[(t + 2) * y_stride] = hsum(a2) - (min ? offset_dot(min, sx + (t + 2) * ns, ns) : 0.f);
         y[(t + 3) * y_stride] = hsum(a3) - (min ? offset_dot(min, sx + (t + 3) * ns, ns) : 0.f);
     }
-    for (; t < T; ++t) {
+    for (; t < T; ++t) {  // the same additions as the 4-token loop, so a token's output ignores its batch
         const int8_t *xt = x.xq + t * K;
         const float *dt = x.xd + t * nb;
-        __m256 a0 = _mm256_setzero_ps(), a1 = a0;
-        int64_t c = 0;
-        for (; c + 2 <= nb; c += 2) {
-            const __m256i w0 = _mm256_loadu_si256((const __m256i *)(q + 32 * c));
-            const __m256i w1 = _mm256_loadu_si256((const __m256i *)(q + 32 * c + 32));
-            const __m256 s0 = _mm256_mul_ps(pair_scales(scale, c, spread), _mm256_set1_ps(dt[c]));
-            const __m256 s1 = _mm256_mul_ps(pair_scales(scale, c + 1, spread), _mm256_set1_ps(dt[c + 1]));
-            a0 = _mm256_fmadd_ps(s0, dot32(w0, load_x(xt + 32 * c)), a0);
-            a1 = _mm256_fmadd_ps(s1, dot32(w1, load_x(xt + 32 * c + 32)), a1);
+        __m256 a0 = _mm256_setzero_ps();
+        for (int64_t c = 0; c < nb; ++c) {
+            const __m256i w = _mm256_loadu_si256((const __m256i *)(q + 32 * c));
+            const __m256 s = pair_scales(scale, c, spread);
+            a0 = _mm256_fmadd_ps(_mm256_mul_ps(s, _mm256_set1_ps(dt[c])), dot32(w, load_x(xt + 32 * c)), a0);
         }
-        if (c < nb) {
-            const __m256i w0 = _mm256_loadu_si256((const __m256i *)(q + 32 * c));
-            const __m256 s0 = _mm256_mul_ps(pair_scales(scale, c, spread), _mm256_set1_ps(dt[c]));
-            a0 = _mm256_fmadd_ps(s0, dot32(w0, load_x(xt + 32 * c)), a0);
-        }
-        y[t * y_stride] = hsum(_mm256_add_ps(a0, a1)) - (min ? offset_dot(min, sx + t * ns, ns) : 0.f);
+        y[t * y_stride] = hsum(a0) - (min ? offset_dot(min, sx + t * ns, ns) : 0.f);
     }
 }
 
