@@ -46,8 +46,13 @@ int32_t guard(Fn &&fn) noexcept {
     }
 }
 
-// Throws GPT2_ERR_INVALID_ARGUMENT with MESSAGE unless COND holds.
+// Throws GPT2_ERR_INVALID_ARGUMENT with MESSAGE unless COND holds. The literal overload builds no string
+// unless it throws (calls on the decode path must not allocate); a message that needs values is best built
+// inside `if (!cond) throw Error(...)` on hot paths.
 inline void require_arg(bool cond, const std::string &message) {
+    if (!cond) throw Error(GPT2_ERR_INVALID_ARGUMENT, message);
+}
+inline void require_arg(bool cond, const char *message) {
     if (!cond) throw Error(GPT2_ERR_INVALID_ARGUMENT, message);
 }
 

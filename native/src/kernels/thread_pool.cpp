@@ -46,7 +46,7 @@ void ThreadPool::worker_loop(int ith) {
         seen = generation_.load(std::memory_order_acquire);
         if (stop_.load()) return;
         try {
-            (*task_)(ith, n_threads_);
+            task_.call(task_.ctx, ith, n_threads_);
         } catch (...) {
             std::lock_guard<std::mutex> lock(error_mutex_);
             if (!error_) error_ = std::current_exception();
@@ -58,12 +58,12 @@ void ThreadPool::worker_loop(int ith) {
     }
 }
 
-void ThreadPool::run(const std::function<void(int, int)> &fn) {
+void ThreadPool::run_task(Task task) {
     if (n_threads_ == 1) {
-        fn(0, 1);
+        task.call(task.ctx, 0, 1);
         return;
     }
-    task_ = &fn;
+    task_ = task;
     error_ = nullptr;
     pending_.store(n_threads_ - 1, std::memory_order_relaxed);
     {
@@ -73,7 +73,7 @@ void ThreadPool::run(const std::function<void(int, int)> &fn) {
     wake_.notify_all();
     std::exception_ptr own;
     try {
-        fn(0, n_threads_);
+        task.call(task.ctx, 0, n_threads_);
     } catch (...) {
         own = std::current_exception();
     }
@@ -86,7 +86,7 @@ void ThreadPool::run(const std::function<void(int, int)> &fn) {
         std::unique_lock<std::mutex> lock(mutex_);
         done_.wait(lock, [&] { return pending_.load(std::memory_order_acquire) == 0; });
     }
-    task_ = nullptr;
+    task_ = Task{nullptr, nullptr};
     if (own) std::rethrow_exception(own);
     if (error_) std::rethrow_exception(error_);
 }

@@ -2,13 +2,15 @@
 // fn(ith, nth) once on every thread and returns when all are done. Idle workers spin briefly (a decode step
 // issues one run per layer pass, microseconds apart) and then sleep on a condition variable.
 // The caller also spins, then sleeps, while it waits for the workers. One caller at a time (the owning gpt2_context is single-threaded by contract).
+// A task is passed as a plain (function, context) pair, so a call allocates nothing (a std::function of a
+// lambda with captures would, on every pass of every layer).
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
-#include <functional>
+#include <type_traits>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -23,16 +25,27 @@ public:
     ThreadPool &operator=(const ThreadPool &) = delete;
 
     int n_threads() const { return n_threads_; }
+    // A borrowed callable: call(ctx, ith, nth).
+    struct Task {
+        void (*call)(void *ctx, int ith, int nth);
+        void *ctx;
+    };
+
     // Runs fn(ith, nth) for ith in [0, nth) concurrently; the caller runs ith = 0. Rethrows the first
     // exception a task threw (kernels do not throw; this keeps a bug from killing a worker thread).
-    void run(const std::function<void(int, int)> &fn);
+    template <typename Fn>
+    void run(Fn &&fn) {
+        using F = std::remove_reference_t<Fn>;
+        run_task(Task{[](void *ctx, int ith, int nth) { (*(F *)ctx)(ith, nth); }, (void *)&fn});
+    }
+    void run_task(Task task);
 
 private:
     void worker_loop(int ith);
 
     int n_threads_;
     std::vector<std::thread> workers_;
-    const std::function<void(int, int)> *task_ = nullptr;
+    Task task_{nullptr, nullptr};
     std::atomic<uint64_t> generation_{0};
     std::atomic<int> pending_{0};
     std::atomic<bool> stop_{false};

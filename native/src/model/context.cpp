@@ -51,25 +51,35 @@ void context_check_seq(const gpt2_context &ctx, int32_t seq_id) {
 
 void context_decode(gpt2_context &ctx, int32_t n, const int32_t *seq_ids, const int32_t *positions,
                     const int32_t *tokens, const int8_t *want_logits) {
-    require_arg(n >= 1 && n <= ctx.n_batch, "n = " + str(n) + " must be in [1, n_batch = " + str(ctx.n_batch) + "]");
+    if (!(n >= 1 && n <= ctx.n_batch)) {
+        throw Error(GPT2_ERR_INVALID_ARGUMENT, "n = " + str(n) + " must be in [1, n_batch = " + str(ctx.n_batch) + "]");
+    }
     require_arg(seq_ids != nullptr, "seq_ids must not be NULL");
     require_arg(positions != nullptr, "positions must not be NULL");
     require_arg(tokens != nullptr, "tokens must not be NULL");
     const int32_t n_vocab = ctx.model->hparams.n_vocab;
 
     // Pass 1: ids, tokens and positions (consecutive per sequence from its current length, inside n_ctx).
-    std::vector<int32_t> next_pos(ctx.seqs.size(), -1);  // -1: sequence not in this batch yet
-    std::vector<int32_t> last_entry(ctx.seqs.size(), -1);
+    // The per-sequence tables live in the context (no allocation per step); messages are built only on failure.
+    std::vector<int32_t> &next_pos = ctx.check_next_pos, &last_entry = ctx.check_last_entry;
+    next_pos.assign(ctx.seqs.size(), -1);  // -1: sequence not in this batch yet
+    last_entry.assign(ctx.seqs.size(), -1);
     for (int32_t i = 0; i < n; ++i) {
         const int32_t s = seq_ids[i];
-        require_arg(s >= 0 && s < ctx.n_seq_max,
-                    "seq_ids[" + str(i) + "] = " + str(s) + " must be in [0, " + str(ctx.n_seq_max) + ")");
-        require_arg(tokens[i] >= 0 && tokens[i] < n_vocab,
-                    "tokens[" + str(i) + "] = " + str(tokens[i]) + " must be in [0, " + str(n_vocab) + ")");
+        if (!(s >= 0 && s < ctx.n_seq_max)) {
+            throw Error(GPT2_ERR_INVALID_ARGUMENT,
+                        "seq_ids[" + str(i) + "] = " + str(s) + " must be in [0, " + str(ctx.n_seq_max) + ")");
+        }
+        if (!(tokens[i] >= 0 && tokens[i] < n_vocab)) {
+            throw Error(GPT2_ERR_INVALID_ARGUMENT,
+                        "tokens[" + str(i) + "] = " + str(tokens[i]) + " must be in [0, " + str(n_vocab) + ")");
+        }
         int32_t &expect = next_pos[(size_t)s];
         if (expect < 0) expect = ctx.seqs[(size_t)s].n_pos;
-        require_arg(positions[i] == expect, "positions[" + str(i) + "] = " + str(positions[i]) + " but sequence " +
-                                                str(s) + " expects position " + str(expect));
+        if (positions[i] != expect) {
+            throw Error(GPT2_ERR_INVALID_ARGUMENT, "positions[" + str(i) + "] = " + str(positions[i]) +
+                                                       " but sequence " + str(s) + " expects position " + str(expect));
+        }
         if (positions[i] >= ctx.n_ctx) {
             throw Error(GPT2_ERR_CONTEXT_FULL, "sequence " + str(s) + " is full: position " + str(positions[i]) +
                                                    " does not fit n_ctx = " + str(ctx.n_ctx));
@@ -79,7 +89,8 @@ void context_decode(gpt2_context &ctx, int32_t n, const int32_t *seq_ids, const 
     }
 
     // Pass 2: which entries want logits, and their rows.
-    std::vector<int32_t> rows((size_t)n, -1);
+    std::vector<int32_t> &rows = ctx.logits_row_next;
+    rows.assign((size_t)n, -1);
     int32_t n_out = 0;
     for (int32_t i = 0; i < n; ++i) {
         const bool want = want_logits ? want_logits[i] != 0 : last_entry[(size_t)seq_ids[i]] == i;
@@ -95,15 +106,20 @@ void context_decode(gpt2_context &ctx, int32_t n, const int32_t *seq_ids, const 
         if (next_pos[s] >= 0) ctx.seqs[s].n_pos = next_pos[s];
     }
     std::swap(ctx.logits, ctx.logits_next);
-    ctx.logits_row = std::move(rows);
+    std::swap(ctx.logits_row, ctx.logits_row_next);
 }
 
 const float *context_logits(const gpt2_context &ctx, int32_t i) {
-    require_arg(i >= 0 && i < (int32_t)ctx.logits_row.size(),
-                "i = " + str(i) + " must be in [0, " + str((int64_t)ctx.logits_row.size()) +
-                    ") (the entries of the last gpt2_decode)");
+    if (!(i >= 0 && i < (int32_t)ctx.logits_row.size())) {
+        throw Error(GPT2_ERR_INVALID_ARGUMENT, "i = " + str(i) + " must be in [0, " +
+                                                   str((int64_t)ctx.logits_row.size()) +
+                                                   ") (the entries of the last gpt2_decode)");
+    }
     const int32_t row = ctx.logits_row[(size_t)i];
-    require_arg(row >= 0, "batch entry " + str(i) + " of the last gpt2_decode did not ask for logits");
+    if (row < 0) {
+        throw Error(GPT2_ERR_INVALID_ARGUMENT,
+                    "batch entry " + str(i) + " of the last gpt2_decode did not ask for logits");
+    }
     return ctx.logits.data() + (size_t)row * (size_t)ctx.model->hparams.n_vocab;
 }
 

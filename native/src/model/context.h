@@ -36,6 +36,7 @@ struct ForwardScratch {
     std::vector<float> fc;      // (T, F) MLP hidden
     std::vector<float> lnf;     // (R, C) final-norm rows that want logits
     std::vector<float> scores;  // (n_threads, n_ctx) attention scores per thread
+    std::vector<float> row;     // (C) one position-embedding row
     MatmulScratch mm;
 };
 
@@ -54,6 +55,8 @@ struct gpt2_context {
     std::vector<float> logits;                    // (R, V)
     std::vector<int32_t> logits_row;              // (n of the last decode)
     std::vector<float> logits_next;               // filled by a decode, swapped in on success
+    std::vector<int32_t> logits_row_next;         // likewise for logits_row
+    std::vector<int32_t> check_next_pos, check_last_entry;   // (n_seq_max) validation tables of context_decode
     // When set (gpt2-imatrix), every decode adds the inputs of each matrix product to it. Not owned.
     gpt2::ActivationStats *activation_stats = nullptr;
 };

@@ -142,8 +142,7 @@ void forward_batch(gpt2_context &ctx, int32_t T_, const int32_t *seq, const int3
         }
     }
 
-    std::vector<float> row;
-    encoder_forward(s.x.data(), token, pos, w.token_embd, w.position_embd, T, C, row);
+    encoder_forward(s.x.data(), token, pos, w.token_embd, w.position_embd, T, C, s.row);
 
     for (int l = 0; l < hp.n_layer; ++l) {
         const LayerWeights &lw = w.layers[(size_t)l];
