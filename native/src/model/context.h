@@ -10,6 +10,7 @@
 #include <memory>
 #include <vector>
 
+#include "device/cuda_device.h"
 #include "gpt2.h"
 #include "kernels/matmul.h"
 #include "kernels/thread_pool.h"
@@ -56,6 +57,9 @@ struct gpt2_context {
     std::vector<float> logits_next;               // filled by a decode, swapped in on success
     // When set (gpt2-imatrix), every decode adds the inputs of each matrix product to it. Not owned.
     gpt2::ActivationStats *activation_stats = nullptr;
+    // The caches and activations on the GPU when the model runs there (then `seqs` keeps only the lengths
+    // and forward_batch is not used).
+    std::unique_ptr<gpt2::CudaContext> cuda;
 };
 
 namespace gpt2 {
