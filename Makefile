@@ -43,7 +43,7 @@ else
 endif
 MVN := mvn -B -ntp
 
-NATIVE_SRCS := CMakeLists.txt $(shell find native -type f \( -name '*.cpp' -o -name '*.h' -o -name '*.c' \) 2>/dev/null)
+NATIVE_SRCS := CMakeLists.txt $(shell find native -type f \( -name '*.cpp' -o -name '*.h' -o -name '*.c' -o -name '*.cu' -o -name '*.cuh' \) 2>/dev/null)
 JAVA_SRCS   := $(shell find java -path '*/target' -prune -o -path '*/node_modules' -prune -o -path java/examples -prune \
                  -o -type f \( -name '*.java' -o -name 'pom.xml' -o -path '*/src/main/resources/*' \) -print 2>/dev/null)
 
