@@ -156,11 +156,48 @@ __global__ void matmul_kernel(float *out, const float *x, DevMatrix w, const flo
 #pragma unroll
         for (int t = 0; t < MM_TT; ++t) acc[t] = 0.f;
         if constexpr (TYPE == kTypeF32 || TYPE == kTypeF16) {
-            for (int64_t k = lane; k < K; k += 32) {
-                const float wk = load_elem_typed<TYPE>(row, k);
+            // 16-byte chunks (4 f32 / 8 f16 weights) when every row and x row starts 16-byte aligned: a third of
+            // the dependent loads per lane of the element loop below, which handles the other shapes.
+            constexpr int VEC = TYPE == kTypeF32 ? 4 : 8;
+            if (K % VEC == 0) {
+                for (int64_t c = lane; c < K / VEC; c += 32) {
+                    const uint4 raw = ((const uint4 *)row)[c];
+                    float wv[VEC];
+                    if constexpr (TYPE == kTypeF32) {
+                        wv[0] = __uint_as_float(raw.x);
+                        wv[1] = __uint_as_float(raw.y);
+                        wv[2] = __uint_as_float(raw.z);
+                        wv[3] = __uint_as_float(raw.w);
+                    } else {
+                        const __half2 *h2 = (const __half2 *)&raw;
 #pragma unroll
-                for (int t = 0; t < MM_TT; ++t) {
-                    if (t < nt) acc[t] += wk * x[(size_t)(t0 + t) * (size_t)K + k];
+                        for (int i = 0; i < 4; ++i) {
+                            const float2 f = __half22float2(h2[i]);
+                            wv[2 * i] = f.x;
+                            wv[2 * i + 1] = f.y;
+                        }
+                    }
+#pragma unroll
+                    for (int t = 0; t < MM_TT; ++t) {
+                        if (t < nt) {
+                            const float4 *xt = (const float4 *)(x + (size_t)(t0 + t) * (size_t)K + c * VEC);
+                            float s = 0.f;
+#pragma unroll
+                            for (int q = 0; q < VEC / 4; ++q) {
+                                const float4 xv = xt[q];
+                                s += wv[4 * q] * xv.x + wv[4 * q + 1] * xv.y + wv[4 * q + 2] * xv.z + wv[4 * q + 3] * xv.w;
+                            }
+                            acc[t] += s;
+                        }
+                    }
+                }
+            } else {
+                for (int64_t k = lane; k < K; k += 32) {
+                    const float wk = load_elem_typed<TYPE>(row, k);
+#pragma unroll
+                    for (int t = 0; t < MM_TT; ++t) {
+                        if (t < nt) acc[t] += wk * x[(size_t)(t0 + t) * (size_t)K + k];
+                    }
                 }
             }
         } else {
