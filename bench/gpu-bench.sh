@@ -27,18 +27,27 @@ model() {  # model NAME ARGS... -> path (made once by gpt2-random)
   echo "$path"
 }
 
-# bench LABEL MODEL ARGS...: one gpt2-bench run, its figure lines into the summary
+# bench LABEL MODEL ARGS...: one gpt2-bench run, its figure lines (or its failure) into the summary
+failures=0
 bench() {
   local label=$1 path=$2; shift 2
+  local log
+  log="$OUT/$(echo "$label" | tr ' /:.' '____').log"
   echo "== $label" | tee -a "$SUMMARY"
-  "$BUILD/gpt2-bench" -m "$path" --device "$DEVICE" "$@" 2>&1 | tee "$OUT/$(echo "$label" | tr ' /:' '___').log" |
-    grep -E '^(model|prompt|decode)' | tee -a "$SUMMARY"
+  if "$BUILD/gpt2-bench" -m "$path" --device "$DEVICE" "$@" > "$log" 2>&1; then
+    grep -E '^(model|prompt|decode)' "$log" | tee -a "$SUMMARY"
+  else
+    echo "FAILED (exit $?):" | tee -a "$SUMMARY"
+    tail -3 "$log" | tee -a "$SUMMARY"
+    failures=$((failures + 1))
+  fi
 }
 
 G124=(--layers 12 --heads 12 --embd 768 --ctx 1024)
 for type in f32 f16 q8_0 q4_0; do
   m=$(model "g124-$type" "${G124[@]}" --type "$type")
   bench "124M $type decode 1 stream" "$m" -p 128 -n 256 --batch 1 --reps 3
+  [ "$failures" = 0 ] || { echo "gpu-bench: the first run failed; stopping"; exit 1; }
   for b in 8 32 64; do
     bench "124M $type decode $b streams" "$m" -p 32 -n 128 --batch "$b" --reps 2
   done
@@ -51,4 +60,5 @@ if [ "${SKIP_XL:-0}" != 1 ]; then
   bench "1.5B f16 decode 64 streams" "$m" -p 32 -n 64 --batch 64 --reps 1
   bench "1.5B f16 prefill 512" "$m" -p 512 -n 0 --batch 1 --reps 2
 fi
-echo "gpu-bench: figures in $SUMMARY"
+echo "gpu-bench: figures in $SUMMARY ($failures runs failed)"
+[ "$failures" = 0 ]

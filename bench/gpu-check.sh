@@ -4,11 +4,17 @@
 # ../shared/models/tiny-shakespeare, batching, graph replay, slot reuse, cancellation), then bench/gpu-bench.sh.
 # Every step's log and a summary land in OUT_DIR; the exit status is non-zero if the build or a test failed.
 #
-# Usage: bench/gpu-check.sh [OUT_DIR (default bench/results/gpu-check-<utc>)]
-# Env: CUDA_ARCHS (default "80;90"), JOBS (default nproc), SKIP_BENCH=1, SKIP_XL=1 (see gpu-bench.sh).
+# Usage: bench/gpu-check.sh [OUT_DIR (default bench/results/gpu-check-<utc>)] [ARCHIVE.tgz]
+#   ARCHIVE: also pack OUT_DIR into one .tgz (the device tool brings back few files), e.g. on a lent GPU machine:
+#   bash bench/gpu-check.sh /tmp/gpu-check "$OUT/gpu-check.tgz"   (the summary is printed as it goes)
+# Env: CUDA_ARCHS (default "80;90"), JOBS (default nproc), SKIP_BENCH=1, SKIP_XL=1 (see gpu-bench.sh),
+#      GPT2_TINY_SHAKESPEARE: the trained model's directory when ../shared/models/tiny-shakespeare is not beside the
+#      checkout (the device tool does not send ../shared: copy the directory into an ignored folder of the checkout,
+#      e.g. .gpu-shared/, carry it, and point this variable at it).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-bench/results/gpu-check-$(date -u +%Y%m%dT%H%M%SZ)}
+ARCHIVE=${2:-}
 BUILD=build/cuda
 JOBS=${JOBS:-$(nproc)}
 mkdir -p "$OUT"
@@ -27,10 +33,12 @@ if ! { cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DGPT2_CUDA=ON -DCMAKE_
      } > "$OUT/build.log" 2>&1; then
   tail -30 "$OUT/build.log" | tee -a "$OUT/summary.txt"
   echo "gpu-check: build failed (see $OUT/build.log)"
+  [ -z "$ARCHIVE" ] || tar czf "$ARCHIVE" -C "$(dirname "$OUT")" "$(basename "$OUT")"
   exit 1
 fi
 echo "ok" | tee -a "$OUT/summary.txt"
 
+export GPT2_TINY_SHAKESPEARE=${GPT2_TINY_SHAKESPEARE:-$PWD/../shared/models/tiny-shakespeare}
 for t in test_device test_cuda; do
   step "$t"
   ( cd "$BUILD" && timeout 600 "./$t" ) > "$OUT/$t.log" 2>&1
@@ -40,7 +48,7 @@ for t in test_device test_cuda; do
   [ "$rc" = 0 ] || status=1
 done
 
-if [ -f ../shared/models/tiny-shakespeare/model.safetensors ]; then
+if [ -f "$GPT2_TINY_SHAKESPEARE/model.safetensors" ]; then
   step "gpt2-generate --device cuda (tiny-shakespeare f16, greedy 64 tokens)"
   m="$BUILD/test_cuda_models/tiny-shakespeare-f16.gguf"
   if [ -f "$m" ]; then
@@ -56,4 +64,7 @@ if [ "${SKIP_BENCH:-0}" != 1 ]; then
   cat "$OUT/bench/summary.txt" 2>/dev/null | tee -a "$OUT/summary.txt"
 fi
 step "done: status $status, results in $OUT"
+if [ -n "$ARCHIVE" ]; then
+  tar czf "$ARCHIVE" -C "$(dirname "$OUT")" "$(basename "$OUT")" && echo "packed into $ARCHIVE"
+fi
 exit $status

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <sys/stat.h>
@@ -339,7 +340,10 @@ int main() {
     }
     test_batching(f32);
 
-    const std::string shared = std::string(GPT2_SOURCE_DIR) + "/../shared/models/tiny-shakespeare";
+    // $GPT2_TINY_SHAKESPEARE: the model's directory where ../shared is not beside the checkout (a GPU machine)
+    const char *env = std::getenv("GPT2_TINY_SHAKESPEARE");
+    const std::string shared = env && *env ? std::string(env)
+                                           : std::string(GPT2_SOURCE_DIR) + "/../shared/models/tiny-shakespeare";
     if (!exists(shared + "/model.safetensors")) {
         std::printf("test_cuda: %s absent, skipping greedy parity on the trained model\n", shared.c_str());
         test_greedy(f32, "random f32", false);
