@@ -64,7 +64,7 @@ typedef struct gpt2_cuda_api {
 
     /* KV caches (f32, allocated per sequence on its first decode) and activations for up to N_BATCH entries
      * per decode. n_ctx * 4 bytes of attention scores must fit one block's 48 KiB of shared memory (n_ctx up
-     * to about 12,000; longer is GPT2_ERR_UNSUPPORTED). */
+     * to about 11,900 with 64-wide heads; longer is GPT2_ERR_UNSUPPORTED). */
     int32_t (*context_create)(void * model, int32_t n_ctx, int32_t n_seq_max, int32_t n_batch, void ** ctx_out,
                               char * err, size_t err_size);
     void    (*context_free)(void * ctx);

@@ -244,7 +244,12 @@ __global__ void kv_store_kernel(const float *qkv, const int32_t *seq, const int3
     }
 }
 
-// Block (h, t): scores over positions 0..pos[t] in shared memory, softmax, then the weighted sum of V.
+// Block (h, t) of ATT_THREADS threads: scores over positions 0..pos[t] in shared memory, softmax, then the
+// weighted sum of V: warp w sums the positions p = w (mod ATT_WARPS) with its lanes on consecutive dimensions
+// (each V row read coalesced), and the warps' partial sums are added at the end.
+constexpr int ATT_WARPS = 4;
+constexpr int ATT_THREADS = 32 * ATT_WARPS;
+
 __global__ void attention_kernel(float *atty, const float *qkv, const int32_t *seq, const int32_t *pos,
                                  float *const *k_table, float *const *v_table, int layer, int C, int NH,
                                  int n_ctx) {
@@ -254,6 +259,7 @@ __global__ void attention_kernel(float *atty, const float *qkv, const int32_t *s
     float *red = smem;               // 32
     float *q = smem + 32;            // hs
     float *scores = q + hs;          // n_ctx
+    float *part = scores + n_ctx;    // ATT_WARPS * hs
     const int n_pos = pos[t] + 1;
     const size_t layer_off = (size_t)layer * (size_t)n_ctx * (size_t)C + (size_t)h * hs;
     const float *k = k_table[seq[t]] + layer_off;
@@ -277,9 +283,17 @@ __global__ void attention_kernel(float *atty, const float *qkv, const int32_t *s
         local_sum += scores[p];
     }
     const float inv = 1.f / block_reduce<false>(local_sum, red);  // also orders the scores writes before reads
+    const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+    for (int i = lane; i < hs; i += 32) {
+        float acc = 0.f;
+        for (int p = warp; p < n_pos; p += ATT_WARPS) acc += scores[p] * v[(size_t)p * C + i];
+        part[warp * hs + i] = acc;
+    }
+    __syncthreads();
     for (int i = threadIdx.x; i < hs; i += blockDim.x) {
         float acc = 0.f;
-        for (int p = 0; p < n_pos; ++p) acc += scores[p] * v[(size_t)p * C + i];
+#pragma unroll
+        for (int w = 0; w < ATT_WARPS; ++w) acc += part[w * hs + i];
         atty[(size_t)t * C + (size_t)h * hs + i] = acc * inv;
     }
 }
@@ -319,7 +333,9 @@ void kv_store_cuda(const float *qkv, const int32_t *seq, const int32_t *pos, flo
     kv_store_kernel<<<T, 256, 0, stream>>>(qkv, seq, pos, k_table, v_table, layer, C, n_ctx);
 }
 
-size_t attention_smem_bytes(int n_ctx, int hs) { return (size_t)(32 + hs + n_ctx) * sizeof(float); }
+size_t attention_smem_bytes(int n_ctx, int hs) {
+    return (size_t)(32 + hs + n_ctx + ATT_WARPS * hs) * sizeof(float);
+}
 
 void attention_cuda(float *atty, const float *qkv, const int32_t *seq, const int32_t *pos, float *const *k_table,
                     float *const *v_table, int layer, int T, int C, int NH, int n_ctx, cudaStream_t stream) {
@@ -327,7 +343,7 @@ void attention_cuda(float *atty, const float *qkv, const int32_t *seq, const int
     for (int t0 = 0; t0 < T; t0 += kMaxGridY) {   // entries past the grid's y limit in further launches
         const int nt = T - t0 < kMaxGridY ? T - t0 : kMaxGridY;
         const dim3 grid((unsigned)NH, (unsigned)nt);
-        attention_kernel<<<grid, 128, attention_smem_bytes(n_ctx, C / NH), stream>>>(
+        attention_kernel<<<grid, ATT_THREADS, attention_smem_bytes(n_ctx, C / NH), stream>>>(
             atty + (size_t)t0 * C, qkv + (size_t)t0 * 3 * C, seq + t0, pos + t0, k_table, v_table, layer, C, NH,
             n_ctx);
     }

@@ -58,7 +58,7 @@ void kv_store_cuda(const float *qkv, const int32_t *seq, const int32_t *pos, flo
                    float *const *v_table, int layer, int T, int C, int n_ctx, cudaStream_t stream);
 
 // atty (T, C): causal attention of every entry over its sequence's cached positions 0..pos[t] of LAYER.
-// Needs (n_ctx + hs + 32) floats of shared memory per block (attention_smem_bytes).
+// Needs (32 + hs + n_ctx + 4 hs) floats of shared memory per block (attention_smem_bytes).
 void attention_cuda(float *atty, const float *qkv, const int32_t *seq, const int32_t *pos, float *const *k_table,
                     float *const *v_table, int layer, int T, int C, int NH, int n_ctx, cudaStream_t stream);
 size_t attention_smem_bytes(int n_ctx, int hs);
