@@ -17,7 +17,10 @@ SUMMARY="$OUT/summary.txt"
 : > "$SUMMARY"
 
 for tool in gpt2-bench gpt2-random; do
-  [ -x "$BUILD/$tool" ] || { echo "gpu-bench: $BUILD/$tool missing: build with -DGPT2_CUDA=ON first (make test-cuda-build)"; exit 1; }
+  if [ ! -x "$BUILD/$tool" ]; then
+    echo "gpu-bench: $BUILD/$tool missing: build with -DGPT2_CUDA=ON first (make test-cuda-build)"
+    exit 1
+  fi
 done
 
 model() {  # model NAME ARGS... -> path (made once by gpt2-random)

@@ -29,7 +29,8 @@ step "build ($BUILD, sm ${CUDA_ARCHS:-80;90})"
 nvcc=$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)
 if ! { cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DGPT2_CUDA=ON -DCMAKE_CUDA_COMPILER="$nvcc" \
          -DCMAKE_CUDA_ARCHITECTURES="${CUDA_ARCHS:-80;90}" &&
-       cmake --build "$BUILD" -j"$JOBS" --target gpt2 gpt2_cuda gpt2-bench gpt2-random gpt2-generate test_device test_cuda
+       cmake --build "$BUILD" -j"$JOBS" \
+         --target gpt2 gpt2_cuda gpt2-bench gpt2-random gpt2-generate test_device test_cuda
      } > "$OUT/build.log" 2>&1; then
   tail -30 "$OUT/build.log" | tee -a "$OUT/summary.txt"
   echo "gpu-check: build failed (see $OUT/build.log)"

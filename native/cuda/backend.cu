@@ -111,7 +111,8 @@ struct Model {
                                       " is not computed on CUDA (libgpt2 converts it to f16 first)");
         }
         if ((w.type == kTypeQ8_0 || w.type == kTypeQ4_0) && K % 32 != 0) {
-            fail(kErrInvalidArgument, std::string("weight ") + name + ": rows of a block type must be a multiple of 32");
+            fail(kErrInvalidArgument,
+                 std::string("weight ") + name + ": rows of a block type must be a multiple of 32");
         }
         DevMatrix m;
         m.type = w.type;
@@ -383,8 +384,8 @@ int32_t context_create(void *model, int32_t n_ctx, int32_t n_seq_max, int32_t n_
         Model *m = (Model *)model;
         if (n_ctx <= 0 || n_ctx > m->n_ctx || n_seq_max <= 0 || n_batch <= 0) fail(kErrInvalidArgument, "bad sizes");
         if (attention_smem_bytes(n_ctx, m->C / m->NH) > kMaxSmemBytes) {
-            fail(kErrUnsupported, "n_ctx = " + std::to_string(n_ctx) +
-                                      " is too long for the CUDA attention kernel (scores must fit 48 KiB of shared memory)");
+            fail(kErrUnsupported, "n_ctx = " + std::to_string(n_ctx) + " is too long for the CUDA attention kernel " +
+                                      "(its scores must fit 48 KiB of shared memory)");
         }
         check(cudaSetDevice(m->device), "selecting the device");
         auto c = std::make_unique<Context>();

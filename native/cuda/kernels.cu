@@ -185,7 +185,8 @@ __global__ void matmul_kernel(float *out, const float *x, DevMatrix w, const flo
 #pragma unroll
                             for (int q = 0; q < VEC / 4; ++q) {
                                 const float4 xv = xt[q];
-                                s += wv[4 * q] * xv.x + wv[4 * q + 1] * xv.y + wv[4 * q + 2] * xv.z + wv[4 * q + 3] * xv.w;
+                                s += wv[4 * q] * xv.x + wv[4 * q + 1] * xv.y + wv[4 * q + 2] * xv.z +
+                                     wv[4 * q + 3] * xv.w;
                             }
                             acc[t] += s;
                         }

@@ -226,7 +226,8 @@ void test_batching(const std::string &path) {
         }
         // a rejected batch (wrong position for sequence 3) changes nothing on the GPU either
         const std::vector<int32_t> bad_seq{2, 3}, bad_pos{len[2], len[3] + 1}, bad_tok{1, 2};
-        CHECK_EQ(gpt2_decode(gc, 2, bad_seq.data(), bad_pos.data(), bad_tok.data(), nullptr), GPT2_ERR_INVALID_ARGUMENT);
+        CHECK_EQ(gpt2_decode(gc, 2, bad_seq.data(), bad_pos.data(), bad_tok.data(), nullptr),
+                 GPT2_ERR_INVALID_ARGUMENT);
         CHECK_EQ(gpt2_context_seq_len(gc, 3), len[3]);
         // slot reuse: clear sequence 5, run a new prompt in it; == a fresh context on the same prompt
         CHECK_EQ(gpt2_context_seq_clear(gc, 5), GPT2_OK);

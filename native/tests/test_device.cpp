@@ -35,7 +35,8 @@ void test_parse() {
     for (const char *bad : {"", "gpu", "CUDA", "cuda:", "cuda:x", "cuda:-1", "cuda:1x", "cuda:99999", "cpu:0"}) {
         kind = index = -7;
         CHECK_MSG(gpt2_device_parse(bad, &kind, &index) == GPT2_ERR_INVALID_ARGUMENT, "'%s' was accepted", bad);
-        CHECK_MSG(contains(gpt2_last_error(), ("'" + std::string(bad) + "'").c_str()), "message: %s", gpt2_last_error());
+        CHECK_MSG(contains(gpt2_last_error(), ("'" + std::string(bad) + "'").c_str()), "message: %s",
+                  gpt2_last_error());
         CHECK(kind == -7 && index == -7);
     }
     CHECK_EQ(gpt2_device_parse(nullptr, &kind, &index), GPT2_ERR_INVALID_ARGUMENT);

@@ -3,8 +3,8 @@
 #include <string>
 
 #include "api/error.h"
-#include "gpt2.h"
 #include "device/cuda_device.h"
+#include "gpt2.h"
 #include "model/model.h"
 
 namespace {

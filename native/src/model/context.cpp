@@ -90,7 +90,9 @@ void context_decode(gpt2_context &ctx, int32_t n, const int32_t *seq_ids, const 
     if (ctx.logits_next.size() < logits_floats) ctx.logits_next.resize(logits_floats);
 
     if (ctx.cuda) {
-        if (ctx.activation_stats) throw Error(GPT2_ERR_UNSUPPORTED, "activation statistics are collected on the CPU only");
+        if (ctx.activation_stats) {
+            throw Error(GPT2_ERR_UNSUPPORTED, "activation statistics are collected on the CPU only");
+        }
         ctx.cuda->decode(n, seq_ids, positions, tokens, rows.data(), n_out, ctx.logits_next.data());
     } else {
         forward_batch(ctx, n, seq_ids, positions, tokens, rows.data(), n_out, ctx.logits_next.data());
