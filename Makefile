@@ -64,8 +64,8 @@ help:
 	@echo "make fuzz (FUZZ_RUNS=1000000 per target) | fuzz-smoke (FUZZ_SECONDS=60 per target, in make test)"
 	@echo "make test-java-asan (Java engine tests on an ASan libgpt2.so) | soak (SOAK_SECONDS=600) | soak-smoke (60 s)"
 	@echo "make test-interop (llama.cpp-quantized GGUF files: bit-exact dequantization, greedy parity)"
-	@echo "make test-cuda-build (-DGPT2_CUDA=ON build for sm_\$$CUDA_ARCHS in $(CUDA_BUILD) + its tests; skips without nvcc)"
-	@echo "make gpu-check (on a GPU host: CUDA build, test_cuda, GPU benchmark -> bench/results/gpu-<time>/)"
+	@echo "make test-cuda-build (-DGPT2_CUDA=ON build for sm $(CUDA_ARCHS) in $(CUDA_BUILD) + its tests; skips without nvcc)"
+	@echo "make gpu-check (on a GPU host: CUDA build, test_cuda, GPU benchmark -> bench/results/gpu-check-<time>/)"
 	@echo "make docker-check | deploy-check | clean | clean-weights"
 	@echo "variables: MODEL=$(MODEL) TYPE=$(TYPE) PORT=$(PORT) THREADS=$(THREADS) (0 = all cores)"
 
