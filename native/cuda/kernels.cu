@@ -6,6 +6,8 @@
 
 #include <cuda_fp16.h>
 
+#include "dequant.cuh"
+
 namespace gpt2cuda {
 
 bool type_supported(int32_t type) {
@@ -23,51 +25,6 @@ size_t type_row_bytes(int32_t type, int64_t K) {
 }
 
 namespace {
-
-__device__ __forceinline__ float half_bits(const uint8_t *p) {
-    // an fp16 stored little-endian at a 2-byte aligned address (every ggml block starts with one)
-    return __half2float(__ushort_as_half(*(const uint16_t *)p));
-}
-
-// The 32 weights of block IB of a q8_0 / q4_0 row (elements 32 ib .. 32 ib + 31).
-template <int32_t TYPE>
-__device__ __forceinline__ void load_block32(const uint8_t *row, int64_t ib, float w[32]) {
-    if constexpr (TYPE == kTypeQ8_0) {
-        const uint8_t *b = row + ib * 34;
-        const float d = half_bits(b);
-        const int8_t *q = (const int8_t *)(b + 2);
-#pragma unroll
-        for (int j = 0; j < 32; ++j) w[j] = d * (float)q[j];
-    } else {  // Q4_0: byte j holds weight j (low nibble) and weight j + 16 (high nibble), offset 8
-        const uint8_t *b = row + ib * 18;
-        const float d = half_bits(b);
-        const uint8_t *q = b + 2;
-#pragma unroll
-        for (int j = 0; j < 16; ++j) {
-            w[j] = d * (float)((int)(q[j] & 0x0F) - 8);
-            w[j + 16] = d * (float)((int)(q[j] >> 4) - 8);
-        }
-    }
-}
-
-// Element K of a row in any supported type (the embedding lookup; not on a hot path).
-__device__ float load_elem(int32_t type, const uint8_t *row, int64_t k) {
-    switch (type) {
-        case kTypeF32: return ((const float *)row)[k];
-        case kTypeF16: return __half2float(((const __half *)row)[k]);
-        case kTypeQ8_0: {
-            const uint8_t *b = row + (k / 32) * 34;
-            return half_bits(b) * (float)((const int8_t *)(b + 2))[k % 32];
-        }
-        default: {  // Q4_0
-            const uint8_t *b = row + (k / 32) * 18;
-            const int j = (int)(k % 32);
-            const uint8_t byte = b[2 + (j % 16)];
-            const int nib = j < 16 ? (byte & 0x0F) : (byte >> 4);
-            return half_bits(b) * (float)(nib - 8);
-        }
-    }
-}
 
 __device__ __forceinline__ float warp_sum(float v) {
 #pragma unroll
