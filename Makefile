@@ -131,10 +131,10 @@ test-native: build-native
 
 # The CUDA backend must keep compiling (CI has nvcc but no GPU): build/cuda with -DGPT2_CUDA=ON for sm_80 + sm_90,
 # then the device tests (test_cuda skips without a GPU; test_device checks the clear error and the CPU path in the
-# same process; test_cuda_dequant runs the kernels' weight readers on the CPU) and the CPU forward / generation
+# same process; test_cuda_host runs the kernels' per-thread arithmetic on the CPU) and the CPU forward / generation
 # suites against that build. On a GPU host test_cuda runs for real.
 # (libgpt2.so is left out: its sources are the static core's, compiled here once, which keeps this to ~2-3 min.)
-CUDA_TESTS := test_device test_cuda test_cuda_dequant test_forward test_generate
+CUDA_TESTS := test_device test_cuda test_cuda_host test_forward test_generate
 test-cuda-build:
 	$(call section,CUDA build ($(CUDA_BUILD), sm $(CUDA_ARCHS)) and its tests)
 	@if [ -z "$(NVCC)" ]; then echo "test-cuda-build: skipped: nvcc not found (install the CUDA toolkit to compile the CUDA backend)"; exit 0; fi; \

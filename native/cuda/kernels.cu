@@ -7,6 +7,7 @@
 #include <cuda_fp16.h>
 
 #include "dequant.cuh"
+#include "matmul_lane.cuh"
 
 namespace gpt2cuda {
 
@@ -51,10 +52,6 @@ __device__ float block_reduce(float v, float *red) {
     return MAX ? warp_max(v) : warp_sum(v);
 }
 
-__device__ __forceinline__ float gelu_tanh(float x) {
-    const float s = 0.7978845608028654f;  // sqrt(2 / pi)
-    return 0.5f * x * (1.f + tanhf(s * (x + 0.044715f * x * x * x)));
-}
 
 // ---- embedding ------------------------------------------------------------------------------------------
 __global__ void embed_kernel(float *x, const int32_t *token, const int32_t *pos, DevMatrix wte, DevMatrix wpe,
@@ -86,103 +83,25 @@ __global__ void layernorm_kernel(float *out, const float *inp, const float *weig
     for (int i = threadIdx.x; i < C; i += blockDim.x) o[i] = (x[i] - mean) * rstd * weight[i] + bias[i];
 }
 
-// ---- matmul: one warp per output n, MM_TT entries per block -------------------------------------------
-// f32 / f16: lane l takes elements l, l + 32, ... (each warp load is one contiguous span of the row).
-// q8_0 / q4_0: lane l takes 32-weight blocks l, l + 32, ... (the warp's loads cover 32 consecutive blocks).
+// ---- matmul: one warp per output n, MM_TT entries per block (the lanes' share: matmul_lane.cuh) ------------
 constexpr int MM_WARPS = 4;
-constexpr int MM_TT = 8;
-
-template <int32_t TYPE>
-__device__ __forceinline__ float load_elem_typed(const uint8_t *row, int64_t k) {
-    if constexpr (TYPE == kTypeF32) return ((const float *)row)[k];
-    else return __half2float(((const __half *)row)[k]);
-}
 
 template <int32_t TYPE>
 __global__ void matmul_kernel(float *out, const float *x, DevMatrix w, const float *bias, int T, Epilogue epi) {
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
     const int64_t n = (int64_t)blockIdx.x * MM_WARPS + warp;
     if (n >= w.N) return;   // the whole warp leaves together; no block-wide barrier below
-    const int64_t K = w.K, N = w.N;
-    const int64_t n_blocks = K / 32;
     const uint8_t *row = w.data + (size_t)n * w.row_bytes;
     const float b = bias ? bias[n] : 0.f;
     for (int64_t t0 = (int64_t)blockIdx.y * MM_TT; t0 < T; t0 += (int64_t)gridDim.y * MM_TT) {
         const int nt = (int)min((int64_t)MM_TT, (int64_t)T - t0);
         float acc[MM_TT];
-#pragma unroll
-        for (int t = 0; t < MM_TT; ++t) acc[t] = 0.f;
-        if constexpr (TYPE == kTypeF32 || TYPE == kTypeF16) {
-            // 16-byte chunks (4 f32 / 8 f16 weights) when every row and x row starts 16-byte aligned: a third of
-            // the dependent loads per lane of the element loop below, which handles the other shapes.
-            constexpr int VEC = TYPE == kTypeF32 ? 4 : 8;
-            if (K % VEC == 0) {
-                for (int64_t c = lane; c < K / VEC; c += 32) {
-                    const uint4 raw = ((const uint4 *)row)[c];
-                    float wv[VEC];
-                    if constexpr (TYPE == kTypeF32) {
-                        wv[0] = __uint_as_float(raw.x);
-                        wv[1] = __uint_as_float(raw.y);
-                        wv[2] = __uint_as_float(raw.z);
-                        wv[3] = __uint_as_float(raw.w);
-                    } else {
-                        const __half2 *h2 = (const __half2 *)&raw;
-#pragma unroll
-                        for (int i = 0; i < 4; ++i) {
-                            const float2 f = __half22float2(h2[i]);
-                            wv[2 * i] = f.x;
-                            wv[2 * i + 1] = f.y;
-                        }
-                    }
-#pragma unroll
-                    for (int t = 0; t < MM_TT; ++t) {
-                        if (t < nt) {
-                            const float4 *xt = (const float4 *)(x + (size_t)(t0 + t) * (size_t)K + c * VEC);
-                            float s = 0.f;
-#pragma unroll
-                            for (int q = 0; q < VEC / 4; ++q) {
-                                const float4 xv = xt[q];
-                                s += wv[4 * q] * xv.x + wv[4 * q + 1] * xv.y + wv[4 * q + 2] * xv.z +
-                                     wv[4 * q + 3] * xv.w;
-                            }
-                            acc[t] += s;
-                        }
-                    }
-                }
-            } else {
-                for (int64_t k = lane; k < K; k += 32) {
-                    const float wk = load_elem_typed<TYPE>(row, k);
-#pragma unroll
-                    for (int t = 0; t < MM_TT; ++t) {
-                        if (t < nt) acc[t] += wk * x[(size_t)(t0 + t) * (size_t)K + k];
-                    }
-                }
-            }
-        } else {
-            for (int64_t ib = lane; ib < n_blocks; ib += 32) {   // K % 32 == 0 for the block types
-                float wv[32];
-                load_block32<TYPE>(row, ib, wv);
-#pragma unroll
-                for (int t = 0; t < MM_TT; ++t) {
-                    if (t < nt) {
-                        const float *xt = x + (size_t)(t0 + t) * (size_t)K + ib * 32;
-                        float s = 0.f;
-#pragma unroll
-                        for (int j = 0; j < 32; ++j) s += wv[j] * xt[j];
-                        acc[t] += s;
-                    }
-                }
-            }
-        }
+        matmul_lane_partial<TYPE>(row, x, w.K, t0, nt, lane, acc);
 #pragma unroll
         for (int t = 0; t < MM_TT; ++t) {
             if (t < nt) {   // nt is the same for the whole warp, so every lane joins the shuffles
-                const float y0 = warp_sum(acc[t]) + b;
-                if (lane == 0) {
-                    float *o = out + (size_t)(t0 + t) * (size_t)N + n;
-                    if (epi == Epilogue::add) *o += y0;
-                    else *o = epi == Epilogue::gelu ? gelu_tanh(y0) : y0;
-                }
+                const float y = warp_sum(acc[t]);
+                if (lane == 0) matmul_store(out + (size_t)(t0 + t) * (size_t)w.N + n, y, b, epi);
             }
         }
     }
