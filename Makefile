@@ -7,7 +7,8 @@
 # Incremental: CMake runs only when a native source is newer than libgpt2.so (and rebuilds only what changed),
 # Maven only when a file under java/ (or the native library) is newer than its stamp, and the model is fetched
 # and converted only when weights/models/ lacks it.
-# Variables: MODEL (gpt2|gpt2-medium|gpt2-large|gpt2-xl|PATH.gguf), TYPE (f32|f16|q8_0|q4_0), PORT, THREADS.
+# Variables: MODEL (gpt2|gpt2-medium|gpt2-large|gpt2-xl|PATH.gguf), TYPE (f32|f16|q8_0|q4_0), PORT, THREADS,
+# CUDA=ON (make build: also the CUDA backend libgpt2_cuda.so, bundled in the jar; needs nvcc), CUDA_ARCHS.
 
 SHELL       := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -21,6 +22,11 @@ JOBS    ?= 2
 
 BUILD      := build/release
 ASAN_BUILD := build/asan
+CUDA_BUILD := build/cuda
+# nvcc for the optional CUDA backend (compiles without a GPU); empty = the CUDA targets skip with a message
+NVCC       := $(shell command -v nvcc 2>/dev/null || { [ -x /usr/local/cuda/bin/nvcc ] && echo /usr/local/cuda/bin/nvcc; } || true)
+CUDA_ARCHS ?= 80;90
+CUDA       ?= OFF
 STAMPS     := build/stamps
 SERVER_JAR := java/server/target/gpt2-server.jar
 NATIVE_LIB := $(BUILD)/libgpt2.so
@@ -37,7 +43,7 @@ else
 endif
 MVN := mvn -B -ntp
 
-NATIVE_SRCS := CMakeLists.txt $(shell find native -type f \( -name '*.cpp' -o -name '*.h' -o -name '*.c' \) 2>/dev/null)
+NATIVE_SRCS := CMakeLists.txt $(shell find native -type f \( -name '*.cpp' -o -name '*.h' -o -name '*.c' -o -name '*.cu' -o -name '*.cuh' \) 2>/dev/null)
 JAVA_SRCS   := $(shell find java -path '*/target' -prune -o -path '*/node_modules' -prune -o -path java/examples -prune \
                  -o -type f \( -name '*.java' -o -name 'pom.xml' -o -path '*/src/main/resources/*' \) -print 2>/dev/null)
 
@@ -45,7 +51,7 @@ section = @printf '\n\033[1m==> %s\033[0m\n' "$(1)"
 
 .PHONY: help run build build-native build-java weights test test-native test-asan test-java test-examples test-weights \
         docker-check deploy-check bench docker clean clean-weights fuzz fuzz-build fuzz-smoke test-java-asan soak \
-        test-interop \
+        test-interop test-cuda-build gpu-check \
         soak-smoke
 
 help:
@@ -58,6 +64,8 @@ help:
 	@echo "make fuzz (FUZZ_RUNS=1000000 per target) | fuzz-smoke (FUZZ_SECONDS=60 per target, in make test)"
 	@echo "make test-java-asan (Java engine tests on an ASan libgpt2.so) | soak (SOAK_SECONDS=600) | soak-smoke (60 s)"
 	@echo "make test-interop (llama.cpp-quantized GGUF files: bit-exact dequantization, greedy parity)"
+	@echo "make test-cuda-build (-DGPT2_CUDA=ON build for sm $(CUDA_ARCHS) in $(CUDA_BUILD) + its tests; skips without nvcc)"
+	@echo "make gpu-check (on a GPU host: CUDA build, test_cuda, GPU benchmark -> bench/results/gpu-check-<time>/)"
 	@echo "make docker-check | deploy-check | clean | clean-weights"
 	@echo "variables: MODEL=$(MODEL) TYPE=$(TYPE) PORT=$(PORT) THREADS=$(THREADS) (0 = all cores)"
 
@@ -68,7 +76,8 @@ build-native: $(NATIVE_LIB)
 
 $(BUILD)/CMakeCache.txt:
 	$(call section,configure native ($(BUILD)))
-	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DGPT2_CUDA=$(CUDA) \
+	  $(if $(filter ON,$(CUDA)),-DCMAKE_CUDA_ARCHITECTURES="$(CUDA_ARCHS)")
 
 # cmake --build is itself incremental; the stamp keeps make from re-running it when no source changed.
 $(NATIVE_LIB): $(BUILD)/CMakeCache.txt $(NATIVE_SRCS)
@@ -82,7 +91,7 @@ build-java: $(STAMPS)/java-install
 # that java/examples depends on. Tests run under `make test-java`, not here.
 $(STAMPS)/java-install: $(NATIVE_LIB) $(JAVA_SRCS)
 	$(call section,build Java (mvn install -DskipTests))
-	$(MVN) -f java/pom.xml install -DskipTests -Dgpt2.cmake.jobs=$(JOBS)
+	$(MVN) -f java/pom.xml install -DskipTests -Dgpt2.cmake.jobs=$(JOBS) -Dgpt2.cuda=$(CUDA)
 	@mkdir -p $(STAMPS) && touch $@
 
 $(SERVER_JAR): $(STAMPS)/java-install
@@ -112,13 +121,31 @@ run: build
 	 wait $$pid
 
 # ---- tests ------------------------------------------------------------------------------------------------
-test: docker-check deploy-check test-weights test-native test-asan fuzz-smoke test-interop test-java test-java-asan \
-      soak-smoke test-examples
+test: docker-check deploy-check test-weights test-native test-cuda-build test-asan fuzz-smoke test-interop test-java \
+      test-java-asan soak-smoke test-examples
 	$(call section,all tests passed)
 
 test-native: build-native
 	$(call section,native tests (ctest, $(BUILD)))
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+
+# The CUDA backend must keep compiling (CI has nvcc but no GPU): build/cuda with -DGPT2_CUDA=ON for sm_80 + sm_90,
+# then the device tests (test_cuda skips without a GPU; test_device checks the clear error and the CPU path in the
+# same process; test_cuda_host runs the kernels' per-thread arithmetic on the CPU) and the CPU forward / generation
+# suites against that build. On a GPU host test_cuda runs for real.
+# (libgpt2.so is left out: its sources are the static core's, compiled here once, which keeps this to ~2-3 min.)
+CUDA_TESTS := test_device test_cuda test_cuda_host test_forward test_generate
+test-cuda-build:
+	$(call section,CUDA build ($(CUDA_BUILD), sm $(CUDA_ARCHS)) and its tests)
+	@if [ -z "$(NVCC)" ]; then echo "test-cuda-build: skipped: nvcc not found (install the CUDA toolkit to compile the CUDA backend)"; exit 0; fi; \
+	 [ -f $(CUDA_BUILD)/CMakeCache.txt ] || cmake -S . -B $(CUDA_BUILD) -DCMAKE_BUILD_TYPE=Release -DGPT2_CUDA=ON \
+	   -DCMAKE_CUDA_COMPILER="$(NVCC)" -DCMAKE_CUDA_ARCHITECTURES="$(CUDA_ARCHS)"; \
+	 cmake --build $(CUDA_BUILD) -j$(JOBS) --target gpt2_cuda gpt2-generate gpt2-bench gpt2-random $(CUDA_TESTS); \
+	 cd $(CUDA_BUILD) && ctest --output-on-failure -j$(JOBS) -R "^($$(echo $(CUDA_TESTS) | tr ' ' '|'))$$"
+
+# One prepared run for a GPU host: bench/gpu-check.sh (build, test_cuda, benchmark; results in bench/results/).
+gpu-check:
+	bash bench/gpu-check.sh
 
 test-asan:
 	$(call section,native tests under AddressSanitizer + UBSan ($(ASAN_BUILD)))
@@ -192,6 +219,7 @@ test-weights: build-native
 docker-check:
 	$(call section,static Dockerfile check)
 	bash ci/check-dockerfile.sh
+	bash ci/check-dockerfile.sh Dockerfile.cuda
 
 deploy-check:
 	$(call section,Kubernetes manifest validation (offline schemas))

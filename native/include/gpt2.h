@@ -92,15 +92,33 @@ typedef enum gpt2_type {
 /* Static name of a tensor type ("f32", "q4_K", ...), as llama.cpp prints it; NULL for an unknown id. */
 GPT2_API const char * gpt2_type_name(int32_t type);
 
+/* Where a model's forward pass runs (gpt2_model_params.device). */
+typedef enum gpt2_device_kind {
+    GPT2_DEVICE_CPU  = 0,   /* the CPU kernels of this library (always available)                       */
+    GPT2_DEVICE_CUDA = 1    /* an NVIDIA GPU through libgpt2_cuda.so, loaded on demand from the directory of
+                             * libgpt2.so (build with -DGPT2_CUDA=ON); needs the driver's libcuda.so.1     */
+} gpt2_device_kind;
+
 typedef struct gpt2_model_params {
     int32_t use_mmap;   /* 0 (default): read the file into anonymous memory, so truncating or rewriting the
                          *   file later cannot affect the loaded model.
                          * 1: map it read-only: faster start, and processes mapping one file share its page
                          *   cache, but the file must not be truncated or rewritten while the model is loaded
                          *   (a read past a truncated end is a SIGBUS, which kills the host process). */
+    int32_t device;       /* gpt2_device_kind; 0 (default) = GPT2_DEVICE_CPU. With GPT2_DEVICE_CUDA the weights
+                           *   are uploaded once at load and every context of the model decodes on that GPU
+                           *   (sampling stays on the CPU: logits rows come back). A missing libgpt2_cuda.so,
+                           *   driver or device is GPT2_ERR_UNSUPPORTED naming what is missing.        */
+    int32_t device_index; /* which CUDA device (the N of "cuda:N"); 0 (default) = the first. Must be 0 for
+                           *   the CPU.                                                                 */
 } gpt2_model_params;
 
 GPT2_API gpt2_model_params gpt2_model_default_params(void);
+
+/* Parses a device name as the tools and hosts accept it: "cpu", "cuda" (= "cuda:0") or "cuda:N", into
+ * *kind (gpt2_device_kind) and *index. GPT2_ERR_INVALID_ARGUMENT naming the text for anything else. Only
+ * parses: whether the device exists is known at gpt2_model_load. */
+GPT2_API int32_t gpt2_device_parse(const char * device, int32_t * kind, int32_t * index);
 
 /* Loads and fully validates PATH. On error *out is set to NULL. params may be NULL (defaults). */
 GPT2_API int32_t gpt2_model_load(const char * path, const gpt2_model_params * params, gpt2_model ** out);
@@ -116,6 +134,10 @@ GPT2_API int64_t gpt2_model_n_params(const gpt2_model * model);
 GPT2_API int64_t gpt2_model_file_size_bytes(const gpt2_model * model);
 GPT2_API int32_t gpt2_model_token_eos(const gpt2_model * model);     /* <|endoftext|> for GPT-2       */
 GPT2_API int32_t gpt2_model_token_bos(const gpt2_model * model);
+/* The device the model runs on: "cpu" or "cuda:N"; and its name: "cpu" or the GPU's (e.g. "NVIDIA H100 80GB
+ * HBM3"). Pointers valid for the model's lifetime; NULL for a NULL model. */
+GPT2_API const char * gpt2_model_device(const gpt2_model * model);
+GPT2_API const char * gpt2_model_device_name(const gpt2_model * model);
 /* general.name from the file ("" if absent); pointer valid for the model's lifetime. */
 GPT2_API const char * gpt2_model_name(const gpt2_model * model);
 /* Any string metadata value by GGUF key (e.g. "general.description"); NULL if absent or not a string. */

@@ -1,7 +1,7 @@
 // gpt2-bench — measures the forward pass of a GGUF model through the C API: prompt ms/token (the prompt
 // decoded as one matrix per sequence), then decode ms/token with B sequences stepping together (one batch
 // of B entries per step), and tokens/s. Prints figures only; token ids are fixed pseudo-random values.
-// Usage: gpt2-bench -m MODEL [-t THREADS] [-p N_PROMPT] [-n N_DECODE] [--batch B] [--reps R]
+// Usage: gpt2-bench -m MODEL [-t THREADS] [-p N_PROMPT] [-n N_DECODE] [--batch B] [--reps R] [--device D]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -21,7 +21,9 @@ double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std
 
 int usage() {
     std::fprintf(stderr, "usage: gpt2-bench -m MODEL [-t THREADS] [-p N_PROMPT] [-n N_DECODE] [--batch B] [--reps R]\n"
-                         "defaults: threads = hardware, prompt 128, decode 64, batch 1, reps 1 (best of R is printed)\n");
+                         "                  [--device cpu|cuda|cuda:N]\n"
+                         "defaults: threads = hardware, prompt 128, decode 64, batch 1, reps 1 (best of R is printed),\n"
+                         "device cpu\n");
     return 2;
 }
 
@@ -96,6 +98,7 @@ bool run_once(gpt2_context *ctx, int n_vocab, int n_prompt, int n_decode, int ba
 
 int main(int argc, char **argv) {
     std::string model_path;
+    gpt2_model_params mp = gpt2_model_default_params();
     int n_threads = 0, n_prompt = 128, n_decode = 64, batch = 1, reps = 1;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
@@ -106,13 +109,16 @@ int main(int argc, char **argv) {
         else if (a == "-n" && has_value && parse_int(argv[i + 1], &n_decode)) ++i;
         else if (a == "--batch" && has_value && parse_int(argv[i + 1], &batch)) ++i;
         else if (a == "--reps" && has_value && parse_int(argv[i + 1], &reps)) ++i;
+        else if (a == "--device" && has_value) {
+            if (!ok(gpt2_device_parse(argv[++i], &mp.device, &mp.device_index), "--device")) return 2;
+        }
         else return usage();
     }
     if (model_path.empty() || n_prompt < 1 || batch < 1 || reps < 1) return usage();
 
     std::printf("%s\n", gpt2_build_info());
     gpt2_model *model = nullptr;
-    if (!ok(gpt2_model_load(model_path.c_str(), nullptr, &model), "model load")) return 1;
+    if (!ok(gpt2_model_load(model_path.c_str(), &mp, &model), "model load")) return 1;
     const int n_vocab = gpt2_model_n_vocab(model);
     gpt2_context_params p = gpt2_context_default_params();
     p.n_ctx = std::min(gpt2_model_n_ctx_train(model), n_prompt + n_decode);
@@ -130,9 +136,11 @@ int main(int argc, char **argv) {
         gpt2_model_free(model);
         return 1;
     }
-    std::printf("model %s: type %d, %d layers, embd %d, vocab %d; threads %d, prompt %d, decode %d, batch %d\n",
+    std::printf("model %s: type %d, %d layers, embd %d, vocab %d; device %s (%s); threads %d, prompt %d, decode %d, "
+                "batch %d\n",
                 model_path.c_str(), gpt2_model_type(model), gpt2_model_n_layer(model), gpt2_model_n_embd(model),
-                n_vocab, gpt2_context_n_threads(ctx), n_prompt, n_decode, batch);
+                n_vocab, gpt2_model_device(model), gpt2_model_device_name(model), gpt2_context_n_threads(ctx), n_prompt,
+                n_decode, batch);
 
     Figures best;
     bool have = false;

@@ -36,6 +36,7 @@ struct Options {
     bool seed_given = false;
     bool json = false;
     bool mmap = false;
+    std::string device = "cpu";
     gpt2_sampler_params params{};
     std::vector<std::string> stops;
 };
@@ -70,7 +71,8 @@ void print_usage(FILE *f) {
         "  --ignore-eos               keep generating past <|endoftext|>\n"
         "  --json                     print one JSON object on stdout instead of streaming text\n"
         "  --mmap                     map the model file instead of copying it (faster start; the file must\n"
-        "                             not be truncated or rewritten while this runs)\n");
+        "                             not be truncated or rewritten while this runs)\n"
+        "  --device D                 cpu (default), cuda or cuda:N (needs a -DGPT2_CUDA=ON build and a GPU)\n");
 }
 
 int64_t parse_int(const std::string &flag, const char *s, int64_t lo, int64_t hi) {
@@ -142,6 +144,7 @@ Options parse_args(int argc, char **argv) {
         else if (a == "--ignore-eos") o.params.ignore_eos = 1;
         else if (a == "--json") o.json = true;
         else if (a == "--mmap") o.mmap = true;
+        else if (a == "--device") o.device = value();
         else throw UsageError("unknown argument: " + a);
     }
     if (!have_model || o.model_path.empty()) throw UsageError("-m MODEL is required");
@@ -201,6 +204,10 @@ int run(const Options &o) {
     gpt2_model *model = nullptr;
     gpt2_model_params mp = gpt2_model_default_params();
     mp.use_mmap = o.mmap ? 1 : 0;
+    if (gpt2_device_parse(o.device.c_str(), &mp.device, &mp.device_index) != GPT2_OK) {
+        std::fprintf(stderr, "gpt2-generate: error: --device: %s\n", gpt2_last_error());
+        return 2;
+    }
     if (gpt2_model_load(o.model_path.c_str(), &mp, &model) != GPT2_OK) {
         std::fprintf(stderr, "gpt2-generate: error: cannot load model '%s': %s\n", o.model_path.c_str(),
                      gpt2_last_error());
@@ -218,8 +225,9 @@ int run(const Options &o) {
         return 1;
     }
     std::fprintf(stderr, "main: seed = %" PRIu64 "\n", o.params.seed);
-    std::fprintf(stderr, "main: model = %s, n_ctx = %d, n_threads = %d\n", o.model_path.c_str(),
-                 gpt2_context_n_ctx(ctx), gpt2_context_n_threads(ctx));
+    std::fprintf(stderr, "main: model = %s, n_ctx = %d, n_threads = %d, device = %s (%s)\n", o.model_path.c_str(),
+                 gpt2_context_n_ctx(ctx), gpt2_context_n_threads(ctx), gpt2_model_device(model),
+                 gpt2_model_device_name(model));
 
     gpt2::GenerateRequest req;
     req.prompt = o.prompt;

@@ -32,7 +32,11 @@ const char *gpt2_build_info(void) {
 #elif defined(__GNUC__)
                        "; compiler: gcc " + __VERSION__ +
 #endif
+#ifdef GPT2_WITH_CUDA
+                       "; cuda: libgpt2_cuda.so (loaded on demand)";
+#else
                        "; cuda: no";
+#endif
     } catch (...) {
         return "gpt2 (build info unavailable: out of memory)";
     }

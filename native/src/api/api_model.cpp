@@ -3,6 +3,7 @@
 #include <string>
 
 #include "api/error.h"
+#include "device/cuda_device.h"
 #include "gpt2.h"
 #include "model/model.h"
 
@@ -25,6 +26,8 @@ extern "C" {
 GPT2_API gpt2_model_params gpt2_model_default_params(void) {
     gpt2_model_params p;
     p.use_mmap = 0;   // copy on load: the running model is immune to later changes of the file (gpt2.h)
+    p.device = GPT2_DEVICE_CPU;
+    p.device_index = 0;
     return p;
 }
 
@@ -73,6 +76,22 @@ GPT2_API int32_t gpt2_model_token_eos(const gpt2_model *model) {
 }
 GPT2_API int32_t gpt2_model_token_bos(const gpt2_model *model) {
     return model_get(model, "gpt2_model_token_bos", (int32_t)-1, [](const gpt2_model &m) { return m.token_bos; });
+}
+GPT2_API int32_t gpt2_device_parse(const char *device, int32_t *kind, int32_t *index) {
+    return gpt2::guard([&]() -> int32_t {
+        gpt2::require_arg(device != nullptr, "gpt2_device_parse: device is NULL");
+        gpt2::require_arg(kind != nullptr && index != nullptr, "gpt2_device_parse: kind or index is NULL");
+        gpt2::device_parse(device, kind, index);
+        return GPT2_OK;
+    });
+}
+GPT2_API const char *gpt2_model_device(const gpt2_model *model) {
+    return model_get(model, "gpt2_model_device", (const char *)nullptr,
+                     [](const gpt2_model &m) { return m.device.c_str(); });
+}
+GPT2_API const char *gpt2_model_device_name(const gpt2_model *model) {
+    return model_get(model, "gpt2_model_device_name", (const char *)nullptr,
+                     [](const gpt2_model &m) { return m.device_name.c_str(); });
 }
 GPT2_API const char *gpt2_model_name(const gpt2_model *model) {
     return model_get(model, "gpt2_model_name", (const char *)nullptr,

@@ -41,6 +41,7 @@ std::unique_ptr<gpt2_context> context_create(const gpt2_model &model, const gpt2
     ctx->n_threads = p.n_threads == 0 ? (int32_t)std::max(1u, std::thread::hardware_concurrency()) : p.n_threads;
     ctx->seqs.resize((size_t)ctx->n_seq_max);
     ctx->pool = std::make_unique<ThreadPool>(ctx->n_threads);
+    if (model.cuda) ctx->cuda = CudaContext::create(*model.cuda, ctx->n_ctx, ctx->n_seq_max, ctx->n_batch);
     return ctx;
 }
 
@@ -99,7 +100,14 @@ void context_decode(gpt2_context &ctx, int32_t n, const int32_t *seq_ids, const 
     const size_t logits_floats = (size_t)n_out * (size_t)n_vocab;
     if (ctx.logits_next.size() < logits_floats) ctx.logits_next.resize(logits_floats);
 
-    forward_batch(ctx, n, seq_ids, positions, tokens, rows.data(), n_out, ctx.logits_next.data());
+    if (ctx.cuda) {
+        if (ctx.activation_stats) {
+            throw Error(GPT2_ERR_UNSUPPORTED, "activation statistics are collected on the CPU only");
+        }
+        ctx.cuda->decode(n, seq_ids, positions, tokens, rows.data(), n_out, ctx.logits_next.data());
+    } else {
+        forward_batch(ctx, n, seq_ids, positions, tokens, rows.data(), n_out, ctx.logits_next.data());
+    }
 
     // Commit: lengths, then the new logits.
     for (size_t s = 0; s < ctx.seqs.size(); ++s) {

@@ -10,6 +10,7 @@
 #include <memory>
 #include <vector>
 
+#include "device/cuda_device.h"
 #include "gpt2.h"
 #include "kernels/matmul.h"
 #include "kernels/thread_pool.h"
@@ -59,6 +60,9 @@ struct gpt2_context {
     std::vector<int32_t> check_next_pos, check_last_entry;   // (n_seq_max) validation tables of context_decode
     // When set (gpt2-imatrix), every decode adds the inputs of each matrix product to it. Not owned.
     gpt2::ActivationStats *activation_stats = nullptr;
+    // The caches and activations on the GPU when the model runs there (then `seqs` keeps only the lengths
+    // and forward_batch is not used).
+    std::unique_ptr<gpt2::CudaContext> cuda;
 };
 
 namespace gpt2 {

@@ -2,6 +2,7 @@
 // complete GgufFile and Tokenizer types; loading lives in model_load.cpp.
 #include "model/model.h"
 
+#include "device/cuda_device.h"
 #include "gguf/gguf.h"
 #include "tokenizer/tokenizer.h"
 

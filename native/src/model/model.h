@@ -18,6 +18,7 @@
 namespace gpt2 {
 
 class Tokenizer;   // tokenizer/tokenizer.h
+class CudaModel;   // device/cuda_device.h (the weights on a GPU)
 struct GgufFile;   // gguf/gguf.h (owns the mapping the views point into)
 
 struct HParams {
@@ -61,6 +62,11 @@ struct gpt2_model {
     std::map<std::string, std::string> meta_str;   // every string-valued metadata key
     std::unique_ptr<gpt2::GgufFile> file;          // keeps the mapping alive
     std::unique_ptr<gpt2::Tokenizer> tokenizer;
+    int32_t device_kind = GPT2_DEVICE_CPU;         // gpt2_device_kind the forward pass runs on
+    int32_t device_index = 0;
+    std::string device = "cpu";                    // "cpu" / "cuda:N" (gpt2_model_device)
+    std::string device_name = "cpu";               // the GPU's name (gpt2_model_device_name)
+    std::unique_ptr<gpt2::CudaModel> cuda;         // set when device_kind == GPT2_DEVICE_CUDA
 
     gpt2_model();
     ~gpt2_model();

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "api/error.h"
+#include "device/cuda_device.h"
 #include "gguf/gguf.h"
 #include "model/model.h"
 #include "tensor/tensor.h"
@@ -99,6 +100,15 @@ struct Loader {
 }  // namespace
 
 std::unique_ptr<gpt2_model> model_load(const std::string &path, const gpt2_model_params &params) {
+    // The device request is checked before the file is read, so a bad one fails fast.
+    if (params.device != GPT2_DEVICE_CPU && params.device != GPT2_DEVICE_CUDA) {
+        throw Error(GPT2_ERR_INVALID_ARGUMENT, "params.device = " + std::to_string(params.device) +
+                                                   " is not a gpt2_device_kind (0 cpu, 1 cuda)");
+    }
+    if (params.device_index < 0 || (params.device == GPT2_DEVICE_CPU && params.device_index != 0)) {
+        throw Error(GPT2_ERR_INVALID_ARGUMENT, "params.device_index = " + std::to_string(params.device_index) +
+                                                   " must be >= 0 for cuda and 0 for cpu");
+    }
     std::unique_ptr<GgufFile> file = GgufFile::open(path, params.use_mmap != 0);
     const Loader ld{*file, path};
 
@@ -211,6 +221,18 @@ std::unique_ptr<gpt2_model> model_load(const std::string &path, const gpt2_model
         throw;
     }
     m->file = std::move(file);
+
+    m->device_kind = params.device;
+    m->device_index = params.device_index;
+    m->device = device_string(params.device, params.device_index);
+    if (params.device == GPT2_DEVICE_CUDA) {
+        try {
+            m->cuda = CudaModel::upload(*m, params.device_index);
+        } catch (const Error &e) {
+            throw Error(e.status(), "cannot load " + path + " on " + m->device + ": " + e.what());
+        }
+        m->device_name = m->cuda->device_name();
+    }
     return m;
 }
 

@@ -41,7 +41,7 @@ public final class Gpt2Model implements AutoCloseable {
     private volatile boolean freed;
 
     private Gpt2Model(Path path, ModelOptions options) {
-        NativeModel m = NativeModel.load(path, options.useMmap());
+        NativeModel m = NativeModel.load(path, options.useMmap(), options.deviceKind(), options.deviceIndex());
         Engine e;
         try {
             e = new Engine(m, options);

@@ -10,7 +10,10 @@ package dev.gpt2;
  * @param queueCapacity requests that may wait for a slot; beyond it submit throws QueueFullException. 0..1_000_000
  * @param batchTokens   most tokens one forward step carries (prompt chunks + one per decoding sequence). 1..65536,
  *                      and at least batchSlots
- * @param device        "cpu" (the only device of this build)
+ * @param device        where the forward pass runs: "cpu" (default), "cuda" (= "cuda:0") or "cuda:N". CUDA needs a
+ *                      native build with -DGPT2_CUDA=ON (libgpt2_cuda.so in the jar), the NVIDIA driver and the
+ *                      device: without them loading fails with a Gpt2Exception naming what is missing, and "cpu"
+ *                      keeps working in the same JVM
  * @param useMmap       map the GGUF file instead of copying it into memory: faster start and a page cache shared
  *                      between processes, but the file must then not be truncated or rewritten while the model is
  *                      loaded (a read past a truncated end is a SIGBUS that kills the JVM). Default false: the
@@ -29,9 +32,23 @@ public record ModelOptions(int threads, int contextSize, int batchSlots, int que
             throw new ParameterException("batchTokens",
                     "batchTokens must be >= batchSlots (" + batchSlots + "), got " + batchTokens);
         }
-        if (device == null || !device.equals("cpu")) {
-            throw new ParameterException("device", "device must be \"cpu\", got " + device);
+        if (device == null || !DEVICE.matcher(device).matches()) {
+            throw new ParameterException("device", "device must be \"cpu\", \"cuda\" or \"cuda:N\", got " + device);
         }
+    }
+
+    /** The names gpt2_device_parse accepts: cpu, cuda, cuda:N (N of at most 4 digits). */
+    private static final java.util.regex.Pattern DEVICE = java.util.regex.Pattern.compile("cpu|cuda(:[0-9]{1,4})?");
+
+    /** gpt2_device_kind of {@link #device()}: 0 cpu, 1 cuda. */
+    int deviceKind() {
+        return device.equals("cpu") ? 0 : 1;
+    }
+
+    /** The N of "cuda:N" (0 for "cuda" and "cpu"). */
+    int deviceIndex() {
+        int colon = device.indexOf(':');
+        return colon < 0 ? 0 : Integer.parseInt(device.substring(colon + 1));
     }
 
     private static void check(String field, int value, int min, int max) {

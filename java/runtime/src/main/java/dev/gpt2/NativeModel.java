@@ -27,12 +27,22 @@ final class NativeModel implements AutoCloseable {
 
     /** USE_MMAP: map the file instead of copying it (see gpt2_model_params.use_mmap for the trade-off). */
     static NativeModel load(Path path, boolean useMmap) {
+        return load(path, useMmap, 0, 0);
+    }
+
+    /** DEVICE_KIND / DEVICE_INDEX: gpt2_model_params.device / device_index (0, 0 = the CPU). */
+    static NativeModel load(Path path, boolean useMmap, int deviceKind, int deviceIndex) {
         Gpt2Native.ensureLoaded();
+        if (deviceKind != 0) {
+            Gpt2Native.extractCudaBackend();
+        }
         gpt2_model out = new gpt2_model();
         int status;
         try (BytePointer p = NativeCalls.cString(path.toString());
              Gpt2Native.gpt2_model_params params = Gpt2Native.gpt2_model_default_params()) {
             params.use_mmap(useMmap ? 1 : 0);
+            params.device(deviceKind);
+            params.device_index(deviceIndex);
             status = Gpt2Native.gpt2_model_load(p, params, out);
         }
         if (status != Gpt2Native.GPT2_OK || out.isNull()) {
@@ -124,7 +134,9 @@ final class NativeModel implements AutoCloseable {
                 Gpt2Native.gpt2_model_file_size_bytes(handle), Gpt2Native.gpt2_model_n_params(handle), vocabSize,
                 contextSize, Gpt2Native.gpt2_model_n_ctx_train(handle), Gpt2Native.gpt2_model_n_embd(handle),
                 Gpt2Native.gpt2_model_n_layer(handle), Gpt2Native.gpt2_model_n_head(handle), threads, batchSlots,
-                queueCapacity, NativeCalls.string(Gpt2Native.gpt2_build_info()), Gpt2Model.RUNTIME_VERSION);
+                queueCapacity, NativeCalls.string(Gpt2Native.gpt2_model_device(handle)),
+                NativeCalls.string(Gpt2Native.gpt2_model_device_name(handle)),
+                NativeCalls.string(Gpt2Native.gpt2_build_info()), Gpt2Model.RUNTIME_VERSION);
     }
 
     @Override

@@ -110,6 +110,14 @@ class GenerationParamsTest {
         assertEquals("batchTokens",
                 assertThrows(ParameterException.class, () -> d.toBuilder().batchTokens(4).build()).field());
         assertEquals("device",
-                assertThrows(ParameterException.class, () -> d.toBuilder().device("cuda:7").build()).field());
+                assertThrows(ParameterException.class, () -> d.toBuilder().device("gpu").build()).field());
+        assertEquals("device",
+                assertThrows(ParameterException.class, () -> d.toBuilder().device("cuda:").build()).field());
+        assertEquals("device",
+                assertThrows(ParameterException.class, () -> d.toBuilder().device(null).build()).field());
+        assertEquals("cuda:7", d.toBuilder().device("cuda:7").build().device());
+        assertEquals(7, d.toBuilder().device("cuda:7").build().deviceIndex());
+        assertEquals(1, d.toBuilder().device("cuda").build().deviceKind());
+        assertEquals(0, d.toBuilder().device("cpu").build().deviceKind());
     }
 }

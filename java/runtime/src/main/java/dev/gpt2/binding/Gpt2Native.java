@@ -37,6 +37,20 @@ public final class Gpt2Native {
         Loader.load(Gpt2Native.class);
     }
 
+    /**
+     * Extracts libgpt2_cuda.so (the optional CUDA backend, bundled only by a -Dgpt2.cuda=ON build) beside the
+     * extracted libgpt2.so, where libgpt2 dlopen()s it when a model asks for a CUDA device. Nothing else loads it,
+     * so a CPU-only host never touches CUDA. Absent from the jar: a no-op, and the load on cuda then fails with
+     * libgpt2's message naming the missing library.
+     */
+    public static synchronized void extractCudaBackend() {
+        try {
+            Loader.cacheResource(Gpt2Native.class, Loader.getPlatform() + "/libgpt2_cuda.so");
+        } catch (java.io.IOException | RuntimeException e) {
+            // not bundled: reported by gpt2_model_load
+        }
+    }
+
     // ---- status codes (gpt2_status) ----------------------------------------------------------------------
     public static final int GPT2_OK = 0;
     public static final int GPT2_ERR_INVALID_ARGUMENT = -1;
@@ -67,6 +81,10 @@ public final class Gpt2Native {
     public static final int GPT2_TYPE_Q6_K = 14;
     public static final int GPT2_TYPE_IQ4_NL = 20;
     public static final int GPT2_TYPE_BF16 = 30;
+
+    // ---- gpt2_device_kind ----------------------------------------------------------------------------------
+    public static final int GPT2_DEVICE_CPU = 0;
+    public static final int GPT2_DEVICE_CUDA = 1;
 
     // ---- gpt2_finish -------------------------------------------------------------------------------------
     public static final int GPT2_FINISH_NONE = 0;
@@ -128,6 +146,12 @@ public final class Gpt2Native {
 
         public native int use_mmap();
         public native gpt2_model_params use_mmap(int setter);
+        /** gpt2_device_kind: GPT2_DEVICE_CPU (0, default) or GPT2_DEVICE_CUDA. */
+        public native int device();
+        public native gpt2_model_params device(int setter);
+        /** The N of cuda:N; 0 for the CPU. */
+        public native int device_index();
+        public native gpt2_model_params device_index(int setter);
     }
 
     public static final class gpt2_context_params extends Pointer {
@@ -248,6 +272,10 @@ public final class Gpt2Native {
     public static native int gpt2_model_token_eos(@Const gpt2_model model);
     public static native int gpt2_model_token_bos(@Const gpt2_model model);
     public static native @Cast("const char*") BytePointer gpt2_model_name(@Const gpt2_model model);
+    /** "cpu" or "cuda:N". */
+    public static native @Cast("const char*") BytePointer gpt2_model_device(@Const gpt2_model model);
+    /** "cpu" or the GPU's name. */
+    public static native @Cast("const char*") BytePointer gpt2_model_device_name(@Const gpt2_model model);
     public static native @Cast("const char*") BytePointer gpt2_model_meta_str(@Const gpt2_model model,
                                                                               @Cast("const char*") BytePointer key);
 

@@ -112,6 +112,8 @@ final class ModelService implements HttpService {
         o.put("n_layer", i.layers());
         o.put("n_head", i.heads());
         o.put("threads", i.threads());
+        o.put("device", i.device());
+        o.put("device_name", i.deviceName());
         o.put("batch_slots", i.batchSlots());
         o.put("queue_capacity", i.queueCapacity());
         o.put("max_total_tokens", i.contextSize());

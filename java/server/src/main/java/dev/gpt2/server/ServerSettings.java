@@ -26,15 +26,16 @@ import io.helidon.config.Config;
  * @param useMmap        map the model file instead of copying it ({@code gpt2.mmap}; see ModelOptions.useMmap)
  * @param bodyTimeout    a request body not fully received by then closes the connection
  *                       ({@code gpt2.body-timeout-seconds})
+ * @param device         cpu, cuda or cuda:N ({@code gpt2.device}; see ModelOptions.device)
  */
 record ServerSettings(Path modelPath, int threads, int contextSize, int batchSlots, int queueSize,
                       Duration requestTimeout, long maxBodyBytes, String modelName, boolean useMmap,
-                      Duration bodyTimeout) {
+                      Duration bodyTimeout, String device) {
 
     static final String FLAG_HELP = """
             --model PATH  --host HOST  --port N  --threads N  --context N  --slots N  --queue N
             --request-timeout-seconds N  --max-body-bytes N  --model-name NAME  --mmap true|false
-            --body-timeout-seconds N""";
+            --body-timeout-seconds N  --device cpu|cuda|cuda:N""";
 
     private static final Map<String, String> FLAGS = Map.ofEntries(
             Map.entry("model", "gpt2.model"),
@@ -48,11 +49,13 @@ record ServerSettings(Path modelPath, int threads, int contextSize, int batchSlo
             Map.entry("max-body-bytes", "gpt2.max-body-bytes"),
             Map.entry("model-name", "gpt2.model-name"),
             Map.entry("mmap", "gpt2.mmap"),
-            Map.entry("body-timeout-seconds", "gpt2.body-timeout-seconds"));
+            Map.entry("body-timeout-seconds", "gpt2.body-timeout-seconds"),
+            Map.entry("device", "gpt2.device"));
 
     /** ModelOptions field -> the gpt2 key that sets it, so that its range errors can name the flag. */
     private static final Map<String, String> OPTION_KEYS = Map.of(
-            "threads", "threads", "contextSize", "context", "batchSlots", "slots", "queueCapacity", "queue");
+            "threads", "threads", "contextSize", "context", "batchSlots", "slots", "queueCapacity", "queue",
+            "device", "device");
 
     /**
      * Reads and validates the {@code gpt2} node; IllegalArgumentException names the flag, the allowed range and
@@ -71,7 +74,8 @@ record ServerSettings(Path modelPath, int threads, int contextSize, int batchSlo
                 number(gpt2, "max-body-bytes", 1L << 20, 1, 1L << 30),
                 gpt2.get("model-name").asString().orElse(""),
                 bool(gpt2, "mmap", false),
-                Duration.ofSeconds(number(gpt2, "body-timeout-seconds", 30, 1, 3600)));
+                Duration.ofSeconds(number(gpt2, "body-timeout-seconds", 30, 1, 3600)),
+                gpt2.get("device").asString().orElse("cpu").trim());
     }
 
     /** The engine's options; a value out of ModelOptions' range is an IllegalArgumentException naming the flag. */
@@ -83,6 +87,7 @@ record ServerSettings(Path modelPath, int threads, int contextSize, int batchSlo
                     .batchSlots(batchSlots)
                     .queueCapacity(queueSize)
                     .useMmap(useMmap)
+                    .device(device)
                     .build();
         } catch (ParameterException e) {
             String key = OPTION_KEYS.get(e.field());

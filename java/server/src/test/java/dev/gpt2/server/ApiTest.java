@@ -306,6 +306,8 @@ class ApiTest {
         assertThat(i.get("n_ctx").asInt(), is(TestModels.N_CTX));
         assertThat(i.get("n_layer").asInt(), is(2));
         assertThat(i.get("batch_slots").asInt(), is(4));
+        assertThat(i.get("device").asText(), is("cpu"));
+        assertThat(i.get("device_name").asText(), is("cpu"));
         assertThat(i.has("version"), is(true));
         assertThat(i.has("build_info"), is(false));
         assertThat(i.get("model_file").asText(), is("tiny.gguf"));

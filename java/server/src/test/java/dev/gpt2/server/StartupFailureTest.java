@@ -62,6 +62,19 @@ class StartupFailureTest {
                 "--queue (gpt2.queue) must be a whole number, got 'many'");
         assertOneClearLine(runMain("--model", model.toString(), "--mmap", "yes"), 2,
                 "--mmap (gpt2.mmap) must be true or false, got 'yes'");
+        assertOneClearLine(runMain("--model", model.toString(), "--device", "gpu"), 2,
+                "--device (gpt2.device) must be \"cpu\", \"cuda\" or \"cuda:N\", got gpu");
+    }
+
+    @Test
+    void aCudaDeviceThatCannotRunHereExits1NamingWhatIsMissing() throws Exception {
+        // CI hosts have no GPU (and the default build no libgpt2_cuda.so): the load fails with libgpt2's reason.
+        // On a GPU host with a CUDA-enabled jar the server would start instead, so the test only runs without one.
+        org.junit.jupiter.api.Assumptions.assumeFalse(Files.exists(Path.of("/dev/nvidia0")), "a GPU is present");
+        Outcome o = runMain("--model", TestModels.tinyModel().toAbsolutePath().toString(), "--port", "0",
+                "--device", "cuda");
+        assertOneClearLine(o, 1, "failed to load: ");
+        assertThat(o.ourLines().get(0), containsString("cuda:0"));
     }
 
     @Test
