@@ -9,6 +9,7 @@ import org.bytedeco.javacpp.IntPointer;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.Comparator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -28,10 +29,12 @@ import java.util.concurrent.locks.ReentrantLock;
 final class Engine implements Runnable {
     private static final System.Logger LOG = System.getLogger(Engine.class.getName());
     private static final double NANOS_PER_MS = 1_000_000.0;
+    private static final Comparator<Request> BY_ARRIVAL = Comparator.comparingLong(r -> r.id);
 
     private final NativeModel model;
     private final int nSlots;
     private final int nBatch;
+    private final int prefillChunk;   // prompt tokens per step while some sequence decodes
     private final int nCtx;
     private final int queueCapacity;
     private final int nThreads;
@@ -68,6 +71,8 @@ final class Engine implements Runnable {
     private final ArrayList<Request> admitted = new ArrayList<>();
     private final ArrayList<Request> decoding = new ArrayList<>();
     private final ArrayList<Request> prefilling = new ArrayList<>();
+    // the most prompt tokens a step has carried while some sequence was decoding (tests read it; engine thread writes)
+    volatile int maxPromptTokensBesideDecoding;
     private final ArrayList<Request> batch = new ArrayList<>();      // the sequences of this step's gpt2_decode
     private final ArrayList<Request> isolating = new ArrayList<>();  // a failed batch's sequences, run one by one
     private final int[] entryOf;   // batch index of the entry that wants logits, per slot; -1 none
@@ -94,6 +99,7 @@ final class Engine implements Runnable {
         this.ctx = out;
         this.nSlots = Gpt2Native.gpt2_context_n_seq_max(ctx);
         this.nBatch = Gpt2Native.gpt2_context_n_batch(ctx);
+        this.prefillChunk = options.prefillChunkTokens();
         this.nCtx = Gpt2Native.gpt2_context_n_ctx(ctx);
         this.nThreads = Gpt2Native.gpt2_context_n_threads(ctx);
         this.slots = new Request[nSlots];
@@ -336,9 +342,16 @@ final class Engine implements Runnable {
         if (decoding.isEmpty() && prefilling.isEmpty()) {
             return;
         }
-        // decoding sequences first (one entry each), then prompt chunks while the token budget lasts
+        // decoding sequences first (one entry each), then prompt chunks while the token budget lasts, in order of
+        // arrival (a later request in a lower slot must not overtake). Beside decoding streams the prompts get at
+        // most prefillChunk tokens, so a long prompt cannot stall their next token for a whole big batch.
         batch.addAll(decoding);
+        prefilling.sort(BY_ARRIVAL);
         int budget = nBatch - decoding.size();
+        if (!decoding.isEmpty()) {
+            budget = Math.min(budget, prefillChunk);
+        }
+        int promptTokens = 0;
         for (Request r : prefilling) {
             if (budget <= 0) {
                 break;
@@ -346,7 +359,11 @@ final class Engine implements Runnable {
             int take = Math.min(budget, r.promptTokens.length - r.nPromptFed);
             chunk[r.slot] = take;
             budget -= take;
+            promptTokens += take;
             batch.add(r);
+        }
+        if (!decoding.isEmpty() && promptTokens > maxPromptTokensBesideDecoding) {
+            maxPromptTokensBesideDecoding = promptTokens;
         }
         int status = forward(batch);
         if (status == Gpt2Native.GPT2_OK) {

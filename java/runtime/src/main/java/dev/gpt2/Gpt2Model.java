@@ -196,6 +196,11 @@ public final class Gpt2Model implements AutoCloseable {
         engine.injectFailure(error);
     }
 
+    /** Test hook: the engine, for its step statistics. */
+    Engine engineForTest() {
+        return engine;
+    }
+
     /** Test hook: GENERATION's next decode entries get positions the native side rejects (a failed decode). */
     void breakDecodeForTest(Generation generation) {
         ((Request) generation).positionSkewForTest = 1;

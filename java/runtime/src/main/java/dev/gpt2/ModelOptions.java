@@ -14,13 +14,16 @@ package dev.gpt2;
  *                      native build with -DGPT2_CUDA=ON (libgpt2_cuda.so in the jar), the NVIDIA driver and the
  *                      device: without them loading fails with a Gpt2Exception naming what is missing, and "cpu"
  *                      keeps working in the same JVM
+ * @param prefillChunkTokens most prompt tokens one step carries while other sequences are decoding (chunked
+ *                      prefill: a long prompt joins in slices, so the decoding streams' inter-token latency stays
+ *                      low; when no sequence decodes, a step carries up to batchTokens). 1..65536; default 32
  * @param useMmap       map the GGUF file instead of copying it into memory: faster start and a page cache shared
  *                      between processes, but the file must then not be truncated or rewritten while the model is
  *                      loaded (a read past a truncated end is a SIGBUS that kills the JVM). Default false: the
  *                      loaded model is independent of the file.
  */
 public record ModelOptions(int threads, int contextSize, int batchSlots, int queueCapacity, int batchTokens,
-                           String device, boolean useMmap) {
+                           String device, boolean useMmap, int prefillChunkTokens) {
 
     public ModelOptions {
         check("threads", threads, 0, 1024);
@@ -28,6 +31,7 @@ public record ModelOptions(int threads, int contextSize, int batchSlots, int que
         check("batchSlots", batchSlots, 1, 256);
         check("queueCapacity", queueCapacity, 0, 1_000_000);
         check("batchTokens", batchTokens, 1, 65536);
+        check("prefillChunkTokens", prefillChunkTokens, 1, 65536);
         if (batchTokens < batchSlots) {
             throw new ParameterException("batchTokens",
                     "batchTokens must be >= batchSlots (" + batchSlots + "), got " + batchTokens);
@@ -58,7 +62,10 @@ public record ModelOptions(int threads, int contextSize, int batchSlots, int que
         }
     }
 
-    /** The defaults: threads auto, the model's context, 8 slots, queue 64, 512 tokens per step, cpu, no mmap. */
+    /**
+     * The defaults: threads auto, the model's context, 8 slots, queue 64, 512 tokens per step (32 prompt tokens per
+     * step beside decoding streams), cpu, no mmap.
+     */
     public static ModelOptions defaults() {
         return builder().build();
     }
@@ -70,7 +77,7 @@ public record ModelOptions(int threads, int contextSize, int batchSlots, int que
     public Builder toBuilder() {
         return new Builder().threads(threads).contextSize(contextSize).batchSlots(batchSlots)
                 .queueCapacity(queueCapacity).batchTokens(batchTokens).device(device)
-                .useMmap(useMmap);
+                .useMmap(useMmap).prefillChunkTokens(prefillChunkTokens);
     }
 
     /** Mutable builder; {@link #build()} validates every field (ParameterException naming it). */
@@ -82,6 +89,7 @@ public record ModelOptions(int threads, int contextSize, int batchSlots, int que
         private int batchTokens = 512;
         private String device = "cpu";
         private boolean useMmap = false;
+        private int prefillChunkTokens = 32;
 
         private Builder() {
         }
@@ -121,8 +129,14 @@ public record ModelOptions(int threads, int contextSize, int batchSlots, int que
             return this;
         }
 
+        public Builder prefillChunkTokens(int prefillChunkTokens) {
+            this.prefillChunkTokens = prefillChunkTokens;
+            return this;
+        }
+
         public ModelOptions build() {
-            return new ModelOptions(threads, contextSize, batchSlots, queueCapacity, batchTokens, device, useMmap);
+            return new ModelOptions(threads, contextSize, batchSlots, queueCapacity, batchTokens, device, useMmap,
+                    prefillChunkTokens);
         }
     }
 }
