@@ -167,7 +167,8 @@ GPT2_API int32_t gpt2_token_is_special(const gpt2_model * model, int32_t token);
 
 /* ---------------------------------------------------------------------------------------------------------
  * Context: KV caches for up to n_seq_max sequences, scratch buffers, a thread pool, and the logits of the
- * last decode. One thread at a time.
+ * last decode. One thread at a time. The caches hold f16 keys and values (f32 for a model whose matrices are
+ * f32): 2 * n_layer * n_ctx * n_embd * 2 bytes per sequence, allocated on its first decode.
  * ------------------------------------------------------------------------------------------------------- */
 typedef struct gpt2_context_params {
     int32_t n_ctx;      /* positions per sequence; 0 = the model's context_length; must be <= it      */

@@ -1,6 +1,7 @@
 // reference_forward.h — an independent, plainly written float64 GPT-2 forward pass (no KV cache, no
 // threads, no SIMD) over a gpt2_model's weights: the test oracle for the runtime's forward pass. Quantized
-// weights are dequantized with quant.h's dequantize_row, then everything runs in double.
+// weights are dequantized with quant.h's dequantize_row, then everything runs in double; K and V are rounded
+// to f16 where the runtime caches them so (every model whose matrices are not f32, see model/kv_cache.h).
 //
 // Legend: T = tokens, C = n_embd, NH = n_head, hs = C / NH, F = n_ff, V = n_vocab.
 #pragma once
@@ -66,6 +67,7 @@ inline std::vector<double> forward(const gpt2_model &m, const std::vector<int32_
     const int64_t T = (int64_t)tokens.size(), C = hp.n_embd, NH = hp.n_head, hs = C / NH, F = hp.n_ff,
                   V = hp.n_vocab;
     const double eps = hp.norm_eps;
+    const bool kv_f16 = m.ftype != GPT2_TYPE_F32;
     const std::vector<double> wte = weight_f64(m.weights.token_embd), wpe = weight_f64(m.weights.position_embd);
 
     std::vector<double> x((size_t)(T * C));
@@ -77,6 +79,13 @@ inline std::vector<double> forward(const gpt2_model &m, const std::vector<int32_
     for (const gpt2::LayerWeights &lw : m.weights.layers) {
         layernorm(ln, x, weight_f64(lw.attn_norm_w), weight_f64(lw.attn_norm_b), T, C, eps);
         linear(qkv, ln, weight_f64(lw.attn_qkv_w), weight_f64(lw.attn_qkv_b), T, C, 3 * C);
+        if (kv_f16) {   // the runtime caches K and V as f16 for all but f32 models (model/kv_cache.h)
+            for (int64_t t = 0; t < T; ++t)
+                for (int64_t i = C; i < 3 * C; ++i) {
+                    double &e = qkv[(size_t)(t * 3 * C + i)];
+                    e = gpt2::fp16_to_fp32(gpt2::fp32_to_fp16((float)e));
+                }
+        }
         // causal attention per head: q at t attends to k, v at 0..t
         for (int64_t t = 0; t < T; ++t)
             for (int64_t h = 0; h < NH; ++h) {

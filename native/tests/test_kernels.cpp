@@ -341,6 +341,47 @@ void test_attention() {
             CHECK_MSG(worst <= kAttentionTol, "attention path %s hs=%lld: err %g", cpu_path_name(path),
                       (long long)hs, worst);
         }
+        // Keys and values stored as f16 (the KV cache of non-f32 models): every path, the scalar one included,
+        // against the f32 reference on the same values widened back to f32.
+        std::vector<uint16_t> k16(k.size()), v16(v.size());
+        convert_row_f32_to_f16(k.data(), k16.data(), (int64_t)k.size());
+        convert_row_f32_to_f16(v.data(), v16.data(), (int64_t)v.size());
+        std::vector<float> kw(k.size()), vw(v.size());
+        convert_row_f16_to_f32(k16.data(), kw.data(), (int64_t)k.size());
+        convert_row_f16_to_f32(v16.data(), vw.data(), (int64_t)v.size());
+        std::vector<CpuPath> paths = fast_paths();
+        paths.push_back(CpuPath::scalar);
+        for (CpuPath path : paths) {
+            double worst = 0.0;
+            for (int64_t n_pos = 1; n_pos <= n_max; ++n_pos) {
+                std::vector<float> ref((size_t)hs), out((size_t)hs), s1((size_t)n_pos), s2((size_t)n_pos);
+                attention_head_ref(ref.data(), q.data(), kw.data() + 3, vw.data() + 3, stride, n_pos, hs, 0.125f, s1.data());
+                attention_head_f16_kernel(path)(out.data(), q.data(), k16.data() + 3, v16.data() + 3, stride, n_pos, hs,
+                                                0.125f, s2.data());
+                for (int64_t i = 0; i < hs; ++i) {
+                    const double err = std::fabs((double)out[i] - ref[i]);
+                    if (!(err <= worst)) worst = std::isnan(err) ? INFINITY : err;
+                }
+            }
+            CHECK_MSG(worst <= kAttentionTol, "f16 attention path %s hs=%lld: err %g", cpu_path_name(path),
+                      (long long)hs, worst);
+        }
+    }
+    // The F16C row conversion of the KV stores against the reference rounding, bit for bit (ties, subnormals,
+    // overflow to inf, NaN).
+    if (cpu_path_supported(CpuPath::avx2)) {
+        std::vector<float> x;
+        for (int i = 0; i < 4000; ++i) x.push_back(std::ldexp(u(rng), (int)(rng() % 40) - 28));
+        x.push_back(65519.f);
+        x.push_back(65520.f);
+        x.push_back(1.0f + 1.0f / 2048.0f);   // a tie: rounds to even
+        x.push_back(NAN);
+        x.push_back(-INFINITY);
+        x.push_back(3e-8f);
+        std::vector<uint16_t> a(x.size()), b(x.size());
+        convert_row_f32_to_f16(x.data(), a.data(), (int64_t)x.size());
+        convert_row_f32_to_f16_avx2(x.data(), b.data(), (int64_t)x.size());
+        CHECK_MSG(a == b, "convert_row_f32_to_f16_avx2 differs from the reference");
     }
     // Softmax sanity of the reference itself: one position returns its value row exactly.
     std::vector<float> q(4, 1.f), k(4, 3.f), v = {1.f, 2.f, 3.f, 4.f}, out(4), s(1);

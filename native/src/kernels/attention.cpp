@@ -3,16 +3,25 @@
 
 #include <cmath>
 
+#include "tensor/quant.h"
+
 namespace gpt2 {
 
-void attention_head_ref(float *out, const float *q, const float *k, const float *v, int64_t stride, int64_t n_pos,
-                        int64_t hs, float scale, float *scores) {
+namespace {
+
+float load(const float *p) { return *p; }
+float load(const uint16_t *p) { return fp16_to_fp32(*p); }
+
+// The scalar kernel for keys/values of type E (float64 dots and weighted sums).
+template <typename E>
+void attention_head_scalar(float *out, const float *q, const E *k, const E *v, int64_t stride, int64_t n_pos,
+                           int64_t hs, float scale, float *scores) {
     // scores (n_pos) = q . k_p * scale, softmaxed; out (hs) = sum_p scores_p v_p
     float max_score = -INFINITY;
     for (int64_t p = 0; p < n_pos; ++p) {
-        const float *kp = k + p * stride;
+        const E *kp = k + p * stride;
         double dot = 0.0;
-        for (int64_t i = 0; i < hs; ++i) dot += (double)q[i] * kp[i];
+        for (int64_t i = 0; i < hs; ++i) dot += (double)q[i] * load(kp + i);
         scores[p] = (float)dot * scale;
         if (scores[p] > max_score) max_score = scores[p];
     }
@@ -25,9 +34,21 @@ void attention_head_ref(float *out, const float *q, const float *k, const float 
     for (int64_t i = 0; i < hs; ++i) out[i] = 0.f;
     for (int64_t p = 0; p < n_pos; ++p) {
         const float wp = scores[p] * inv;
-        const float *vp = v + p * stride;
-        for (int64_t i = 0; i < hs; ++i) out[i] += wp * vp[i];
+        const E *vp = v + p * stride;
+        for (int64_t i = 0; i < hs; ++i) out[i] += wp * load(vp + i);
     }
+}
+
+}  // namespace
+
+void attention_head_ref(float *out, const float *q, const float *k, const float *v, int64_t stride, int64_t n_pos,
+                        int64_t hs, float scale, float *scores) {
+    attention_head_scalar(out, q, k, v, stride, n_pos, hs, scale, scores);
+}
+
+void attention_head_f16_ref(float *out, const float *q, const uint16_t *k, const uint16_t *v, int64_t stride,
+                            int64_t n_pos, int64_t hs, float scale, float *scores) {
+    attention_head_scalar(out, q, k, v, stride, n_pos, hs, scale, scores);
 }
 
 AttentionHeadFn attention_head_kernel(CpuPath path) {
@@ -37,6 +58,14 @@ AttentionHeadFn attention_head_kernel(CpuPath path) {
         case CpuPath::scalar: break;
     }
     return attention_head_ref;
+}
+
+}  // namespace gpt2
+
+namespace gpt2 {
+
+AttentionHeadF16Fn attention_head_f16_kernel(CpuPath path) {
+    return path == CpuPath::scalar ? attention_head_f16_ref : attention_head_f16_avx2;
 }
 
 }  // namespace gpt2

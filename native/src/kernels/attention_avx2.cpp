@@ -1,7 +1,8 @@
 // attention_avx2.cpp — 8-wide attention of one head. Scores: 8 keys at a time, each a vector dot with the
 // query, the 8 partial-sum vectors reduced together by a transpose-add (no per-key horizontal sum); softmax
 // with the vector exp of vec_avx2.h; the weighted sum of values keeps 32 outputs in registers while it walks
-// the positions. Head sizes that are not a multiple of 8 use the scalar kernel.
+// the positions. Keys and values are f32 or f16 (widened with F16C as they are read). Head sizes that are not a
+// multiple of 8 use the scalar kernel.
 #include <immintrin.h>
 #include <math.h>  // INFINITY
 
@@ -11,6 +12,10 @@
 namespace gpt2 {
 
 namespace {
+
+// 8 keys or values as f32, from f32 or f16 storage.
+inline __m256 load8(const float *p) { return _mm256_loadu_ps(p); }
+inline __m256 load8(const uint16_t *p) { return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p)); }
 
 // Lane j of the result = the sum of the 8 lanes of a[j].
 inline __m256 transpose_sum8(const __m256 a[8]) {
@@ -23,7 +28,8 @@ inline __m256 transpose_sum8(const __m256 a[8]) {
 }
 
 // scores[p] = q . k_p * scale for p in [0, n_pos); returns the largest.
-float attention_scores(float *scores, const float *q, const float *k, int64_t stride, int64_t n_pos, int64_t hs,
+template <typename E>
+float attention_scores(float *scores, const float *q, const E *k, int64_t stride, int64_t n_pos, int64_t hs,
                        float scale) {
     const __m256 vscale = _mm256_set1_ps(scale);
     __m256 vmax = _mm256_set1_ps(-INFINITY);
@@ -33,7 +39,7 @@ float attention_scores(float *scores, const float *q, const float *k, int64_t st
         for (int j = 0; j < 8; ++j) acc[j] = _mm256_setzero_ps();
         for (int64_t i = 0; i < hs; i += 8) {
             const __m256 qv = _mm256_loadu_ps(q + i);
-            for (int j = 0; j < 8; ++j) acc[j] = _mm256_fmadd_ps(qv, _mm256_loadu_ps(k + (p + j) * stride + i), acc[j]);
+            for (int j = 0; j < 8; ++j) acc[j] = _mm256_fmadd_ps(qv, load8(k + (p + j) * stride + i), acc[j]);
         }
         const __m256 s = _mm256_mul_ps(transpose_sum8(acc), vscale);
         _mm256_storeu_ps(scores + p, s);
@@ -45,7 +51,7 @@ float attention_scores(float *scores, const float *q, const float *k, int64_t st
     for (int j = 1; j < 8; ++j) max_score = lanes[j] > max_score ? lanes[j] : max_score;
     for (; p < n_pos; ++p) {
         __m256 acc = _mm256_setzero_ps();
-        for (int64_t i = 0; i < hs; i += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), _mm256_loadu_ps(k + p * stride + i), acc);
+        for (int64_t i = 0; i < hs; i += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), load8(k + p * stride + i), acc);
         scores[p] = avx2::hsum(acc) * scale;
         max_score = scores[p] > max_score ? scores[p] : max_score;
     }
@@ -76,15 +82,11 @@ float softmax_numerators(float *scores, int64_t n_pos, float max_score) {
     return sum;
 }
 
-}  // namespace
-
-void attention_head_avx2(float *out, const float *q, const float *k, const float *v, int64_t stride,
-                         int64_t n_pos, int64_t hs, float scale, float *scores) {
+// The kernel for keys/values stored as E (float or f16 bits); hs a multiple of 8.
+template <typename E>
+void attention_head(float *out, const float *q, const E *k, const E *v, int64_t stride, int64_t n_pos, int64_t hs,
+                    float scale, float *scores) {
     // scores (n_pos) = q . k_p * scale, softmaxed; out (hs) = sum_p scores_p v_p
-    if (hs % 8 != 0) {
-        attention_head_ref(out, q, k, v, stride, n_pos, hs, scale, scores);
-        return;
-    }
     const float max_score = attention_scores(scores, q, k, stride, n_pos, hs, scale);
     const __m256 inv = _mm256_set1_ps(1.0f / softmax_numerators(scores, n_pos, max_score));
     for (int64_t i0 = 0; i0 < hs; i0 += 32) {   // 32 outputs (4 registers) per walk over the positions
@@ -92,11 +94,25 @@ void attention_head_avx2(float *out, const float *q, const float *k, const float
         __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
         for (int64_t p = 0; p < n_pos; ++p) {
             const __m256 w = _mm256_broadcast_ss(scores + p);
-            const float *vp = v + p * stride + i0;
-            for (int64_t j = 0; j < nv; ++j) acc[j] = _mm256_fmadd_ps(w, _mm256_loadu_ps(vp + 8 * j), acc[j]);
+            const E *vp = v + p * stride + i0;
+            for (int64_t j = 0; j < nv; ++j) acc[j] = _mm256_fmadd_ps(w, load8(vp + 8 * j), acc[j]);
         }
         for (int64_t j = 0; j < nv; ++j) _mm256_storeu_ps(out + i0 + 8 * j, _mm256_mul_ps(acc[j], inv));
     }
+}
+
+}  // namespace
+
+void attention_head_avx2(float *out, const float *q, const float *k, const float *v, int64_t stride,
+                         int64_t n_pos, int64_t hs, float scale, float *scores) {
+    if (hs % 8 != 0) attention_head_ref(out, q, k, v, stride, n_pos, hs, scale, scores);
+    else attention_head(out, q, k, v, stride, n_pos, hs, scale, scores);
+}
+
+void attention_head_f16_avx2(float *out, const float *q, const uint16_t *k, const uint16_t *v, int64_t stride,
+                             int64_t n_pos, int64_t hs, float scale, float *scores) {
+    if (hs % 8 != 0) attention_head_f16_ref(out, q, k, v, stride, n_pos, hs, scale, scores);
+    else attention_head(out, q, k, v, stride, n_pos, hs, scale, scores);
 }
 
 }  // namespace gpt2

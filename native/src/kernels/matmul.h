@@ -77,6 +77,8 @@ bool matmul_takes_unpacked(gpt2_type type);
 void quantize_row_q8_0_avx2(const float *x, block_q8_0 *y, int64_t n);
 using QuantizeRowQ8Fn = void (*)(const float *x, block_q8_0 *y, int64_t n);
 QuantizeRowQ8Fn quantize_row_q8_0_kernel(CpuPath path);
+// f32 -> f16 rows (the KV cache), round to nearest even with F16C; bit-identical to convert_row_f32_to_f16.
+void convert_row_f32_to_f16_avx2(const float *x, uint16_t *y, int64_t n);
 
 // Reusable buffers for quantized activations.
 struct MatmulScratch {

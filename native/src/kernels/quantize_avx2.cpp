@@ -1,4 +1,4 @@
-// quantize_avx2.cpp — AVX2 rounding of activations to Q8_0 blocks, bit-identical to quantize_row_q8_0_ref
+// quantize_avx2.cpp — AVX2 roundings: activations to Q8_0 blocks (and f32 rows to f16 for the KV cache, below), bit-identical to quantize_row_q8_0_ref
 // (the matmul's activations of every token pass through it, once per matrix). Per block: the largest
 // magnitude, d = amax / 127 (rounded to fp16 for the block, kept in f32 for the quants as ggml does), and
 // round-half-away-from-zero of x / d built from truncation, as the reference does it. A block holding a
@@ -54,6 +54,24 @@ void quantize_row_q8_0_avx2(const float *x, block_q8_0 *y, int64_t n) {
         const __m256i p = _mm256_packs_epi16(_mm256_packs_epi32(i0, i1), _mm256_packs_epi32(i2, i3));
         _mm256_storeu_si256((__m256i *)y[i].qs, _mm256_permutevar8x32_epi32(p, order));
     }
+}
+
+}  // namespace gpt2
+
+namespace gpt2 {
+
+void convert_row_f32_to_f16_avx2(const float *x, uint16_t *y, int64_t n) {
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m256 v = _mm256_loadu_ps(x + i);
+        // a NaN keeps its payload in F16C; the reference makes it the canonical quiet NaN (as ggml)
+        if (_mm256_movemask_ps(_mm256_cmp_ps(v, v, _CMP_UNORD_Q)) != 0) {
+            convert_row_f32_to_f16(x + i, y + i, 8);
+            continue;
+        }
+        _mm_storeu_si128((__m128i *)(y + i), _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+    }
+    if (i < n) convert_row_f32_to_f16(x + i, y + i, n - i);
 }
 
 }  // namespace gpt2

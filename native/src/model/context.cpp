@@ -39,6 +39,11 @@ std::unique_ptr<gpt2_context> context_create(const gpt2_model &model, const gpt2
     ctx->n_seq_max = p.n_seq_max == 0 ? 1 : p.n_seq_max;
     ctx->n_batch = p.n_batch == 0 ? kDefaultBatch : p.n_batch;
     ctx->n_threads = p.n_threads == 0 ? (int32_t)std::max(1u, std::thread::hardware_concurrency()) : p.n_threads;
+    ctx->kv.n_layer = hp.n_layer;
+    ctx->kv.n_head = hp.n_head;
+    ctx->kv.n_ctx = ctx->n_ctx;
+    ctx->kv.hs = hp.n_embd / hp.n_head;
+    ctx->kv.type = model.ftype == GPT2_TYPE_F32 ? KvType::f32 : KvType::f16;
     ctx->seqs.resize((size_t)ctx->n_seq_max);
     ctx->pool = std::make_unique<ThreadPool>(ctx->n_threads);
     if (model.cuda) ctx->cuda = CudaContext::create(*model.cuda, ctx->n_ctx, ctx->n_seq_max, ctx->n_batch);

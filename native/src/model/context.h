@@ -1,9 +1,8 @@
 // context.h — defines the opaque gpt2_context of the C API: per-sequence KV caches, the forward pass's
 // scratch buffers, the logits of the last decode, and the thread pool. Used by one thread at a time.
 //
-// KV cache memory: per sequence, K and V each hold (L, n_ctx, C) f32, i.e. 2 * L * n_ctx * C * 4 bytes
-// (GPT-2 124M at n_ctx 1024: 2 * 12 * 1024 * 768 * 4 = 72 MiB). A sequence's cache is allocated on its
-// first decode and kept until the context is freed (seq_clear only resets its length).
+// KV cache memory: per sequence, K and V each hold (L, n_ctx, C) values, f16 unless the model is f32 (see
+// model/kv_cache.h): GPT-2 124M at n_ctx 1024 holds 2 * 12 * 1024 * 768 * 2 bytes = 36 MiB per sequence.
 #pragma once
 
 #include <cstdint>
@@ -15,17 +14,10 @@
 #include "kernels/matmul.h"
 #include "kernels/thread_pool.h"
 #include "model/activation_stats.h"
+#include "model/kv_cache.h"
 #include "model/model.h"
 
 namespace gpt2 {
-
-// K and V are allocated on the sequence's first use and left uninitialised: position p is always written
-// before attention reads it, and untouched pages of a long context cost no memory (nor a start-up memset).
-struct SeqCache {
-    std::unique_ptr<float[]> k;   // (L, n_ctx, C); null until first use
-    std::unique_ptr<float[]> v;   // (L, n_ctx, C)
-    int32_t n_pos = 0;            // positions cached (the next token's position)
-};
 
 // Activations of one forward pass, sized for the largest batch seen so far (grown, never shrunk).
 struct ForwardScratch {
@@ -49,6 +41,7 @@ struct gpt2_context {
     int32_t n_seq_max = 1;
     int32_t n_batch = 512;
     int32_t n_threads = 1;
+    gpt2::KvLayout kv;                            // layout and type of every sequence's K/V cache
     std::vector<gpt2::SeqCache> seqs;             // n_seq_max entries
     std::unique_ptr<gpt2::ThreadPool> pool;
     gpt2::ForwardScratch scratch;

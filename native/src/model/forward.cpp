@@ -79,17 +79,16 @@ void gelu_pass(ThreadPool &pool, float *h, int64_t T, int64_t F) {
 
 void attention_pass(gpt2_context &ctx, int layer, const float *qkv, float *atty, int64_t T, const int32_t *seq,
                     const int32_t *pos) {
-    // qkv is (T, 3C) = q | k | v; atty is (T, C); cache rows of layer `layer` are (n_ctx, C)
+    // qkv is (T, 3C) = q | k | v; atty is (T, C); the caches are head-major (model/kv_cache.h)
     const HParams &hp = ctx.model->hparams;
     const int64_t C = hp.n_embd, NH = hp.n_head, hs = C / NH, n_ctx = ctx.n_ctx;
-    const size_t layer_off = (size_t)layer * (size_t)n_ctx * (size_t)C;
+    const KvLayout &kv = ctx.kv;
+    const CpuPath path = cpu_active_path();
     for (int64_t t = 0; t < T; ++t) {  // write every entry's K and V first: later entries attend to them
-        SeqCache &sc = ctx.seqs[(size_t)seq[t]];
-        const size_t off = layer_off + (size_t)pos[t] * (size_t)C;
-        std::copy(qkv + t * 3 * C + C, qkv + t * 3 * C + 2 * C, sc.k.get() + off);
-        std::copy(qkv + t * 3 * C + 2 * C, qkv + t * 3 * C + 3 * C, sc.v.get() + off);
+        kv_store(kv, ctx.seqs[(size_t)seq[t]], layer, pos[t], qkv + t * 3 * C + C, qkv + t * 3 * C + 2 * C, path);
     }
-    const AttentionHeadFn head_fn = attention_head_kernel(cpu_active_path());
+    const AttentionHeadFn head_f32 = attention_head_kernel(path);
+    const AttentionHeadF16Fn head_f16 = attention_head_f16_kernel(path);
     const float scale = 1.0f / std::sqrt((float)hs);
     float *scores = ctx.scratch.scores.data();
     auto work = [&](int ith, int nth) {
@@ -97,8 +96,16 @@ void attention_pass(gpt2_context &ctx, int layer, const float *qkv, float *atty,
         for (int64_t task = ith; task < T * NH; task += nth) {
             const int64_t t = task / NH, h = task % NH;
             const SeqCache &sc = ctx.seqs[(size_t)seq[t]];
-            head_fn(atty + t * C + h * hs, qkv + t * 3 * C + h * hs, sc.k.get() + layer_off + h * hs,
-                    sc.v.get() + layer_off + h * hs, C, (int64_t)pos[t] + 1, hs, scale, my_scores);
+            const size_t at = kv.head_offset(layer, h);
+            float *out = atty + t * C + h * hs;
+            const float *q = qkv + t * 3 * C + h * hs;
+            if (kv.type == KvType::f16) {
+                head_f16(out, q, (const uint16_t *)sc.k.get() + at, (const uint16_t *)sc.v.get() + at, hs,
+                         (int64_t)pos[t] + 1, hs, scale, my_scores);
+            } else {
+                head_f32(out, q, (const float *)sc.k.get() + at, (const float *)sc.v.get() + at, hs,
+                         (int64_t)pos[t] + 1, hs, scale, my_scores);
+            }
         }
     };
     if (T * NH == 1) work(0, 1);
@@ -133,14 +140,7 @@ void forward_batch(gpt2_context &ctx, int32_t T_, const int32_t *seq, const int3
     grow(s.fc, T * F);
     grow(s.lnf, (int64_t)n_out * C);
     grow(s.scores, (int64_t)pool.n_threads() * ctx.n_ctx);
-    const size_t cache_floats = (size_t)hp.n_layer * (size_t)ctx.n_ctx * (size_t)C;
-    for (int64_t t = 0; t < T; ++t) {
-        SeqCache &sc = ctx.seqs[(size_t)seq[t]];
-        if (!sc.k) {
-            sc.k.reset(new float[cache_floats]);
-            sc.v.reset(new float[cache_floats]);
-        }
-    }
+    for (int64_t t = 0; t < T; ++t) kv_ensure(ctx.kv, ctx.seqs[(size_t)seq[t]]);
 
     encoder_forward(s.x.data(), token, pos, w.token_embd, w.position_embd, T, C, s.row);
 

@@ -1,0 +1,48 @@
+// kv_cache.h — the per-sequence key/value caches of a context: layout, element type, and the two things the
+// forward pass does with them (store one entry's K and V; find one head's keys and values).
+//
+// Layout: head-major, (L, NH, n_ctx, hs) for K and the same for V, so the keys of one head are contiguous and
+// attention streams them at stride hs. Element type: f16 (half the memory and, for a long context, half the
+// bytes each decode step reads: GPT-2 124M at n_ctx 1024 holds 36 MiB per sequence instead of 72), except for
+// models whose matrices are f32, which keep f32 caches so their logits stay those of an all-f32 forward pass.
+// Caches are allocated on a sequence's first decode, left uninitialised (position p is always written before
+// attention reads it, and untouched pages of a long context cost no memory), and kept until the context is
+// freed (seq_clear only resets the length).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "kernels/cpu_features.h"
+
+namespace gpt2 {
+
+enum class KvType { f32, f16 };
+
+struct KvLayout {
+    int64_t n_layer = 0, n_head = 0, n_ctx = 0, hs = 0;
+    KvType type = KvType::f32;
+
+    size_t elem_bytes() const { return type == KvType::f16 ? 2 : 4; }
+    // elements of K (or V) per sequence
+    size_t seq_elems() const { return (size_t)(n_layer * n_head * n_ctx * hs); }
+    // element offset of (layer, head, position 0)
+    size_t head_offset(int64_t layer, int64_t h) const { return (size_t)((layer * n_head + h) * n_ctx * hs); }
+};
+
+struct SeqCache {
+    std::unique_ptr<unsigned char[]> k;   // seq_elems() elements of the layout's type; null until first use
+    std::unique_ptr<unsigned char[]> v;
+    int32_t n_pos = 0;                    // positions cached (the next token's position)
+};
+
+// Allocates SC's caches if it has none yet.
+void kv_ensure(const KvLayout &layout, SeqCache &sc);
+
+// Stores one entry's K and V (each C = n_head * hs floats, heads side by side as the QKV matmul leaves them)
+// at POS of LAYER, converted to the layout's type on PATH (F16C where the path has it).
+void kv_store(const KvLayout &layout, SeqCache &sc, int64_t layer, int64_t pos, const float *k, const float *v,
+              CpuPath path);
+
+}  // namespace gpt2
