@@ -282,6 +282,14 @@ GPT2_API int32_t gpt2_sampler_sample(gpt2_sampler * sampler, const float * logit
 GPT2_API int32_t gpt2_sampler_sample_ctx(gpt2_sampler * sampler, gpt2_context * ctx, int32_t i,
                                          gpt2_sample_result * result);
 
+/* Samples N sequences in one call, spread over CTX's threads (the sequences of one continuous-batching step):
+ * samplers[i] (all distinct) reads the logits of batch entry entries[i] of CTX's last decode and fills
+ * results[i], exactly as gpt2_sampler_sample_ctx would; statuses[i] receives that item's status. Returns GPT2_OK
+ * when every item succeeded, else the first failing item's status, with its message as the last error (the other
+ * items are still sampled). Each sampler's result is independent of N and of the thread it ran on. */
+GPT2_API int32_t gpt2_sample_batch(gpt2_context * ctx, gpt2_sampler * const * samplers, const int32_t * entries,
+                                   int32_t n, gpt2_sample_result * results, int32_t * statuses);
+
 /* Copies the text made safe by the last sample (result.text_len bytes, whole UTF-8 characters, no partial
  * stop string) into BUF. *n_out = bytes written (needed). No NUL terminator. */
 GPT2_API int32_t gpt2_sampler_text(const gpt2_sampler * sampler, char * buf, int32_t buf_size, int32_t * n_out);

@@ -299,6 +299,72 @@ void test_sampler_c_api(gpt2_model *model, gpt2_context *ctx) {
     gpt2_sampler_free(nullptr);
 }
 
+// gpt2_sample_batch: 5 sequences decoded in one batch on 2 threads, sampled in one call, give exactly the results
+// of sampling each with gpt2_sampler_sample_ctx (twin samplers, same params and seed); a failing item fails alone.
+void test_sample_batch(gpt2_model *model) {
+    gpt2_context_params cp = gpt2_context_default_params();
+    cp.n_ctx = kCtx;
+    cp.n_threads = 2;
+    cp.n_seq_max = 5;
+    gpt2_context *ctx = nullptr;
+    CHECK_EQ(gpt2_context_create(model, &cp, &ctx), GPT2_OK);
+    if (!ctx) return;
+    const int32_t n = 5;
+    std::vector<int32_t> seq, pos, tok;
+    for (int32_t s = 0; s < n; ++s) {
+        for (int32_t p = 0; p <= s; ++p) {   // prompts of 1..5 tokens
+            seq.push_back(s);
+            pos.push_back(p);
+            tok.push_back(100 + 37 * s + p);
+        }
+    }
+    CHECK_EQ(gpt2_decode(ctx, (int32_t)seq.size(), seq.data(), pos.data(), tok.data(), nullptr), GPT2_OK);
+    std::vector<gpt2_sampler *> batch((size_t)n), twin((size_t)n);
+    std::vector<int32_t> entries((size_t)n), statuses((size_t)n, 99);
+    for (int32_t s = 0, e = -1; s < n; ++s) {
+        e += s + 1;   // the last entry of sequence s
+        entries[(size_t)s] = e;
+        gpt2_sampler_params p = gpt2_sampler_default_params();
+        p.temperature = s % 2 ? 0.9f : 0.0f;
+        p.top_k = 50;
+        p.seed = 77 + (uint64_t)s;
+        p.n_top = 3;
+        CHECK_EQ(gpt2_sampler_create(model, &p, &batch[(size_t)s]), GPT2_OK);
+        CHECK_EQ(gpt2_sampler_create(model, &p, &twin[(size_t)s]), GPT2_OK);
+    }
+    std::vector<gpt2_sample_result> got((size_t)n), want((size_t)n);
+    CHECK_EQ(gpt2_sample_batch(ctx, batch.data(), entries.data(), n, got.data(), statuses.data()), GPT2_OK);
+    for (int32_t s = 0; s < n; ++s) {
+        CHECK_EQ(statuses[(size_t)s], GPT2_OK);
+        CHECK_EQ(gpt2_sampler_sample_ctx(twin[(size_t)s], ctx, entries[(size_t)s], &want[(size_t)s]), GPT2_OK);
+        CHECK(got[(size_t)s].token == want[(size_t)s].token && got[(size_t)s].logprob == want[(size_t)s].logprob &&
+              got[(size_t)s].n_top == 3 && got[(size_t)s].top_tokens[2] == want[(size_t)s].top_tokens[2] &&
+              got[(size_t)s].text_len == want[(size_t)s].text_len);
+    }
+    // an entry without logits fails its item only; the message names it
+    std::vector<int32_t> bad(entries);
+    bad[2] = 3;   // sequence 2's first prompt entry: it asked for no logits
+    CHECK_EQ(gpt2_sample_batch(ctx, batch.data(), bad.data(), n, got.data(), statuses.data()),
+             GPT2_ERR_INVALID_ARGUMENT);
+    CHECK(statuses[2] == GPT2_ERR_INVALID_ARGUMENT && statuses[0] == GPT2_OK && statuses[4] == GPT2_OK);
+    CHECK(std::strstr(gpt2_last_error(), "item 2") != nullptr && std::strstr(gpt2_last_error(), "logits") != nullptr);
+    // the same sampler twice, and a count past the last decode's entries, are refused outright
+    std::vector<gpt2_sampler *> dup(batch);
+    dup[3] = dup[1];
+    CHECK_EQ(gpt2_sample_batch(ctx, dup.data(), entries.data(), n, got.data(), statuses.data()),
+             GPT2_ERR_INVALID_ARGUMENT);
+    CHECK(std::strstr(gpt2_last_error(), "same sampler") != nullptr);
+    CHECK_EQ(gpt2_sample_batch(ctx, batch.data(), entries.data(), 99, got.data(), statuses.data()),
+             GPT2_ERR_INVALID_ARGUMENT);
+    CHECK_EQ(gpt2_sample_batch(nullptr, batch.data(), entries.data(), n, got.data(), statuses.data()),
+             GPT2_ERR_INVALID_ARGUMENT);
+    for (int32_t s = 0; s < n; ++s) {
+        gpt2_sampler_free(batch[(size_t)s]);
+        gpt2_sampler_free(twin[(size_t)s]);
+    }
+    gpt2_context_free(ctx);
+}
+
 void test_cli(gpt2_context *ctx) {
     const std::string cli = kBin + "/gpt2-generate";
     if (!file_exists(cli)) {
@@ -397,6 +463,7 @@ int main() {
         test_stop(ctx);
         test_cancel_and_limits(model, ctx);
         test_sampler_c_api(model, ctx);
+        test_sample_batch(model);
         test_cli(ctx);
         gpt2_context_free(ctx);
     }

@@ -2,9 +2,11 @@
 // methods (sampler/sampler.h), each body inside gpt2::guard.
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "api/error.h"
 #include "gpt2.h"
+#include "model/context.h"
 #include "model/model.h"
 #include "sampler/sampler.h"
 #include "tokenizer/tokenizer.h"
@@ -99,6 +101,52 @@ int32_t gpt2_sampler_sample_ctx(gpt2_sampler *sampler, gpt2_context *ctx, int32_
                                                             std::to_string(i) + ": " + gpt2_last_error());
         }
         sampler->sample(logits, *result);
+        return GPT2_OK;
+    });
+}
+
+int32_t gpt2_sample_batch(gpt2_context *ctx, gpt2_sampler *const *samplers, const int32_t *entries, int32_t n,
+                          gpt2_sample_result *results, int32_t *statuses) {
+    return gpt2::guard([&]() -> int32_t {
+        gpt2::require_arg(ctx != nullptr, "ctx must not be NULL");
+        if (n < 0 || n > (int32_t)ctx->logits_row.size()) {
+            throw gpt2::Error(GPT2_ERR_INVALID_ARGUMENT, "n = " + std::to_string(n) + " must be in [0, " +
+                                                            std::to_string(ctx->logits_row.size()) +
+                                                            "] (the entries of the last gpt2_decode)");
+        }
+        if (n == 0) return GPT2_OK;
+        gpt2::require_arg(samplers != nullptr && entries != nullptr && results != nullptr && statuses != nullptr,
+                          "samplers, entries, results and statuses must not be NULL");
+        for (int32_t i = 0; i < n; ++i) {
+            if (samplers[i] == nullptr) {
+                throw gpt2::Error(GPT2_ERR_INVALID_ARGUMENT, "samplers[" + std::to_string(i) + "] is NULL");
+            }
+            for (int32_t j = 0; j < i; ++j) {
+                if (samplers[j] == samplers[i]) {
+                    throw gpt2::Error(GPT2_ERR_INVALID_ARGUMENT, "samplers[" + std::to_string(j) + "] and samplers[" +
+                                                                    std::to_string(i) + "] are the same sampler");
+                }
+            }
+        }
+        std::vector<std::string> &errors = ctx->sample_errors;   // kept by the context: no allocation per step
+        if (errors.size() < (size_t)n) errors.resize((size_t)n);
+        auto work = [&](int ith, int nth) {
+            for (int32_t i = ith; i < n; i += nth) {
+                statuses[i] = gpt2::guard([&]() -> int32_t {
+                    samplers[i]->sample(gpt2::context_logits(*ctx, entries[i]), results[i]);
+                    return GPT2_OK;
+                });
+                if (statuses[i] != GPT2_OK) errors[(size_t)i] = gpt2_last_error();   // this worker's own
+            }
+        };
+        if (n == 1) work(0, 1);
+        else ctx->pool->run(work);
+        for (int32_t i = 0; i < n; ++i) {
+            if (statuses[i] != GPT2_OK) {
+                throw gpt2::Error((gpt2_status)statuses[i], "sample_batch item " + std::to_string(i) + ": " +
+                                                                errors[(size_t)i]);
+            }
+        }
         return GPT2_OK;
     });
 }

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "device/cuda_device.h"
@@ -51,6 +52,7 @@ struct gpt2_context {
     std::vector<float> logits_next;               // filled by a decode, swapped in on success
     std::vector<int32_t> logits_row_next;         // likewise for logits_row
     std::vector<int32_t> check_next_pos, check_last_entry;   // (n_seq_max) validation tables of context_decode
+    std::vector<std::string> sample_errors;       // per item of gpt2_sample_batch (messages of failed items)
     // When set (gpt2-imatrix), every decode adds the inputs of each matrix product to it. Not owned.
     gpt2::ActivationStats *activation_stats = nullptr;
     // The caches and activations on the GPU when the model runs there (then `seqs` keeps only the lengths

@@ -6,6 +6,7 @@ import dev.gpt2.binding.Gpt2Native.gpt2_context_params;
 import dev.gpt2.binding.Gpt2Native.gpt2_sample_result;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.javacpp.PointerPointer;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -29,6 +30,7 @@ import java.util.concurrent.locks.ReentrantLock;
 final class Engine implements Runnable {
     private static final System.Logger LOG = System.getLogger(Engine.class.getName());
     private static final double NANOS_PER_MS = 1_000_000.0;
+    private static final int NOT_SAMPLED = 1;   // a status gpt2_sample_batch never writes
     private static final Comparator<Request> BY_ARRIVAL = Comparator.comparingLong(r -> r.id);
 
     private final NativeModel model;
@@ -60,7 +62,12 @@ final class Engine implements Runnable {
     private final IntPointer positions;
     private final IntPointer batchTokens;
     private final BytePointer wantLogits;
-    private final gpt2_sample_result sample = new gpt2_sample_result();
+    // one gpt2_sample_batch per step: the samplers of the sequences with logits, their entries, results, statuses
+    private final PointerPointer<Gpt2Native.gpt2_sampler> samplerPtrs;
+    private final IntPointer sampleEntries;
+    private final IntPointer sampleStatuses;
+    private final gpt2_sample_result sampleResults;
+    private final Request[] sampling;
     private final IntPointer nOut = new IntPointer(1L);
     private BytePointer textBuf = new BytePointer(4096L);
     // Per-step bookkeeping, allocated once and cleared each step. Not (only) to save garbage: with the lists
@@ -108,6 +115,11 @@ final class Engine implements Runnable {
         this.batchTokens = new IntPointer((long) nBatch);
         this.wantLogits = new BytePointer((long) nBatch);
         this.entryOf = new int[nSlots];
+        this.samplerPtrs = new PointerPointer<>((long) nSlots);
+        this.sampleEntries = new IntPointer((long) nSlots);
+        this.sampleStatuses = new IntPointer((long) nSlots);
+        this.sampleResults = new gpt2_sample_result((long) nSlots);
+        this.sampling = new Request[nSlots];
         this.chunk = new int[nSlots];
         this.thread = new Thread(this, "gpt2-engine");
         this.thread.setDaemon(true);
@@ -436,15 +448,35 @@ final class Engine implements Runnable {
                 r.nPast += 1;
             }
         }
+        // every sequence with logits is sampled in one native call, spread over the context's threads
+        int k = 0;
         for (Request r : batch) {
             int entry = entryOf[r.slot];
-            if (entry < 0) {
+            if (entry >= 0) {
+                samplerPtrs.put(k, r.sampler.handle());
+                sampleEntries.put(k, entry);
+                sampleStatuses.put(k, NOT_SAMPLED);
+                sampling[k++] = r;
+            }
+        }
+        int sampled = k == 0 ? Gpt2Native.GPT2_OK
+                : Gpt2Native.gpt2_sample_batch(ctx, samplerPtrs, sampleEntries, k, sampleResults.position(0),
+                        sampleStatuses);
+        Gpt2Exception sampleFailure = sampled == Gpt2Native.GPT2_OK ? null
+                : NativeCalls.failure(sampled, "gpt2_sample_batch");
+        for (int i = 0; i < k; i++) {
+            Request r = sampling[i];
+            sampling[i] = null;
+            int st = sampleStatuses.get(i);
+            if (st != Gpt2Native.GPT2_OK) {   // this item failed (or the call refused the whole batch)
+                release(r);
+                fail(r, sampleFailure != null && (st == NOT_SAMPLED || st == sampled) ? sampleFailure
+                        : NativeCalls.failure(st == NOT_SAMPLED ? Gpt2Native.GPT2_ERR_INTERNAL : st, "gpt2_sample_batch"));
                 continue;
             }
-            long ts = System.nanoTime();
             boolean wasDecoding = r.firstTokenNanos != 0;
             try {
-                sampleOne(r, entry);
+                accept(r, sampleResults.position(i));
             } catch (RuntimeException e) {
                 release(r);
                 fail(r, e);
@@ -454,9 +486,10 @@ final class Engine implements Runnable {
             if (wasDecoding) {
                 r.decodeMs += (te - t0) / NANOS_PER_MS;
             } else {
-                r.promptMs += (te - ts) / NANOS_PER_MS;
+                r.promptMs += (te - tDecoded) / NANOS_PER_MS;
             }
         }
+        sampleResults.position(0);
         return Gpt2Native.GPT2_OK;
     }
 
@@ -468,9 +501,8 @@ final class Engine implements Runnable {
         }
     }
 
-    private void sampleOne(Request r, int entry) {
-        NativeCalls.check(Gpt2Native.gpt2_sampler_sample_ctx(r.sampler.handle(), ctx, entry, sample),
-                "gpt2_sampler_sample_ctx");
+    /** Takes one sampled token of R: its text, top alternatives, the event to the listener, the finish. */
+    private void accept(Request r, gpt2_sample_result sample) {
         int token = sample.token();
         int finish = sample.finish();
         String piece = sample.text_len() > 0 ? readText(r, false) : "";
@@ -616,7 +648,10 @@ final class Engine implements Runnable {
         positions.close();
         batchTokens.close();
         wantLogits.close();
-        sample.close();
+        samplerPtrs.close();
+        sampleEntries.close();
+        sampleStatuses.close();
+        sampleResults.close();
         nOut.close();
         textBuf.close();
         Runnable after = onExit;

@@ -4,6 +4,7 @@ import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.PointerPointer;
 import org.bytedeco.javacpp.annotation.ByPtrPtr;
 import org.bytedeco.javacpp.annotation.ByVal;
 import org.bytedeco.javacpp.annotation.Cast;
@@ -236,7 +237,19 @@ public final class Gpt2Native {
             super(p);
         }
 
+        /** An array of SIZE results (members are read at the current position). */
+        public gpt2_sample_result(long size) {
+            super((Pointer) null);
+            allocateArray(size);
+        }
+
         private native void allocate();
+        private native void allocateArray(long size);
+
+        @Override
+        public gpt2_sample_result position(long position) {
+            return (gpt2_sample_result) super.position(position);
+        }
 
         @MemberGetter public native int token();
         @MemberGetter public native float logprob();
@@ -314,6 +327,9 @@ public final class Gpt2Native {
                                                      int n_ctx);
     public static native int gpt2_sampler_sample_ctx(gpt2_sampler sampler, gpt2_context ctx, int i,
                                                      gpt2_sample_result result);
+    public static native int gpt2_sample_batch(gpt2_context ctx, @Cast("gpt2_sampler*const*") PointerPointer<?> samplers,
+                                               @Const IntPointer entries, int n, gpt2_sample_result results,
+                                               IntPointer statuses);
     public static native int gpt2_sampler_text(@Const gpt2_sampler sampler, @Cast("char*") BytePointer buf,
                                                int buf_size, IntPointer n_out);
     public static native int gpt2_sampler_flush(gpt2_sampler sampler, @Cast("char*") BytePointer buf, int buf_size,
