@@ -4,7 +4,7 @@
 // that is valid UTF-8 (the escaper passes bytes >= 0x80 through, so only valid UTF-8 is promised).
 #include <string>
 
-#include "api/error.h"
+#include "util/error.h"
 #include "support.h"
 #include "util/json.h"
 

@@ -4,7 +4,7 @@
 // FORMAT (IO only for an empty mapping) naming the file; accepted entries lie inside the file.
 #include <string>
 
-#include "api/error.h"
+#include "util/error.h"
 #include "convert/safetensors.h"
 #include "support.h"
 

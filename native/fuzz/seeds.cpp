@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "api/error.h"
+#include "util/error.h"
 #include "convert/safetensors.h"
 #include "support.h"
 

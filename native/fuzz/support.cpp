@@ -8,7 +8,7 @@
 #include <limits>
 #include <vector>
 
-#include "api/error.h"
+#include "util/error.h"
 #include "convert/gpt2_gguf.h"
 #include "convert/random_model.h"
 #include "gguf/gguf.h"

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "api/error.h"
+#include "util/error.h"
 #include "check.h"
 #include "convert/gpt2_gguf.h"
 #include "convert/imatrix.h"

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "api/error.h"
+#include "util/error.h"
 #include "check.h"
 #include "convert/random_model.h"
 #include "gpt2.h"

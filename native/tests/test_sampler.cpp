@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "api/error.h"
+#include "util/error.h"
 #include "check.h"
 #include "sampler/filters.h"
 #include "sampler/penalties.h"

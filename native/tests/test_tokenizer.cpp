@@ -17,7 +17,7 @@
 #include <thread>
 #include <vector>
 
-#include "api/error.h"
+#include "util/error.h"
 #include "check.h"
 #include "gpt2.h"
 #include "tokenizer/bpe.h"

@@ -11,7 +11,7 @@
 #include <exception>
 #include <string>
 
-#include "api/error.h"
+#include "util/error.h"
 #include "convert/hf_convert.h"
 #include "tensor/tensor.h"
 

@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "api/error.h"
+#include "util/error.h"
 #include "gpt2.h"
 #include "sampler/generate.h"
 #include "sampler/rng.h"

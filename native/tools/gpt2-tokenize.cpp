@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "api/error.h"
+#include "util/error.h"
 #include "gpt2.h"
 #include "tokenizer/hf_vocab.h"
 #include "tokenizer/tokenizer.h"

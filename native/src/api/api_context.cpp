@@ -1,7 +1,7 @@
 // api_context.cpp — C API of gpt2_context: create/free, sizes, sequence control, decode and logits.
 #include <cstring>
 
-#include "api/error.h"
+#include "util/error.h"
 #include "model/context.h"
 
 extern "C" {
@@ -59,8 +59,7 @@ int32_t gpt2_context_n_threads(const gpt2_context *ctx) {
 int32_t gpt2_context_seq_clear(gpt2_context *ctx, int32_t seq_id) {
     return gpt2::guard([&]() -> int32_t {
         gpt2::require_arg(ctx != nullptr, "ctx must not be NULL");
-        gpt2::context_check_seq(*ctx, seq_id);
-        ctx->seqs[(size_t)seq_id].n_pos = 0;
+        gpt2::context_seq_clear(*ctx, seq_id);
         return GPT2_OK;
     });
 }

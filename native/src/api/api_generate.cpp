@@ -3,7 +3,7 @@
 #include <cstring>
 #include <string>
 
-#include "api/error.h"
+#include "util/error.h"
 #include "gpt2.h"
 #include "sampler/generate.h"
 

@@ -2,7 +2,7 @@
 // body runs inside gpt2::guard; a NULL model gives 0 / -1 / NULL with the last error set, never a crash.
 #include <string>
 
-#include "api/error.h"
+#include "util/error.h"
 #include "device/cuda_device.h"
 #include "gpt2.h"
 #include "model/model.h"
@@ -23,13 +23,7 @@ T model_get(const gpt2_model *model, const char *fn_name, T fallback, Fn get) {
 
 extern "C" {
 
-GPT2_API gpt2_model_params gpt2_model_default_params(void) {
-    gpt2_model_params p;
-    p.use_mmap = 0;   // copy on load: the running model is immune to later changes of the file (gpt2.h)
-    p.device = GPT2_DEVICE_CPU;
-    p.device_index = 0;
-    return p;
-}
+GPT2_API gpt2_model_params gpt2_model_default_params(void) { return gpt2::model_default_params(); }
 
 GPT2_API int32_t gpt2_model_load(const char *path, const gpt2_model_params *params, gpt2_model **out) {
     if (out) *out = nullptr;

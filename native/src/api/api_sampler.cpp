@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "api/error.h"
+#include "util/error.h"
 #include "gpt2.h"
 #include "model/context.h"
 #include "model/model.h"

@@ -4,7 +4,7 @@
 #include <cstring>
 #include <string>
 
-#include "api/error.h"
+#include "util/error.h"
 #include "gpt2.h"
 #include "model/model.h"
 #include "tokenizer/tokenizer.h"

@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "api/error.h"
+#include "util/error.h"
 #include "tensor/quant.h"
 #include "tensor/tensor.h"
 #include "tokenizer/hf_vocab.h"

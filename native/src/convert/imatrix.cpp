@@ -4,7 +4,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "api/error.h"
+#include "util/error.h"
 #include "convert/gpt2_gguf.h"
 #include "gguf/gguf.h"
 

@@ -9,7 +9,7 @@
 #include <cstring>
 #include <vector>
 
-#include "api/error.h"
+#include "util/error.h"
 #include "convert/gpt2_gguf.h"
 #include "convert/safetensors.h"
 #include "gguf/gguf.h"

@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "api/error.h"
+#include "util/error.h"
 #include "convert/gpt2_gguf.h"
 #include "gguf/gguf.h"
 #include "model/model.h"
@@ -44,7 +44,7 @@ void gguf_requantize(const std::string &in_path, const std::string &out_path, gp
 
 void gguf_requantize(const std::string &in_path, const std::string &out_path, const QuantRecipe &recipe,
                      const ImportanceMatrix *imatrix, const std::string &imatrix_path) {
-    gpt2_model_params params = gpt2_model_default_params();
+    gpt2_model_params params = model_default_params();
     params.use_mmap = 1;
     const std::unique_ptr<gpt2_model> model = model_load(in_path, params);   // full validation
     const GgufFile &in = *model->file;

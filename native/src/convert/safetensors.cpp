@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "api/error.h"
+#include "util/error.h"
 #include "tensor/quant.h"
 #include "util/json.h"
 

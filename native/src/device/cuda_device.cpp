@@ -11,7 +11,7 @@
 #include <mutex>
 #include <vector>
 
-#include "api/error.h"
+#include "util/error.h"
 #include "gpt2_cuda_abi.h"
 #include "model/model.h"
 #include "tensor/quant.h"

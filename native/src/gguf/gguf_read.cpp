@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "api/error.h"
+#include "util/error.h"
 #include "tensor/tensor.h"
 
 namespace gpt2 {

@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "api/error.h"
+#include "util/error.h"
 #include "tensor/tensor.h"
 
 namespace gpt2 {

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <string>
 
-#include "api/error.h"
+#include "util/error.h"
 #include "kernels/matmul_unpacked.h"
 
 namespace gpt2 {

@@ -1,7 +1,7 @@
 // activation_stats.cpp — accumulation of squared matmul inputs (see activation_stats.h).
 #include "model/activation_stats.h"
 
-#include "api/error.h"
+#include "util/error.h"
 
 namespace gpt2 {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <thread>
 
-#include "api/error.h"
+#include "util/error.h"
 #include "model/forward.h"
 
 namespace gpt2 {
@@ -120,6 +120,11 @@ void context_decode(gpt2_context &ctx, int32_t n, const int32_t *seq_ids, const 
     }
     std::swap(ctx.logits, ctx.logits_next);
     std::swap(ctx.logits_row, ctx.logits_row_next);
+}
+
+void context_seq_clear(gpt2_context &ctx, int32_t seq_id) {
+    context_check_seq(ctx, seq_id);
+    ctx.seqs[(size_t)seq_id].n_pos = 0;
 }
 
 const float *context_logits(const gpt2_context &ctx, int32_t i) {

@@ -71,5 +71,7 @@ void context_decode(gpt2_context &ctx, int32_t n, const int32_t *seq_ids, const 
 // Logits of batch entry I of the last decode; throws GPT2_ERR_INVALID_ARGUMENT if it has none.
 const float *context_logits(const gpt2_context &ctx, int32_t i);
 void context_check_seq(const gpt2_context &ctx, int32_t seq_id);
+// Forgets SEQ_ID's cached positions (its cache memory is kept for the next sequence in that slot).
+void context_seq_clear(gpt2_context &ctx, int32_t seq_id);
 
 }  // namespace gpt2

@@ -8,7 +8,7 @@
 #include <cmath>
 #include <string>
 
-#include "api/error.h"
+#include "util/error.h"
 #include "kernels/attention.h"
 #include "kernels/gelu.h"
 #include "kernels/layernorm.h"

@@ -76,4 +76,6 @@ namespace gpt2 {
 // Loads and validates a GGUF model (throws gpt2::Error with a message naming the path). Implemented in
 // model_load.cpp; the C API wraps it.
 std::unique_ptr<gpt2_model> model_load(const std::string &path, const gpt2_model_params &params);
+// gpt2_model_default_params(): copy the file into memory, CPU.
+gpt2_model_params model_default_params();
 }  // namespace gpt2

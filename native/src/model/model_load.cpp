@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "api/error.h"
+#include "util/error.h"
 #include "device/cuda_device.h"
 #include "gguf/gguf.h"
 #include "model/model.h"

@@ -1,10 +1,11 @@
-// generate.cpp — prefill + sample/decode loop over the public context API and the internal sampler.
+// generate.cpp — prefill + sample/decode loop over the context's and the sampler's internal functions (the C
+// API wraps this loop; it does not call back into the C API).
 #include "sampler/generate.h"
 
 #include <algorithm>
 #include <chrono>
 
-#include "api/error.h"
+#include "util/error.h"
 #include "model/context.h"
 #include "model/model.h"
 #include "sampler/sampler.h"
@@ -20,16 +21,9 @@ double ms_since(Clock::time_point t0) {
     return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
 
-// Throws the context's last error when a C API call failed.
-void check_status(int32_t status, const char *what) {
-    if (status != GPT2_OK) {
-        throw Error((gpt2_status)status, std::string(what) + ": " + gpt2_last_error());
-    }
-}
-
 // Decodes TOKENS[0, n) of sequence 0 starting at position POS0, as chunks of at most N_BATCH entries;
 // logits only for the very last entry.
-void decode_run(gpt2_context *ctx, const int32_t *tokens, int32_t n, int32_t pos0, int32_t n_batch,
+void decode_run(gpt2_context &ctx, const int32_t *tokens, int32_t n, int32_t pos0, int32_t n_batch,
                 std::vector<int32_t> &seq_ids, std::vector<int32_t> &positions, std::vector<int8_t> &want) {
     for (int32_t start = 0; start < n; start += n_batch) {
         const int32_t len = std::min(n_batch, n - start);
@@ -38,8 +32,7 @@ void decode_run(gpt2_context *ctx, const int32_t *tokens, int32_t n, int32_t pos
         want.assign((size_t)len, 0);
         for (int32_t i = 0; i < len; ++i) positions[(size_t)i] = pos0 + start + i;
         if (start + len == n) want[(size_t)len - 1] = 1;
-        check_status(gpt2_decode(ctx, len, seq_ids.data(), positions.data(), tokens + start, want.data()),
-                     "gpt2_decode");
+        context_decode(ctx, len, seq_ids.data(), positions.data(), tokens + start, want.data());
     }
 }
 
@@ -60,8 +53,8 @@ int32_t generate(gpt2_context *ctx, const GenerateRequest &request, const Genera
     require_arg(ctx != nullptr, "ctx must not be NULL");
     const gpt2_model *model = ctx->model;
     require_arg(model != nullptr && model->tokenizer != nullptr, "ctx has no model with a tokenizer");
-    const int32_t n_ctx = gpt2_context_n_ctx(ctx);
-    const int32_t n_batch = std::max(1, gpt2_context_n_batch(ctx));
+    const int32_t n_ctx = ctx->n_ctx;
+    const int32_t n_batch = std::max(1, ctx->n_batch);
 
     const Tokenizer *tok = model->tokenizer.get();
     gpt2_sampler sampler(request.params, model->hparams.n_vocab, model->token_eos,
@@ -78,21 +71,19 @@ int32_t generate(gpt2_context *ctx, const GenerateRequest &request, const Genera
                                               ": at least one position must remain for generation");
     }
     sampler.set_prompt(out.prompt_tokens.data(), n_prompt, n_ctx);
-    check_status(gpt2_context_seq_clear(ctx, 0), "gpt2_context_seq_clear");
+    context_seq_clear(*ctx, 0);
 
     std::vector<int32_t> seq_ids, positions;
     std::vector<int8_t> want;
     const auto t_prompt = Clock::now();
-    decode_run(ctx, out.prompt_tokens.data(), n_prompt, 0, n_batch, seq_ids, positions, want);
+    decode_run(*ctx, out.prompt_tokens.data(), n_prompt, 0, n_batch, seq_ids, positions, want);
     out.stats.prompt_ms = ms_since(t_prompt);
     int32_t logits_index = (n_prompt - 1) % n_batch;  // the last entry of the last prefill chunk
 
     gpt2_sample_result result{};
     for (;;) {
         auto t_step = Clock::now();
-        const float *logits = gpt2_get_logits(ctx, logits_index);
-        if (logits == nullptr) throw Error(GPT2_ERR_INTERNAL, std::string("gpt2_get_logits: ") + gpt2_last_error());
-        sampler.sample(logits, result);
+        sampler.sample(context_logits(*ctx, logits_index), result);
         out.stats.decode_ms += ms_since(t_step);
         out.stats.n_generated = result.n_generated;
         out.stats.finish = result.finish;
@@ -101,7 +92,7 @@ int32_t generate(gpt2_context *ctx, const GenerateRequest &request, const Genera
         if (result.finish != GPT2_FINISH_NONE) break;
 
         t_step = Clock::now();
-        decode_run(ctx, &result.token, 1, n_prompt + result.n_generated - 1, n_batch, seq_ids, positions, want);
+        decode_run(*ctx, &result.token, 1, n_prompt + result.n_generated - 1, n_batch, seq_ids, positions, want);
         logits_index = 0;
         out.stats.decode_ms += ms_since(t_step);
     }

@@ -6,7 +6,7 @@
 #include <limits>
 #include <sstream>
 
-#include "api/error.h"
+#include "util/error.h"
 
 namespace gpt2 {
 

@@ -7,7 +7,7 @@
 #include <cstring>
 #include <string>
 
-#include "api/error.h"
+#include "util/error.h"
 #include "tensor/tensor.h"
 
 namespace gpt2 {

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <utility>
 
-#include "api/error.h"
+#include "util/error.h"
 #include "util/json.h"
 
 namespace gpt2 {

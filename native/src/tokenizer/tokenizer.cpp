@@ -7,7 +7,7 @@
 #include <unordered_map>
 #include <utility>
 
-#include "api/error.h"
+#include "util/error.h"
 #include "tokenizer/bpe.h"
 #include "tokenizer/byte_map.h"
 #include "tokenizer/pretokenize.h"

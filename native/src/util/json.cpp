@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "api/error.h"
+#include "util/error.h"
 
 namespace gpt2 {
 

@@ -1,22 +1,10 @@
-// error.cpp — the thread-local last error behind gpt2_last_error(), and status names.
-#include "api/error.h"
-
-namespace gpt2 {
-
-static thread_local std::string t_last_error;
-
-int32_t set_last_error(int32_t status, const std::string &message) {
-    t_last_error = message;
-    return status;
-}
-
-void clear_last_error() { t_last_error.clear(); }
-
-}  // namespace gpt2
+// api_errors.cpp — the C API's error functions: the calling thread's last error message, status names.
+#include "gpt2.h"
+#include "util/error.h"
 
 extern "C" {
 
-const char *gpt2_last_error(void) { return gpt2::t_last_error.c_str(); }
+const char *gpt2_last_error(void) { return gpt2::last_error().c_str(); }
 
 const char *gpt2_status_name(int32_t status) {
     switch (status) {

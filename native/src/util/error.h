@@ -1,4 +1,5 @@
-// error.h — how errors travel inside the runtime and across the C boundary.
+// error.h — how errors travel inside the runtime and across the C boundary. The bottom layer: every other folder
+// of native/src may include it, and it includes only gpt2.h (for the status codes).
 //
 // Inside: throw gpt2::Error(status, message). At the boundary: every C API function body runs inside
 // gpt2::guard(...), which catches everything (Error, std::bad_alloc, any std::exception), stores the
@@ -28,6 +29,7 @@ private:
 // Thread-local last error for gpt2_last_error(); set_last_error also returns the status for chaining.
 int32_t set_last_error(int32_t status, const std::string &message);
 void clear_last_error();
+const std::string &last_error();
 
 // Runs fn() (which returns int32_t status) and converts any exception into status + last error.
 template <typename Fn>
