@@ -50,7 +50,7 @@ JAVA_SRCS   := $(shell find java -path '*/target' -prune -o -path '*/node_module
 section = @printf '\n\033[1m==> %s\033[0m\n' "$(1)"
 
 .PHONY: help run build build-native build-java weights test test-native test-asan test-java test-examples test-weights \
-        docker-check deploy-check bench docker clean clean-weights fuzz fuzz-build fuzz-smoke test-java-asan soak \
+        docker-check deploy-check bench bench-throughput docker clean clean-weights fuzz fuzz-build fuzz-smoke test-java-asan soak \
         test-interop test-cuda-build gpu-check \
         soak-smoke
 
@@ -59,6 +59,7 @@ help:
 	@echo "make test           all tests (native, sanitizers, Java + browser + npm clients, examples, weights, docker-check, deploy-check)"
 	@echo "make weights        the weights pipeline alone: MODEL=gpt2|gpt2-medium|gpt2-large|gpt2-xl TYPE=f32|f16|q8_0|q4_0"
 	@echo "make bench          native + Java throughput figures (prints, never asserts)"
+	@echo "make bench-throughput  prefill/decode/batched/pos-1000 per type vs the machine's ceilings (and llama.cpp: LLAMA_LIB_DIR)"
 	@echo "make docker         docker build -t gpt2-java . (needs a Docker engine)"
 	@echo "make build | build-native | build-java | test-native | test-asan | test-java | test-examples | test-weights"
 	@echo "make fuzz (FUZZ_RUNS=1000000 per target) | fuzz-smoke (FUZZ_SECONDS=60 per target, in make test)"
@@ -276,7 +277,17 @@ bench: build-native
 	 $(BUILD)/gpt2-generate -m "$$model" -t "$$threads" -p "The meaning of life is" -n 128 --temp 0 >/dev/null; \
 	 printf '\n\033[1m==> Java engine: 8 concurrent greedy streams vs 1 (dev.gpt2.bench.BatchThroughput)\033[0m\n'; \
 	 $(MVN) -q -f java/runtime/pom.xml -Dgpt2.native.skip=true test-compile exec:java -Dexec.classpathScope=test \
-	   -Dexec.mainClass=dev.gpt2.bench.BatchThroughput -Dexec.args="$$model 8 64"
+	   -Dexec.mainClass=dev.gpt2.bench.BatchThroughput -Dexec.args="$$model 8 64"; \
+	 printf '\n\033[1m==> Java engine: 7 streams while a 1000-token prompt arrives (dev.gpt2.bench.MixedLoad)\033[0m\n'; \
+	 $(MVN) -q -f java/runtime/pom.xml -Dgpt2.native.skip=true exec:java -Dexec.classpathScope=test \
+	   -Dexec.mainClass=dev.gpt2.bench.MixedLoad -Dexec.args="$$model 7 16 1000 $$threads"
+
+# Every throughput figure of the kernels side by side in one run (bench/throughput.sh): the machine's ceilings,
+# prefill / decode / batched / position-1000 per type; with LLAMA_LIB_DIR (+ LLAMA_INCLUDE_DIRS) or LLAMA_BENCH,
+# llama.cpp on the same files and the ratios. Prints, never asserts.
+bench-throughput: build-native
+	$(call section,throughput (bench/throughput.sh))
+	@threads=$(THREADS); [ "$$threads" != 0 ] || threads=$$(nproc); bash bench/throughput.sh -t "$$threads"
 
 # ---- container --------------------------------------------------------------------------------------------
 docker:
