@@ -62,9 +62,8 @@ public final class Main {
                 message -> Thread.ofPlatform().name("gpt2-fatal").start(() -> exit(1, message)));
         WebServer server;
         try {
-            server = server(config.get("server"))
+            server = server(config.get("server"), models, metrics, settings)
                     .shutdownHook(false)
-                    .routing(routing -> routing(routing, models, metrics, settings))
                     .build()
                     .start();
         } catch (RuntimeException e) {
@@ -133,18 +132,27 @@ public final class Main {
     }
 
     /** The server of SERVER_CONFIG (the "server" node), set up as {@link #configure} says; tests use it. */
-    static WebServerConfig.Builder server(Config serverConfig) {
-        return configure(WebServer.builder().config(serverConfig), serverConfig);
+    static WebServerConfig.Builder server(Config serverConfig, ModelHolder models, ServerMetrics metrics,
+                                          ServerSettings settings) {
+        return configure(WebServer.builder().config(serverConfig), serverConfig, models, metrics, settings);
     }
 
-    /** What every server of this project needs besides its routes: HTTP/1 with CurrentConnection, JSON errors. */
-    static WebServerConfig.Builder configure(WebServerConfig.Builder server, Config serverConfig) {
+    /**
+     * Everything a server of this project has: HTTP/1 with CurrentConnection, JSON errors for broken requests,
+     * the features (OpenAPI), and the routes. Features are added here, not discovered, so that tests and
+     * production run the same set.
+     */
+    static WebServerConfig.Builder configure(WebServerConfig.Builder server, Config serverConfig,
+                                             ModelHolder models, ServerMetrics metrics, ServerSettings settings) {
         return server
                 // only this HTTP/1 configuration: discovered defaults would add a second HTTP/1 candidate, and with
                 // two Helidon waits for a connection's first bytes before it can idle-check it
                 .protocolsDiscoverServices(false)
                 .addProtocol(CurrentConnection.http1(serverConfig.get("protocols.http1")))
-                .directHandlers(TransportErrors.handlers());
+                .directHandlers(TransportErrors.handlers())
+                .featuresDiscoverServices(false)
+                .addFeature(ApiDocs.openApiFeature())
+                .routing(routing -> routing(routing, models, metrics, settings));
     }
 
     /** All routes; package-private so tests build the same server. */
@@ -161,10 +169,11 @@ public final class Main {
             }
         });
         routing.register("/", new PageService())
+                .register(ApiDocs.DOCS_PATH, new ApiDocs())
                 .register("/", new TgiService(models, metrics, settings))
                 .register("/v1", new OpenAiService(models, metrics, settings))
                 .register("/", new ModelService(models, settings))
                 .register("/", new ObserveService(models, metrics))
-                .any(RouteTable::fallback);
+                .addFeature(new RouteTable.Fallback());
     }
 }

@@ -4,8 +4,11 @@ package dev.gpt2.server;
 
 import java.util.Map;
 
+import io.helidon.common.Weighted;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
+import io.helidon.webserver.http.HttpFeature;
+import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
@@ -15,7 +18,6 @@ final class RouteTable {
             Map.entry("/", "GET, POST"),
             Map.entry("/docs", "GET"),
             Map.entry("/openapi", "GET"),
-            Map.entry("/openapi.json", "GET"),
             Map.entry("/generate", "POST"),
             Map.entry("/generate_stream", "POST"),
             Map.entry("/v1/completions", "POST"),
@@ -36,7 +38,27 @@ final class RouteTable {
         if (ROUTES.containsKey(path)) {
             return path;
         }
+        if (path.startsWith("/docs/")) {
+            return "/docs";
+        }
         return path.startsWith("/static/") ? "/static" : "other";
+    }
+
+    /**
+     * The fallback as a feature of the lowest weight: Helidon sets up the application's own handlers (weight 100)
+     * and then the features by falling weight (OpenAPI 90, observe 80), so a plain {@code any()} would answer
+     * their paths before they could.
+     */
+    static final class Fallback implements HttpFeature, Weighted {
+        @Override
+        public void setup(HttpRouting.Builder routing) {
+            routing.any(RouteTable::fallback);
+        }
+
+        @Override
+        public double weight() {
+            return 1;
+        }
     }
 
     /** Last handler: 405 for a known path with the wrong method, else 404. */

@@ -1,5 +1,5 @@
 // Servers with special setups: health 503 while the model loads then 200, and 429 + Retry-After when the
-// batch slots and the queue are full. Built with Main.server + Main.routing like Main does.
+// batch slots and the queue are full. Built with Main.server like Main does.
 package dev.gpt2.server;
 
 import static org.hamcrest.MatcherAssert.assertThat;
@@ -229,8 +229,7 @@ class LifecycleTest {
 
     private static WebServer start(ModelHolder models, Duration requestTimeout) {
         ServerSettings settings = TestModels.settings(requestTimeout);
-        return Main.server(Config.empty()).port(0)
-                .routing(r -> Main.routing(r, models, new ServerMetrics(), settings))
+        return Main.server(Config.empty(), models, new ServerMetrics(), settings).port(0)
                 .build().start();
     }
 

@@ -134,7 +134,7 @@ final class TestModels {
 
     /**
      * A server configured as Main configures one: SERVER (keys under "server", e.g. "port") over
-     * application.yaml's server node, then Main.server + Main.routing.
+     * application.yaml's server node, then Main.server.
      */
     static io.helidon.webserver.WebServer startServer(java.util.Map<String, String> server, ModelHolder models,
                                                       ServerSettings settings) {
@@ -146,8 +146,7 @@ final class TestModels {
                 .addSource(io.helidon.config.ConfigSources.create(keys))
                 .addSource(io.helidon.config.ConfigSources.classpath("application.yaml"))
                 .build();
-        return Main.server(config.get("server"))
-                .routing(r -> Main.routing(r, models, new ServerMetrics(), settings))
+        return Main.server(config.get("server"), models, new ServerMetrics(), settings)
                 .build().start();
     }
 
