@@ -139,7 +139,7 @@ public final class Main {
 
     /**
      * Everything a server of this project has: HTTP/1 with CurrentConnection, JSON errors for broken requests,
-     * the features (OpenAPI), and the routes. Features are added here, not discovered, so that tests and
+     * the features (OpenAPI, health and metrics), and the routes. Features are added here, not discovered, so that tests and
      * production run the same set.
      */
     static WebServerConfig.Builder configure(WebServerConfig.Builder server, Config serverConfig,
@@ -152,6 +152,7 @@ public final class Main {
                 .directHandlers(TransportErrors.handlers())
                 .featuresDiscoverServices(false)
                 .addFeature(ApiDocs.openApiFeature())
+                .addFeature(Observe.feature(models, metrics))
                 .routing(routing -> routing(routing, models, metrics, settings));
     }
 
@@ -173,7 +174,7 @@ public final class Main {
                 .register("/", new TgiService(models, metrics, settings))
                 .register("/v1", new OpenAiService(models, metrics, settings))
                 .register("/", new ModelService(models, settings))
-                .register("/", new ObserveService(models, metrics))
+                .addFeature(metrics)
                 .addFeature(new RouteTable.Fallback());
     }
 }

@@ -13,6 +13,7 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.helidon.webserver.WebServer;
@@ -319,14 +320,30 @@ class ApiTest {
         TestModels.get(base, "/nope");
         TestModels.Reply m = TestModels.get(base, "/metrics");
         assertThat(m.headers().firstValue("Content-Type").orElse(""), startsWith("text/plain"));
-        assertThat(m.body(), containsString("gpt2_http_requests_total{route=\"/generate\",status=\"200\"}"));
-        assertThat(m.body(), containsString("gpt2_http_requests_total{route=\"other\",status=\"404\"}"));
-        assertThat(m.body(), containsString("gpt2_http_requests_total{route=\"/v1/completions\",status=\"200\"}"));
-        assertThat(m.body(), containsString("gpt2_time_to_first_token_seconds_bucket{le=\"+Inf\"}"));
-        assertThat(m.body(), containsString("gpt2_time_per_output_token_seconds_count"));
-        assertThat(TestModels.metric(base, "gpt2_tokens_generated_total"), greaterThan(0.0));
-        assertThat(m.body(), containsString("gpt2_queue_depth"));
-        assertThat(m.body(), containsString("gpt2_active_sequences"));
+        // Prometheus text, every line of it parsed; our series under their names, Helidon's JVM meters beside them
+        Map<String, Double> samples = TestModels.prometheus(m.body());
+        assertThat(samples.get("gpt2_http_requests_total{route=\"/generate\",status=\"200\"}"), greaterThan(0.0));
+        assertThat(samples.get("gpt2_http_requests_total{route=\"other\",status=\"404\"}"), greaterThan(0.0));
+        assertThat(samples.get("gpt2_http_requests_total{route=\"/v1/completions\",status=\"200\"}"),
+                greaterThan(0.0));
+        assertThat(samples.get("gpt2_time_to_first_token_seconds_bucket{le=\"+Inf\"}"), greaterThan(0.0));
+        assertThat(samples.get("gpt2_time_to_first_token_seconds_bucket{le=\"0.005\"}"),
+                lessThanOrEqualTo(samples.get("gpt2_time_to_first_token_seconds_bucket{le=\"+Inf\"}")));
+        assertThat(samples.get("gpt2_time_per_output_token_seconds_count"), greaterThan(0.0));
+        assertThat(samples.get("gpt2_tokens_generated_total"), greaterThan(0.0));
+        assertThat(samples.get("gpt2_queue_depth"), is(0.0));
+        assertThat(samples.get("gpt2_active_sequences"), is(0.0));
+        assertThat(samples.get("gpt2_batch_slots"), is(4.0));
+        assertThat(samples.get("gpt2_model_ready"), is(1.0));
+        assertThat(samples.get("gpt2_engine_requests_completed_total"), greaterThan(0.0));
+        assertThat(samples.keySet().stream().anyMatch(k -> k.startsWith("memory_usedHeap")
+                || k.startsWith("jvm_") || k.startsWith("memory_")), is(true));
+        // health: Helidon's JSON with our readiness check
+        JsonNode health = TestModels.get(base, "/health").json();
+        assertThat(health.get("status").asText(), is("UP"));
+        assertThat(health.at("/checks/0/name").asText(), is("model"));
+        assertThat(health.at("/checks/0/data/state").asText(), is("ready"));
+
     }
 
     @Test

@@ -1,0 +1,68 @@
+// Health and metrics through Helidon's observe feature: GET /health (every check), /health/ready (503 while the
+// model loads, after a failed load, once the engine thread has died, and while shutting down), /health/live (200
+// while the process serves HTTP), /health/started; GET /metrics (Prometheus text: this server's meters, see
+// ServerMetrics, plus Helidon's JVM and system meters).
+package dev.gpt2.server;
+
+import io.helidon.health.HealthCheck;
+import io.helidon.health.HealthCheckResponse;
+import io.helidon.health.HealthCheckType;
+import io.helidon.webserver.observe.ObserveFeature;
+import io.helidon.webserver.observe.health.HealthObserver;
+import io.helidon.webserver.observe.metrics.MetricsObserver;
+
+/**
+ * The observe feature of a server.
+ * <pre>
+ * curl -i localhost:8080/health        # {"status":"UP","checks":[{"name":"model","status":"UP","data":{...}}]}
+ * curl -s localhost:8080/metrics
+ * </pre>
+ */
+final class Observe {
+    private Observe() {
+    }
+
+    /** Observers at the root ("/health", "/metrics"), as the server had them before Helidon served them. */
+    static ObserveFeature feature(ModelHolder models, ServerMetrics metrics) {
+        metrics.observe(models);
+        return ObserveFeature.builder()
+                .endpoint("/")
+                .observersDiscoverServices(false)
+                .addObserver(HealthObserver.builder()
+                        .endpoint("health")
+                        .details(true)
+                        .useSystemServices(false)
+                        .addCheck(modelCheck(models))
+                        .build())
+                .addObserver(MetricsObserver.builder()
+                        .endpoint("metrics")
+                        .meterRegistry(metrics.registry())
+                        .build())
+                .build();
+    }
+
+    /** Readiness: the model is loaded and its engine thread alive. */
+    static HealthCheck modelCheck(ModelHolder models) {
+        return new HealthCheck() {
+            @Override
+            public HealthCheckType type() {
+                return HealthCheckType.READINESS;
+            }
+
+            @Override
+            public String name() {
+                return "model";
+            }
+
+            @Override
+            public HealthCheckResponse call() {
+                ModelHolder.State state = models.state();
+                return HealthCheckResponse.builder()
+                        .status(state == ModelHolder.State.READY)
+                        .detail("state", ModelHolder.describe(state))
+                        .detail("name", models.name())
+                        .build();
+            }
+        };
+    }
+}
