@@ -3,7 +3,6 @@
 package dev.gpt2.server;
 
 import java.lang.System.Logger.Level;
-import java.util.Map;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gpt2.ContextOverflowException;
@@ -17,17 +16,17 @@ import io.helidon.webserver.http.ServerResponse;
 
 /** One error shape per API family. */
 enum ErrorDialect {
-    TGI(Map.of("maxNewTokens", "max_new_tokens", "topNTokens", "top_n_tokens")),
-    OPENAI(Map.of("maxNewTokens", "max_tokens", "topNTokens", "logprobs"));
+    TGI(ApiParameters.Family.TGI),
+    OPENAI(ApiParameters.Family.OPENAI);
 
     private static final System.Logger LOG = System.getLogger(ErrorDialect.class.getName());
     /** Seconds a client is asked to wait after 429. */
     static final String RETRY_AFTER_SECONDS = "1";
 
-    private final Map<String, String> renamed;
+    private final ApiParameters.Family family;
 
-    ErrorDialect(Map<String, String> renamed) {
-        this.renamed = renamed;
+    ErrorDialect(ApiParameters.Family family) {
+        this.family = family;
     }
 
     /** The dialect for a path with no service of its own (404, 405): /v1/* speaks OpenAI, the rest TGI. */
@@ -35,16 +34,9 @@ enum ErrorDialect {
         return path.startsWith("/v1/") || path.equals("/v1") ? OPENAI : TGI;
     }
 
-    /** Builder field name (topP) -> this API's name (top_p). */
+    /** Builder field name (topP) -> this API's name (top_p), from the parameter table. */
     String apiName(String builderField) {
-        if (builderField == null) {
-            return null;
-        }
-        String mapped = renamed.get(builderField);
-        if (mapped != null) {
-            return mapped;
-        }
-        return builderField.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase();
+        return ApiParameters.wireName(family, builderField);
     }
 
     /** Turns any failure from request handling into this dialect's {@link ApiException}. */

@@ -5,11 +5,13 @@ package dev.gpt2.server;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gpt2.GenerationParameter;
 import dev.gpt2.GenerationParams;
 import dev.gpt2.GenerationResult;
 import dev.gpt2.Gpt2Model;
@@ -30,7 +32,6 @@ import io.helidon.webserver.http.ServerResponse;
  * </pre>
  */
 final class OpenAiService implements HttpService {
-    static final int DEFAULT_MAX_TOKENS = 16;
     static final int MAX_N = 16;
 
     private static final Set<String> FIELDS = Set.of("model", "prompt", "max_tokens", "temperature", "top_p", "n",
@@ -269,66 +270,19 @@ final class OpenAiService implements HttpService {
                 throw ApiException.invalid("prompt", "'prompt' must not be empty");
             }
         }
-        var b = GenerationParams.builder();
-        b.maxNewTokens(orElse(JsonBody.optInt(body, "max_tokens", "", 1, 1_000_000), DEFAULT_MAX_TOKENS));
-        Float temperature = JsonBody.optFloat(body, "temperature", "", 0, 2);
+        Map<GenerationParameter, Object> values = ApiParameters.read(body, "", ApiParameters.Family.OPENAI);
+        // TGI's name for logprobs, which @huggingface/inference sends here
+        Integer topN = JsonBody.optInt(body, "top_n_tokens", "", Integer.MIN_VALUE, Integer.MAX_VALUE);
+        if (!values.containsKey(GenerationParameter.TOP_N_TOKENS) && topN != null && topN > 0) {
+            values.put(GenerationParameter.TOP_N_TOKENS, topN);
+        }
+        Integer logprobs = (Integer) values.get(GenerationParameter.TOP_N_TOKENS);
         Boolean doSample = JsonBody.optBool(body, "do_sample", "");
+        Float temperature = (Float) values.get(GenerationParameter.TEMPERATURE);
         boolean greedy = Boolean.FALSE.equals(doSample) || (temperature != null && temperature == 0f);
-        b.temperature(greedy ? 0f : temperature == null ? 1f : temperature);
-        Float topP = JsonBody.optFloat(body, "top_p", "", 0, 1);
-        if (topP != null) {
-            if (topP <= 0) {
-                throw ApiException.invalid("top_p", "'top_p' must be in (0, 1], got " + topP);
-            }
-            b.topP(topP);
-        }
-        Integer topK = JsonBody.optInt(body, "top_k", "", 0, Integer.MAX_VALUE);
-        if (topK != null) {
-            b.topK(topK);
-        }
-        Float minP = JsonBody.optFloat(body, "min_p", "", 0, 1);
-        if (minP != null) {
-            b.minP(minP);
-        }
-        Float typicalP = JsonBody.optFloat(body, "typical_p", "", 0, 1);
-        if (typicalP != null) {
-            b.typicalP(typicalP);
-        }
-        Float rep = JsonBody.optFloat(body, "repetition_penalty", "", 0, 10);
-        if (rep != null) {
-            b.repetitionPenalty(rep);
-        }
-        Float presence = JsonBody.optFloat(body, "presence_penalty", "", -2, 2);
-        if (presence != null) {
-            b.presencePenalty(presence);
-        }
-        Float frequency = JsonBody.optFloat(body, "frequency_penalty", "", -2, 2);
-        if (frequency != null) {
-            b.frequencyPenalty(frequency);
-        }
-        Long seed = JsonBody.optLong(body, "seed", "");
-        if (seed != null) {
-            b.seed(seed);
-        }
-        List<String> stop = JsonBody.optStrings(body, "stop", "");
-        if (stop != null) {
-            b.stop(stop);
-        }
-        Integer truncate = JsonBody.optInt(body, "truncate", "", 0, Integer.MAX_VALUE);
-        if (truncate != null) {
-            b.truncate(truncate);
-        }
-        Boolean ignoreEos = JsonBody.optBool(body, "ignore_eos", "");
-        if (ignoreEos != null) {
-            b.ignoreEos(ignoreEos);
-        }
-        Integer logprobs = JsonBody.optInt(body, "logprobs", "", 0, 20);
-        Integer topN = JsonBody.optInt(body, "top_n_tokens", "", 0, 20);
-        if (logprobs == null && topN != null && topN > 0) {
-            logprobs = topN;
-        }
-        if (logprobs != null) {
-            b.topNTokens(logprobs);
+        var b = ApiParameters.apply(values, ApiParameters.Family.OPENAI);
+        if (greedy) {
+            b.temperature(0f);
         }
         int n = orElse(JsonBody.optInt(body, "n", "", 1, MAX_N), 1);
         Integer bestOf = JsonBody.optInt(body, "best_of", "", 1, MAX_N);

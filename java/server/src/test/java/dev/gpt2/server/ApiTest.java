@@ -243,7 +243,9 @@ class ApiTest {
 
     @Test
     void openAiErrorsNameTheParam() {
-        assertOpenAiError("{\"prompt\":\"x\",\"temperature\":3}", "temperature");
+        assertOpenAiError("{\"prompt\":\"x\",\"temperature\":101}", "temperature");
+        assertOpenAiError("{\"prompt\":\"x\",\"top_k\":-1}", "top_k");
+        assertOpenAiError("{\"prompt\":\"x\",\"max_tokens\":1000001}", "max_tokens");
         assertOpenAiError("{\"prompt\":\"x\",\"max_tokens\":0}", "max_tokens");
         assertOpenAiError("{\"prompt\":\"x\",\"n\":0}", "n");
         assertOpenAiError("{\"prompt\":\"x\",\"stop\":5}", "stop");
@@ -380,9 +382,9 @@ class ApiTest {
         assertThat(TestModels.get(base, "/docs/swagger-ui.css").status(), is(200));
         assertThat(TestModels.get(base, "/docs/nope.js").status(), is(404));
         assertThat(spec.at("/components/schemas/GenerateParameters/properties/max_new_tokens/default").asInt(),
-                is(TgiService.DEFAULT_MAX_NEW_TOKENS));
+                is(ApiParameters.TGI_DEFAULT_MAX_NEW_TOKENS));
         assertThat(spec.at("/components/schemas/CompletionRequest/properties/max_tokens/default").asInt(),
-                is(OpenAiService.DEFAULT_MAX_TOKENS));
+                is(ApiParameters.OPENAI_DEFAULT_MAX_TOKENS));
     }
 
     private void assertTgiError(String body, int status, String field) {

@@ -90,7 +90,7 @@ class StreamingTest {
 
     @Test
     void streamValidationErrorIsPlainJsonBeforeTheStreamStarts() {
-        TestModels.Reply r = TestModels.post(base, "/generate_stream", "{\"inputs\":\"x\",\"parameters\":{\"top_k\":0}}");
+        TestModels.Reply r = TestModels.post(base, "/generate_stream", "{\"inputs\":\"x\",\"parameters\":{\"top_k\":-1}}");
         assertThat(r.status(), is(422));
         assertThat(r.json().get("field").asText(), is("parameters.top_k"));
     }
