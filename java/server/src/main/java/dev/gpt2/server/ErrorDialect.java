@@ -12,6 +12,7 @@ import dev.gpt2.QueueFullException;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Status;
+import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
 /** One error shape per API family. */
@@ -105,6 +106,19 @@ enum ErrorDialect {
             err.put("code", e.type());
         }
         return root;
+    }
+
+    /**
+     * The error handler registered with Helidon's routing for every route: any exception a handler throws becomes
+     * the JSON error of the path's dialect (handlers have no try/catch of their own). A response already under
+     * way (an event stream) reports its errors in-band itself, so here there is nothing left to send.
+     */
+    static void handle(ServerRequest req, ServerResponse res, Throwable error) {
+        if (res.isSent()) {
+            LOG.log(Level.DEBUG, "error after the response was sent", error);
+            return;
+        }
+        forPath(req.path().absolute().path()).send(res, error);
     }
 
     /** Sends {@code error} (translated) as this dialect's JSON; adds Retry-After to 429. */

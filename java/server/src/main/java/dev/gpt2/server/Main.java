@@ -169,6 +169,7 @@ public final class Main {
                 metrics.recordRequest(route, res.status().code());
             }
         });
+        routing.error(Throwable.class, ErrorDialect::handle);
         routing.register("/", new PageService())
                 .register(ApiDocs.DOCS_PATH, new ApiDocs())
                 .register("/", new TgiService(models, metrics, settings))

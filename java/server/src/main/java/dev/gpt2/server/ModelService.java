@@ -41,55 +41,43 @@ final class ModelService implements HttpService {
                 .get("/info", this::info);
     }
 
-    private void tokenize(ServerRequest req, ServerResponse res) {
-        try {
-            ObjectNode body = JsonBody.read(req, settings);
-            JsonBody.rejectUnknown(body, TOKENIZE_FIELDS, "");
-            String text = JsonBody.optString(body, "text", "");
-            if (text == null) {
-                text = JsonBody.optString(body, "content", "");
-            }
-            if (text == null) {
-                throw ApiException.invalid("text", "'text' (or 'content') is required");
-            }
-            boolean parseSpecial = Boolean.TRUE.equals(JsonBody.optBool(body, "parse_special", ""));
-            boolean pieces = Boolean.TRUE.equals(JsonBody.optBool(body, "with_pieces", ""));
-            Gpt2Model model = models.model();
-            int[] tokens = model.tokenize(text, parseSpecial);
-            ObjectNode out = JsonBody.MAPPER.createObjectNode();
-            ArrayNode arr = out.putArray("tokens");
-            for (int t : tokens) {
-                if (pieces) {
-                    arr.addObject().put("id", t).put("piece", model.detokenize(new int[] {t}));
-                } else {
-                    arr.add(t);
-                }
-            }
-            Responses.sendJson(res, out);
-        } catch (Throwable e) {
-            ErrorDialect.TGI.send(res, e);
+    private void tokenize(ServerRequest req, ServerResponse res) throws Exception {
+        ObjectNode body = JsonBody.read(req, settings);
+        JsonBody.rejectUnknown(body, TOKENIZE_FIELDS, "");
+        String text = JsonBody.optString(body, "text", "");
+        if (text == null) {
+            text = JsonBody.optString(body, "content", "");
         }
+        if (text == null) {
+            throw ApiException.invalid("text", "'text' (or 'content') is required");
+        }
+        boolean parseSpecial = Boolean.TRUE.equals(JsonBody.optBool(body, "parse_special", ""));
+        boolean pieces = Boolean.TRUE.equals(JsonBody.optBool(body, "with_pieces", ""));
+        Gpt2Model model = models.model();
+        int[] tokens = model.tokenize(text, parseSpecial);
+        ObjectNode out = JsonBody.MAPPER.createObjectNode();
+        ArrayNode arr = out.putArray("tokens");
+        for (int t : tokens) {
+            if (pieces) {
+                arr.addObject().put("id", t).put("piece", model.detokenize(new int[] {t}));
+            } else {
+                arr.add(t);
+            }
+        }
+        Responses.sendJson(res, out);
     }
 
-    private void detokenize(ServerRequest req, ServerResponse res) {
-        try {
-            ObjectNode body = JsonBody.read(req, settings);
-            JsonBody.rejectUnknown(body, DETOKENIZE_FIELDS, "");
-            Gpt2Model model = models.model();
-            int[] tokens = JsonBody.intArray(body, "tokens", model.info().vocabSize());
-            Responses.sendJson(res, JsonBody.MAPPER.createObjectNode().put("text", model.detokenize(tokens)));
-        } catch (Throwable e) {
-            ErrorDialect.TGI.send(res, e);
-        }
+    private void detokenize(ServerRequest req, ServerResponse res) throws Exception {
+        ObjectNode body = JsonBody.read(req, settings);
+        JsonBody.rejectUnknown(body, DETOKENIZE_FIELDS, "");
+        Gpt2Model model = models.model();
+        int[] tokens = JsonBody.intArray(body, "tokens", model.info().vocabSize());
+        Responses.sendJson(res, JsonBody.MAPPER.createObjectNode().put("text", model.detokenize(tokens)));
     }
 
-    private void info(ServerRequest req, ServerResponse res) {
-        try {
-            Gpt2Model model = models.model();
-            Responses.sendJson(res, info(model, models));
-        } catch (Throwable e) {
-            ErrorDialect.TGI.send(res, e);
-        }
+    private void info(ServerRequest req, ServerResponse res) throws Exception {
+        Gpt2Model model = models.model();
+        Responses.sendJson(res, info(model, models));
     }
 
     static ObjectNode info(Gpt2Model model, ModelHolder models) {

@@ -15,7 +15,6 @@ import dev.gpt2.GenerationParameter;
 import dev.gpt2.GenerationParams;
 import dev.gpt2.GenerationResult;
 import dev.gpt2.Gpt2Model;
-import dev.gpt2.StreamEvent;
 import dev.gpt2.TokenInfo;
 import dev.gpt2.TopToken;
 import io.helidon.webserver.http.HttpRules;
@@ -69,46 +68,42 @@ final class OpenAiService implements HttpService {
         Responses.sendJson(res, out);
     }
 
-    private void completions(ServerRequest req, ServerResponse res) {
+    private void completions(ServerRequest req, ServerResponse res) throws Exception {
+        CompletionRequest r = parse(JsonBody.read(req, settings));
+        Gpt2Model model = models.model();
+        List<int[]> prompts = new ArrayList<>();
+        for (String prompt : r.prompts()) {
+            prompts.add(Prompts.prepare(model, prompt, r.params().parseSpecial(), r.params().truncate(),
+                    r.params().maxNewTokens(), "prompt", "max_tokens"));
+        }
+        // more choices than the engine can ever hold at once would answer 429 for ever: a request error
+        int capacity = model.info().batchSlots() + model.info().queueCapacity();
+        if (prompts.size() * r.n() > capacity) {
+            throw ApiException.invalid("n", "prompts x n = " + prompts.size() * r.n()
+                    + " exceeds what this server can run at once (" + capacity + " = batch slots + queue)");
+        }
+        List<GenerationRun> runs = new ArrayList<>();
         try {
-            CompletionRequest r = parse(JsonBody.read(req, settings));
-            Gpt2Model model = models.model();
-            List<int[]> prompts = new ArrayList<>();
-            for (String prompt : r.prompts()) {
-                prompts.add(Prompts.prepare(model, prompt, r.params().parseSpecial(), r.params().truncate(),
-                        r.params().maxNewTokens(), "prompt", "max_tokens"));
-            }
-            // more choices than the engine can ever hold at once would answer 429 for ever: a request error
-            int capacity = model.info().batchSlots() + model.info().queueCapacity();
-            if (prompts.size() * r.n() > capacity) {
-                throw ApiException.invalid("n", "prompts x n = " + prompts.size() * r.n()
-                        + " exceeds what this server can run at once (" + capacity + " = batch slots + queue)");
-            }
-            List<GenerationRun> runs = new ArrayList<>();
-            try {
-                for (int p = 0; p < prompts.size(); p++) {
-                    for (int i = 0; i < r.n(); i++) {
-                        GenerationParams params = r.params();
-                        if (i > 0 && params.seed().isPresent()) {
-                            params = params.toBuilder().seed(params.seed().getAsLong() + i).build();
-                        }
-                        runs.add(GenerationRun.submit(model, prompts.get(p), params, metrics,
-                                settings.requestTimeout()));
+            for (int p = 0; p < prompts.size(); p++) {
+                for (int i = 0; i < r.n(); i++) {
+                    GenerationParams params = r.params();
+                    if (i > 0 && params.seed().isPresent()) {
+                        params = params.toBuilder().seed(params.seed().getAsLong() + i).build();
                     }
+                    runs.add(GenerationRun.submit(model, prompts.get(p), params, metrics,
+                            settings.requestTimeout()));
                 }
-            } catch (RuntimeException e) {
-                runs.forEach(GenerationRun::cancel);
-                throw e;
             }
-            String id = "cmpl-" + UUID.randomUUID().toString().replace("-", "");
-            long created = System.currentTimeMillis() / 1000;
-            if (r.stream()) {
-                stream(r, res, runs, id, created);
-            } else {
-                complete(r, res, model, runs, id, created);
-            }
-        } catch (Throwable e) {
-            ErrorDialect.OPENAI.send(res, e);
+        } catch (RuntimeException e) {
+            runs.forEach(GenerationRun::cancel);
+            throw e;
+        }
+        String id = "cmpl-" + UUID.randomUUID().toString().replace("-", "");
+        long created = System.currentTimeMillis() / 1000;
+        if (r.stream()) {
+            stream(r, res, runs, id, created);
+        } else {
+            complete(r, res, model, runs, id, created);
         }
     }
 
@@ -134,7 +129,7 @@ final class OpenAiService implements HttpService {
             } else {
                 c.set("logprobs", logprobs(model, r.echo() ? result.promptTokenIds() : new int[0], result.tokens()));
             }
-            c.put("finish_reason", result.finishReason().openAiName());
+            c.put("finish_reason", WireNames.openAi(result.finishReason()));
         }
         out.set("usage", usage(promptTokens, completionTokens));
         Responses.sendJson(res, out);
@@ -153,37 +148,27 @@ final class OpenAiService implements HttpService {
                     runs.forEach(GenerationRun::cancel);
                     return;
                 }
-                while (true) {
-                    Object next;
-                    try {
-                        next = run.next();
-                    } catch (RuntimeException e) {
-                        sse.send(ErrorDialect.OPENAI.body(ErrorDialect.OPENAI.translate(e)));
-                        runs.forEach(GenerationRun::cancel);
-                        return;
+                int choice = i;
+                StreamLoop.End end = StreamLoop.run(run, sse, ErrorDialect.OPENAI, event -> {
+                    ObjectNode lp = r.logprobs() == null ? null
+                            : logprobs(models.model(), new int[0], List.of(event.token()));
+                    if (lp != null) {
+                        ((ArrayNode) lp.get("tokens")).set(0, event.text());
                     }
-                    if (next instanceof StreamEvent event) {
-                        ObjectNode lp = r.logprobs() == null ? null
-                                : logprobs(models.model(), new int[0], List.of(event.token()));
-                        if (lp != null) {
-                            ((ArrayNode) lp.get("tokens")).set(0, event.text());
-                        }
-                        if (!sse.send(chunk(id, created, i, event.text(), lp, null))) {
-                            runs.forEach(GenerationRun::cancel);
-                            return;
-                        }
-                        continue;
-                    }
-                    GenerationResult result = (GenerationResult) next;
-                    if (i % r.n() == 0) {
-                        promptTokens += result.promptTokens();
-                    }
-                    completionTokens += result.generatedTokens();
-                    if (!sse.send(chunk(id, created, i, "", null, result.finishReason().openAiName()))) {
-                        runs.forEach(GenerationRun::cancel);
-                        return;
-                    }
-                    break;
+                    return chunk(id, created, choice, event.text(), lp, null);
+                }, false);
+                if (end == null) {
+                    runs.forEach(GenerationRun::cancel);
+                    return;
+                }
+                GenerationResult result = end.result();
+                if (i % r.n() == 0) {
+                    promptTokens += result.promptTokens();
+                }
+                completionTokens += result.generatedTokens();
+                if (!sse.send(chunk(id, created, i, "", null, WireNames.openAi(result.finishReason())))) {
+                    runs.forEach(GenerationRun::cancel);
+                    return;
                 }
             }
             if (r.includeUsage()) {

@@ -61,39 +61,27 @@ final class TgiService implements HttpService {
                       boolean returnFullText, boolean stream) {
     }
 
-    private void generate(ServerRequest req, ServerResponse res) {
-        try {
-            TgiRequest r = parse(JsonBody.read(req, settings));
-            if (r.stream()) {
-                stream(r, res);
-            } else {
-                complete(r, res, false);
-            }
-        } catch (Throwable e) {
-            ErrorDialect.TGI.send(res, e);
+    private void generate(ServerRequest req, ServerResponse res) throws Exception {
+        TgiRequest r = parse(JsonBody.read(req, settings));
+        if (r.stream()) {
+            stream(r, res);
+        } else {
+            complete(r, res, false);
         }
     }
 
     /** TGI's compat route: an array with one answer, or the event stream when "stream" is true. */
-    private void compat(ServerRequest req, ServerResponse res) {
-        try {
-            TgiRequest r = parse(JsonBody.read(req, settings));
-            if (r.stream()) {
-                stream(r, res);
-            } else {
-                complete(r, res, true);
-            }
-        } catch (Throwable e) {
-            ErrorDialect.TGI.send(res, e);
+    private void compat(ServerRequest req, ServerResponse res) throws Exception {
+        TgiRequest r = parse(JsonBody.read(req, settings));
+        if (r.stream()) {
+            stream(r, res);
+        } else {
+            complete(r, res, true);
         }
     }
 
-    private void generateStream(ServerRequest req, ServerResponse res) {
-        try {
-            stream(parse(JsonBody.read(req, settings)), res);
-        } catch (Throwable e) {
-            ErrorDialect.TGI.send(res, e);
-        }
+    private void generateStream(ServerRequest req, ServerResponse res) throws Exception {
+        stream(parse(JsonBody.read(req, settings)), res);
     }
 
     private void complete(TgiRequest r, ServerResponse res, boolean asArray) throws InterruptedException {
@@ -106,7 +94,7 @@ final class TgiService implements HttpService {
         out.put("generated_text", r.returnFullText() ? r.inputs() + result.text() : result.text());
         if (r.details()) {
             ObjectNode details = out.putObject("details");
-            details.put("finish_reason", result.finishReason().tgiName());
+            details.put("finish_reason", WireNames.tgi(result.finishReason()));
             details.put("generated_tokens", result.generatedTokens());
             putSeed(details, r, result);
             ArrayNode prefill = details.putArray("prefill");
@@ -143,34 +131,19 @@ final class TgiService implements HttpService {
         // the request waits in the queue or prefills too
         ClientWatch.start(res, run::cancel);
         try (Sse sse = new Sse(res)) {
-            ObjectNode held = null;
-            while (true) {
-                Object next;
-                try {
-                    next = run.next();
-                } catch (RuntimeException e) {
-                    ApiException api = ErrorDialect.TGI.translate(e);
-                    sse.send(ErrorDialect.TGI.body(api));
-                    return;
-                }
-                if (next instanceof StreamEvent event) {
-                    if (held != null && !sse.send(held)) {
-                        run.cancel();
-                    }
-                    held = streamEvent(model, r, event);
-                    continue;
-                }
-                GenerationResult result = (GenerationResult) next;
-                ObjectNode last = held != null ? held : JsonBody.MAPPER.createObjectNode()
-                        .put("index", result.generatedTokens()).putNull("token");
-                last.put("generated_text", r.returnFullText() ? r.inputs() + result.text() : result.text());
-                ObjectNode details = last.putObject("details");
-                details.put("finish_reason", result.finishReason().tgiName());
-                details.put("generated_tokens", result.generatedTokens());
-                putSeed(details, r, result);
-                sse.send(last);
+            StreamLoop.End end = StreamLoop.run(run, sse, ErrorDialect.TGI, event -> streamEvent(model, r, event), true);
+            if (end == null) {
                 return;
             }
+            GenerationResult result = end.result();
+            ObjectNode last = end.held() != null ? end.held() : JsonBody.MAPPER.createObjectNode()
+                    .put("index", result.generatedTokens()).putNull("token");
+            last.put("generated_text", r.returnFullText() ? r.inputs() + result.text() : result.text());
+            ObjectNode details = last.putObject("details");
+            details.put("finish_reason", WireNames.tgi(result.finishReason()));
+            details.put("generated_tokens", result.generatedTokens());
+            putSeed(details, r, result);
+            sse.send(last);
         }
     }
 
