@@ -73,8 +73,7 @@ final class OpenAiService implements HttpService {
         Gpt2Model model = models.model();
         List<int[]> prompts = new ArrayList<>();
         for (String prompt : r.prompts()) {
-            prompts.add(Prompts.prepare(model, prompt, r.params().parseSpecial(), r.params().truncate(),
-                    r.params().maxNewTokens(), "prompt", "max_tokens"));
+            prompts.add(Prompts.prepare(model, prompt, r.params(), "prompt"));
         }
         // more choices than the engine can ever hold at once would answer 429 for ever: a request error
         int capacity = model.info().batchSlots() + model.info().queueCapacity();
@@ -249,11 +248,6 @@ final class OpenAiService implements HttpService {
         List<String> prompts = JsonBody.optStrings(body, "prompt", "");
         if (prompts == null || prompts.isEmpty()) {
             throw ApiException.invalid("prompt", "'prompt' is required (a string or an array of strings)");
-        }
-        for (String p : prompts) {
-            if (p.isEmpty()) {
-                throw ApiException.invalid("prompt", "'prompt' must not be empty");
-            }
         }
         Map<GenerationParameter, Object> values = ApiParameters.read(body, "", ApiParameters.Family.OPENAI);
         // TGI's name for logprobs, which @huggingface/inference sends here

@@ -160,8 +160,7 @@ final class TgiService implements HttpService {
     }
 
     private int[] prepare(Gpt2Model model, TgiRequest r) {
-        return Prompts.prepare(model, r.inputs(), r.params().parseSpecial(), r.params().truncate(),
-                r.params().maxNewTokens(), "inputs", "max_new_tokens");
+        return Prompts.prepare(model, r.inputs(), r.params(), "inputs");
     }
 
     private static void putSeed(ObjectNode details, TgiRequest r, GenerationResult result) {

@@ -133,6 +133,21 @@ class ApiTest {
     }
 
     @Test
+    void onePromptPolicyForBothApis() {
+        // empty = the end-of-text token alone (the library's rule, dev.gpt2.PromptPolicy)
+        JsonNode empty = TestModels.post(base, "/generate",
+                "{\"inputs\":\"\",\"parameters\":{\"max_new_tokens\":2,\"details\":true}}").json();
+        assertThat(empty.at("/details/prefill").size(), is(1));
+        assertThat(TestModels.post(base, "/v1/completions", "{\"prompt\":\"\",\"max_tokens\":2}").status(), is(200));
+        // more new tokens than the context holds: the generation ends at the context's end, finish_reason length
+        JsonNode clipped = TestModels.post(base, "/v1/completions", "{\"prompt\":\"Hi\",\"temperature\":0,"
+                + "\"ignore_eos\":true,\"max_tokens\":" + (TestModels.N_CTX + 10) + "}").json();
+        assertThat(clipped.at("/choices/0/finish_reason").asText(), is("length"));
+        assertThat(clipped.at("/usage/completion_tokens").asInt(),
+                is(TestModels.N_CTX - clipped.at("/usage/prompt_tokens").asInt()));
+    }
+
+    @Test
     void truncateKeepsTheLastTokensInsteadOfFailing() {
         String longPrompt = "word ".repeat(199) + "word";
         TestModels.Reply tooLong = TestModels.post(base, "/generate", "{\"inputs\":\"" + longPrompt + "\"}");
@@ -156,7 +171,6 @@ class ApiTest {
         assertTgiError("{\"inputs\":\"x\",\"parameters\":{\"top_k\":-3}}", 422, "parameters.top_k");
         assertTgiError("{\"inputs\":\"x\",\"parameters\":{\"bogus\":1}}", 422, "parameters.bogus");
         assertTgiError("{\"inputs\":\"x\",\"extra\":1}", 422, "extra");
-        assertTgiError("{\"inputs\":\"\"}", 422, "inputs");
         assertTgiError("{\"inputs\":5}", 422, "inputs");
         assertTgiError("{\"parameters\":{}}", 422, "inputs");
         assertTgiError("{\"inputs\":\"x\",\"parameters\":{\"seed\":-1}}", 422, "parameters.seed");
@@ -249,11 +263,10 @@ class ApiTest {
         assertOpenAiError("{\"prompt\":\"x\",\"max_tokens\":0}", "max_tokens");
         assertOpenAiError("{\"prompt\":\"x\",\"n\":0}", "n");
         assertOpenAiError("{\"prompt\":\"x\",\"stop\":5}", "stop");
-        assertOpenAiError("{\"prompt\":\"\"}", "prompt");
         assertOpenAiError("{\"model\":\"m\"}", "prompt");
         assertOpenAiError("{\"prompt\":\"x\",\"frobnicate\":true}", "frobnicate");
         assertOpenAiError("{\"prompt\":\"x\",\"logprobs\":50}", "logprobs");
-        assertOpenAiError("{\"prompt\":\"x\",\"max_tokens\":" + (TestModels.N_CTX + 10) + "}", "prompt");
+        assertOpenAiError("{\"prompt\":\"" + "word ".repeat(200) + "\"}", "prompt");
         TestModels.Reply r = TestModels.post(base, "/v1/completions", "{oops");
         assertThat(r.status(), is(400));
         assertThat(r.json().get("error").get("type").asText(), is("invalid_request_error"));
