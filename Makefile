@@ -182,7 +182,11 @@ test-examples: $(STAMPS)/java-install
 	$(JAVA) --enable-native-access=ALL-UNNAMED -cp "java/examples/target/classes:java/examples/target/libs/*" \
 	  dev.gpt2.examples.Example $(EXAMPLE_MODEL) "The meaning of life is" 16 | tee $(STAMPS)/example.out
 	@grep -q '^greedy: ' $(STAMPS)/example.out || { echo "FAIL: Example printed no greedy completion"; exit 1; }
-	@echo "examples: 1 passed, 0 failed"
+	$(JAVA) --enable-native-access=ALL-UNNAMED -cp "java/examples/target/classes:java/examples/target/libs/*" \
+	  dev.gpt2.examples.LangChain4jExample $(EXAMPLE_MODEL) "The meaning of life is" | tee $(STAMPS)/example-lc4j.out
+	@grep -q '^langchain4j: .*tokens\]' $(STAMPS)/example-lc4j.out && grep -q '^langchain4j streamed: ' $(STAMPS)/example-lc4j.out \
+	  || { echo "FAIL: LangChain4jExample printed no completion"; exit 1; }
+	@echo "examples: 2 passed, 0 failed"
 
 # weights/download.sh against a local mock of the Hub: resume, re-use, sha256 and pin mismatches, offline.
 test-weights: build-native

@@ -149,6 +149,12 @@ public final class Gpt2Model implements AutoCloseable {
         return enqueue(tokenize(prompt, params.parseSpecial()), params, listener);
     }
 
+    /** {@link #submit(String, GenerationParams, GenerationListener)} with a lambda for the tokens. */
+    public Generation submit(String prompt, GenerationParams params, TokenListener onToken) {
+        Objects.requireNonNull(onToken, "onToken");
+        return submit(prompt, params, onToken.asGenerationListener());
+    }
+
     public Generation submit(int[] promptTokens, GenerationParams params, GenerationListener listener) {
         Objects.requireNonNull(promptTokens, "promptTokens");
         Objects.requireNonNull(params, "params");
