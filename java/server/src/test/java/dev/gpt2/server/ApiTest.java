@@ -133,6 +133,14 @@ class ApiTest {
     }
 
     @Test
+    void anyModelNameIsAnAliasOfTheServedModel() {
+        String served = TestModels.get(base, "/v1/models").json().at("/data/0/id").asText();
+        JsonNode r = TestModels.post(base, "/v1/completions",
+                "{\"model\":\"text-davinci-003\",\"prompt\":\"Hi\",\"max_tokens\":1}").json();
+        assertThat(r.get("model").asText(), is(served));
+    }
+
+    @Test
     void onePromptPolicyForBothApis() {
         // empty = the end-of-text token alone (the library's rule, dev.gpt2.PromptPolicy)
         JsonNode empty = TestModels.post(base, "/generate",
@@ -368,6 +376,9 @@ class ApiTest {
         assertThat(index.headers().firstValue("Content-Type").orElse(""), startsWith("text/html"));
         assertThat(index.body(), containsString("/static/app.js"));
         assertThat(TestModels.get(base, "/static/app.js").body(), containsString("/generate_stream"));
+        TestModels.Reply icon = TestModels.get(base, "/static/favicon.svg");
+        assertThat(icon.headers().firstValue("Content-Type").orElse(""), startsWith("image/svg+xml"));
+        assertThat(icon.body(), containsString("<svg"));
         assertThat(TestModels.get(base, "/static/../../etc/passwd").status(), is(404));
         TestModels.Reply yaml = TestModels.get(base, "/openapi");
         assertThat(yaml.status(), is(200));

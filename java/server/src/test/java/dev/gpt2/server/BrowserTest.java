@@ -66,6 +66,18 @@ class BrowserTest {
             await(() -> status.getText().startsWith("done"), "the generation to finish");
             assertThat(status.getText(), containsString("12 tokens"));
             assertThat(driver.findElement(By.id("generated")).getText().length(), greaterThan(0));
+            // the prompt and the completion look different (grey vs highlighted), and the page has its icon
+            WebElement prompt = driver.findElement(By.cssSelector("#output .prompt"));
+            WebElement completion = driver.findElement(By.cssSelector("#output .completion"));
+            assertThat(prompt.getText(), is("The meaning of life is"));
+            assertThat(completion.getCssValue("background-color").equals(prompt.getCssValue("background-color"))
+                    && completion.getCssValue("color").equals(prompt.getCssValue("color")), is(false));
+            assertThat(driver.findElement(By.cssSelector("link[rel=icon]")).getAttribute("href"),
+                    containsString("/static/favicon.svg"));
+            Object iconWidth = driver.executeAsyncScript("const done = arguments[0]; const img = new Image();"
+                    + "img.onload = () => done(img.naturalWidth); img.onerror = () => done(-1);"
+                    + "img.src = document.querySelector('link[rel=icon]').href;");
+            assertThat(((Number) iconWidth).intValue(), greaterThan(0));
             screenshot(driver, "playground.png");
 
             // Swagger UI (the webjar) renders /openapi; "Try it out" on POST /generate sends the example body
