@@ -11,10 +11,10 @@ import java.util.OptionalLong;
  * Builder#build()} validates every field and throws {@link ParameterException} naming it.
  */
 public final class GenerationParams {
-    /** Most stop strings per request (the native sampler's limit). */
-    public static final int MAX_STOP = 16;
-    /** Longest stop string in UTF-8 bytes. */
-    public static final int MAX_STOP_BYTES = 256;
+    /** Most stop strings per request: GPT2_MAX_STOP of gpt2.h (the native sampler's limit). */
+    public static final int MAX_STOP = dev.gpt2.binding.Gpt2Native.GPT2_MAX_STOP;
+    /** Longest stop string in UTF-8 bytes: GPT2_MAX_STOP_BYTES of gpt2.h. */
+    public static final int MAX_STOP_BYTES = dev.gpt2.binding.Gpt2Native.GPT2_MAX_STOP_BYTES;
     /** Most alternatives reported per token: GPT2_MAX_TOP_N of gpt2.h. */
     public static final int MAX_TOP_N = dev.gpt2.binding.Gpt2Native.GPT2_MAX_TOP_N;
     /** Upper bound of maxNewTokens; the context bounds it further at run time. */
