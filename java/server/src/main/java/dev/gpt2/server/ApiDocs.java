@@ -7,6 +7,7 @@ package dev.gpt2.server;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.Properties;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -18,7 +19,6 @@ import io.helidon.openapi.OpenApiFeature;
 import io.helidon.openapi.OpenApiFormat;
 import io.helidon.openapi.OpenApiManager;
 import io.helidon.webserver.http.HttpRules;
-import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.helidon.webserver.staticcontent.StaticContentService;
@@ -32,13 +32,16 @@ import org.yaml.snakeyaml.Yaml;
  * open http://localhost:8080/docs/                               # Swagger UI, "Try it out" included
  * </pre>
  */
-final class ApiDocs implements HttpService {
+final class ApiDocs implements RoutedService {
     /** Where the OpenAPI document lives on the classpath (Helidon's default place for it). */
     static final String OPENAPI_FILE = "META-INF/openapi.yaml";
     /** Where the routes of this service are registered. */
     static final String DOCS_PATH = "/docs";
 
     private static final String WEBJAR_PROPERTIES = "/META-INF/maven/org.webjars/swagger-ui/pom.properties";
+
+    /** Where Helidon's OpenAPI feature serves the document (its default web context). */
+    static final String OPENAPI_PATH = "/openapi";
 
     /** The feature serving {@link #OPENAPI_FILE} at /openapi. */
     static OpenApiFeature openApiFeature() {
@@ -83,11 +86,16 @@ final class ApiDocs implements HttpService {
         }
     }
 
+    /** The docs page's own routes; the rest of /docs/ is the webjar's static content. */
+    @Override
+    public List<Route> routes() {
+        return List.of(Route.get("/", this::slash), Route.asset("/swagger-initializer.js", this::initializer));
+    }
+
     @Override
     public void routing(HttpRules rules) {
-        rules.get("/", this::slash)
-                .get("/swagger-initializer.js", this::initializer)
-                .register(StaticContentService.builder(webjarRoot()).welcomeFileName("index.html").build());
+        RoutedService.super.routing(rules);
+        rules.register(StaticContentService.builder(webjarRoot()).welcomeFileName("index.html").build());
     }
 
     /** /docs -> /docs/: the webjar's page loads its scripts relative to its own URL. */

@@ -156,13 +156,25 @@ public final class Main {
                 .routing(routing -> routing(routing, models, metrics, settings));
     }
 
-    /** All routes; package-private so tests build the same server. */
-    static void routing(HttpRouting.Builder routing, ModelHolder models, ServerMetrics metrics,
-                        ServerSettings settings) {
+    /**
+     * All routes; package-private so tests build the same server. The route table is built from what the
+     * services register and the paths the features serve.
+     */
+    static RouteTable routing(HttpRouting.Builder routing, ModelHolder models, ServerMetrics metrics,
+                              ServerSettings settings) {
+        RouteTable table = new RouteTable();
+        PageService pages = table.add("/", new PageService());
+        ApiDocs docs = table.add(ApiDocs.DOCS_PATH, new ApiDocs());
+        table.addSubtree(ApiDocs.DOCS_PATH, "GET");
+        TgiService tgi = table.add("/", new TgiService(models, metrics, settings));
+        OpenAiService openAi = table.add("/v1", new OpenAiService(models, metrics, settings));
+        ModelService model = table.add("/", new ModelService(models, settings));
+        table.add("GET", ApiDocs.OPENAPI_PATH, true);
+        Observe.PATHS.forEach(p -> table.add("GET", p, !p.equals("/health/started")));
         routing.addFilter(CurrentConnection.HONOUR_CONNECTION_CLOSE);
         routing.addFilter((chain, req, res) -> {
             // the label from the absolute path, taken now: inside a service (/v1) the path becomes relative
-            String route = RouteTable.label(req.path().absolute().path());
+            String route = table.label(req.path().absolute().path());
             try {
                 chain.proceed();
             } finally {
@@ -170,12 +182,13 @@ public final class Main {
             }
         });
         routing.error(Throwable.class, ErrorDialect::handle);
-        routing.register("/", new PageService())
-                .register(ApiDocs.DOCS_PATH, new ApiDocs())
-                .register("/", new TgiService(models, metrics, settings))
-                .register("/v1", new OpenAiService(models, metrics, settings))
-                .register("/", new ModelService(models, settings))
+        routing.register("/", pages)
+                .register(ApiDocs.DOCS_PATH, docs)
+                .register("/", tgi)
+                .register("/v1", openAi)
+                .register("/", model)
                 .addFeature(metrics)
-                .addFeature(new RouteTable.Fallback());
+                .addFeature(table.fallbackFeature());
+        return table;
     }
 }

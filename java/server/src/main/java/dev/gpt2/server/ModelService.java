@@ -2,6 +2,8 @@
 // weights are random).
 package dev.gpt2.server;
 
+import java.util.List;
+
 import java.util.Set;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -9,8 +11,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gpt2.EngineStats;
 import dev.gpt2.Gpt2Model;
 import dev.gpt2.ModelInfo;
-import io.helidon.webserver.http.HttpRules;
-import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
@@ -22,7 +22,7 @@ import io.helidon.webserver.http.ServerResponse;
  * curl -s localhost:8080/info
  * </pre>
  */
-final class ModelService implements HttpService {
+final class ModelService implements RoutedService {
     private static final Set<String> TOKENIZE_FIELDS = Set.of("text", "content", "parse_special", "with_pieces");
     private static final Set<String> DETOKENIZE_FIELDS = Set.of("tokens");
 
@@ -35,10 +35,9 @@ final class ModelService implements HttpService {
     }
 
     @Override
-    public void routing(HttpRules rules) {
-        rules.post("/tokenize", this::tokenize)
-                .post("/detokenize", this::detokenize)
-                .get("/info", this::info);
+    public List<Route> routes() {
+        return List.of(Route.post("/tokenize", this::tokenize), Route.post("/detokenize", this::detokenize),
+                Route.get("/info", this::info));
     }
 
     private void tokenize(ServerRequest req, ServerResponse res) throws Exception {

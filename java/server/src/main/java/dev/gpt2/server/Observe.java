@@ -4,6 +4,8 @@
 // ServerMetrics, plus Helidon's JVM and system meters).
 package dev.gpt2.server;
 
+import java.util.List;
+
 import io.helidon.health.HealthCheck;
 import io.helidon.health.HealthCheckResponse;
 import io.helidon.health.HealthCheckType;
@@ -21,6 +23,10 @@ import io.helidon.webserver.observe.metrics.MetricsObserver;
 final class Observe {
     private Observe() {
     }
+
+    /** The paths the observers below serve (for the route table). */
+    static final List<String> PATHS = List.of("/health", "/health/live", "/health/ready", "/health/started",
+            "/metrics");
 
     /** Observers at the root ("/health", "/metrics"), as the server had them before Helidon served them. */
     static ObserveFeature feature(ModelHolder models, ServerMetrics metrics) {

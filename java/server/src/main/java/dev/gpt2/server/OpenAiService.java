@@ -17,8 +17,6 @@ import dev.gpt2.GenerationResult;
 import dev.gpt2.Gpt2Model;
 import dev.gpt2.TokenInfo;
 import dev.gpt2.TopToken;
-import io.helidon.webserver.http.HttpRules;
-import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
@@ -30,7 +28,7 @@ import io.helidon.webserver.http.ServerResponse;
  * curl -s localhost:8080/v1/models
  * </pre>
  */
-final class OpenAiService implements HttpService {
+final class OpenAiService implements RoutedService {
     static final int MAX_N = 16;
 
     private static final Set<String> FIELDS = Set.of("model", "prompt", "max_tokens", "temperature", "top_p", "n",
@@ -51,9 +49,8 @@ final class OpenAiService implements HttpService {
     }
 
     @Override
-    public void routing(HttpRules rules) {
-        rules.post("/completions", this::completions)
-                .get("/models", this::listModels);
+    public List<Route> routes() {
+        return List.of(Route.post("/completions", this::completions), Route.get("/models", this::listModels));
     }
 
     /** A parsed request: one prompt per entry, n choices each. */

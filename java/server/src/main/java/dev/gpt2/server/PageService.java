@@ -2,12 +2,12 @@
 // OpenAPI document are ApiDocs'.
 package dev.gpt2.server;
 
+import java.util.List;
+
 import java.util.Map;
 
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
-import io.helidon.webserver.http.HttpRules;
-import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
@@ -17,7 +17,7 @@ import io.helidon.webserver.http.ServerResponse;
  * curl -s localhost:8080/
  * </pre>
  */
-final class PageService implements HttpService {
+final class PageService implements RoutedService {
     private static final Map<String, String> TYPES = Map.of(
             "html", "text/html; charset=utf-8",
             "js", "text/javascript; charset=utf-8",
@@ -25,9 +25,8 @@ final class PageService implements HttpService {
             "svg", "image/svg+xml");
 
     @Override
-    public void routing(HttpRules rules) {
-        rules.get("/", this::index)
-                .get("/static/{file}", this::asset);
+    public List<Route> routes() {
+        return List.of(Route.get("/", this::index), Route.asset("/static/{file}", this::asset));
     }
 
     private void index(ServerRequest req, ServerResponse res) {

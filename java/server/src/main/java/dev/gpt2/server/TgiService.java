@@ -16,8 +16,6 @@ import dev.gpt2.Gpt2Model;
 import dev.gpt2.StreamEvent;
 import dev.gpt2.TokenInfo;
 import dev.gpt2.TopToken;
-import io.helidon.webserver.http.HttpRules;
-import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
@@ -30,7 +28,7 @@ import io.helidon.webserver.http.ServerResponse;
  * curl -N localhost:8080/generate_stream -H 'Content-Type: application/json' -d '{"inputs":"Hello"}'
  * </pre>
  */
-final class TgiService implements HttpService {
+final class TgiService implements RoutedService {
     private static final Set<String> TOP_FIELDS = Set.of("inputs", "parameters", "stream", "model");
     /** The table's TGI names and TGI's own switches. */
     private static final Set<String> PARAM_FIELDS = union(ApiParameters.names(ApiParameters.Family.TGI),
@@ -50,10 +48,9 @@ final class TgiService implements HttpService {
     }
 
     @Override
-    public void routing(HttpRules rules) {
-        rules.post("/", this::compat)
-                .post("/generate", this::generate)
-                .post("/generate_stream", this::generateStream);
+    public List<Route> routes() {
+        return List.of(Route.post("/", this::compat), Route.post("/generate", this::generate),
+                Route.post("/generate_stream", this::generateStream));
     }
 
     /** A parsed request: prompt, library params, and the TGI-only switches. */
