@@ -13,6 +13,7 @@ import java.util.Map;
 
 import dev.gpt2.Gpt2Model;
 import dev.gpt2.ModelOptions;
+import io.helidon.common.socket.SocketOptions;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 import io.helidon.logging.common.LogConfig;
@@ -150,6 +151,10 @@ public final class Main {
                 .protocolsDiscoverServices(false)
                 .addProtocol(CurrentConnection.http1(serverConfig.get("protocols.http1")))
                 .directHandlers(TransportErrors.handlers())
+                // TCP_NODELAY: an answer written in more than one piece (Helidon's health and metrics endpoints,
+                // every event of a stream) otherwise waits ~40 ms for the client's delayed ACK (Nagle)
+                .connectionOptions(SocketOptions.builder().config(serverConfig.get("connection-options"))
+                        .tcpNoDelay(true).build())
                 .featuresDiscoverServices(false)
                 .addFeature(ApiDocs.openApiFeature())
                 .addFeature(Observe.feature(models, metrics))
@@ -181,6 +186,7 @@ public final class Main {
                 metrics.recordRequest(route, res.status().code());
             }
         });
+        routing.addFilter(Observe::guard);
         routing.error(Throwable.class, ErrorDialect::handle);
         routing.register("/", pages)
                 .register(ApiDocs.DOCS_PATH, docs)

@@ -47,6 +47,35 @@ final class Observe {
                 .build();
     }
 
+    /**
+     * A filter for the observe paths: they take GET (and HEAD) without a body. Helidon's observers answer without
+     * reading a request body, and the server would then wait for the rest of a body that never ends (a broken
+     * chunked one) until the read timeout: such a request is refused here at once, its connection closed.
+     */
+    static void guard(io.helidon.webserver.http.FilterChain chain, io.helidon.webserver.http.RoutingRequest req,
+                      io.helidon.webserver.http.RoutingResponse res) {
+        String path = req.path().absolute().path();
+        if (!PATHS.contains(path)) {
+            chain.proceed();
+            return;
+        }
+        String method = req.prologue().method().text();
+        boolean body = req.headers().contains(io.helidon.http.HeaderNames.TRANSFER_ENCODING)
+                || req.headers().contentLength().orElse(0L) > 0;
+        if (method.equals("GET") || method.equals("HEAD")) {
+            if (!body) {
+                chain.proceed();
+                return;
+            }
+            ErrorDialect.TGI.send(res, new ApiException(400, null, path + " takes no request body", "bad_request",
+                    true));
+            return;
+        }
+        res.header(io.helidon.http.HeaderValues.create(io.helidon.http.HeaderNames.ALLOW, "GET"));
+        ErrorDialect.TGI.send(res, new ApiException(405, null, "method " + method + " is not allowed on " + path
+                + "; use GET", "method_not_allowed", body));
+    }
+
     /** Readiness: the model is loaded and its engine thread alive. */
     static HealthCheck modelCheck(ModelHolder models) {
         return new HealthCheck() {

@@ -361,6 +361,11 @@ class ApiTest {
         assertThat(samples.get("gpt2_engine_requests_completed_total"), greaterThan(0.0));
         assertThat(samples.keySet().stream().anyMatch(k -> k.startsWith("memory_usedHeap")
                 || k.startsWith("jvm_") || k.startsWith("memory_")), is(true));
+        // the observe paths take GET without a body; anything else is refused at once (never left to wait for a body)
+        TestModels.Reply post = TestModels.post(base, "/health", "{}");
+        assertThat(post.status(), is(405));
+        assertThat(post.headers().firstValue("Allow").orElse(""), is("GET"));
+        assertThat(post.json().get("error_type").asText(), is("method_not_allowed"));
         // health: Helidon's JSON with our readiness check
         JsonNode health = TestModels.get(base, "/health").json();
         assertThat(health.get("status").asText(), is("UP"));
