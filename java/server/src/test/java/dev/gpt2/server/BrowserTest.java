@@ -84,6 +84,7 @@ class BrowserTest {
             driver.get(base + "/docs/");
             await(() -> driver.findElements(By.cssSelector(".opblock")).size() > 10, "Swagger UI to render /openapi");
             screenshot(driver, "docs.png");
+            assertThat(driver.getTitle(), containsString("API docs"));
             WebElement op = driver.findElement(By.xpath(
                     "//div[contains(@class,'opblock-post')][.//*[@data-path='/generate']]"));
             op.findElement(By.cssSelector(".opblock-summary")).click();
