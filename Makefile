@@ -49,6 +49,29 @@ JAVA_SRCS   := $(shell find java -path '*/target' -prune -o -path '*/node_module
 
 section = @printf '\n\033[1m==> %s\033[0m\n' "$(1)"
 
+# The variables are checked before anything is built, so that `make run MODEL=nonsense` says so at once.
+ifneq ($(filter run weights,$(MAKECMDGOALS)),)
+  ifeq ($(filter gpt2 gpt2-medium gpt2-large gpt2-xl,$(MODEL))$(filter %.gguf,$(MODEL)),)
+    $(error MODEL=$(MODEL) is unknown: use gpt2, gpt2-medium, gpt2-large, gpt2-xl or a PATH.gguf)
+  endif
+  ifneq ($(filter %.gguf,$(MODEL)),)
+    ifeq ($(wildcard $(MODEL)),)
+      $(error MODEL=$(MODEL): no such file)
+    endif
+  endif
+  ifeq ($(filter f32 f16 q8_0 q4_0,$(TYPE)),)
+    $(error TYPE=$(TYPE) is unknown: use f32, f16, q8_0 or q4_0)
+  endif
+endif
+ifneq ($(filter run,$(MAKECMDGOALS)),)
+  ifeq ($(shell [[ "$(PORT)" =~ ^[0-9]+$$ ]] && (( $(PORT) >= 1 && $(PORT) <= 65535 )) && echo ok),)
+    $(error PORT=$(PORT) is not a port number (1..65535))
+  endif
+  ifeq ($(shell [[ "$(THREADS)" =~ ^[0-9]+$$ ]] && echo ok),)
+    $(error THREADS=$(THREADS) is not a number (0 = all cores))
+  endif
+endif
+
 .PHONY: help run build build-native build-java weights test test-native test-asan test-java test-examples test-weights \
         docker-check deploy-check bench bench-throughput docker clean clean-weights fuzz fuzz-build fuzz-smoke test-java-asan soak \
         test-interop test-cuda-build gpu-check \
@@ -80,11 +103,17 @@ $(BUILD)/CMakeCache.txt:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DGPT2_CUDA=$(CUDA) \
 	  $(if $(filter ON,$(CUDA)),-DCMAKE_CUDA_ARCHITECTURES="$(CUDA_ARCHS)")
 
-# cmake --build is itself incremental; the stamp keeps make from re-running it when no source changed.
-$(NATIVE_LIB): $(BUILD)/CMakeCache.txt $(NATIVE_SRCS)
+# One native build path: every target (library, tools, tests) is built here, whatever built some of them before.
+# `mvn install` builds only the four targets the Java build needs into the same folder; its libgpt2.so must not
+# make this rule believe the rest is there, so the rule's own stamp (not the library) says "all built".
+# cmake --build is itself incremental, so after a Maven build this only adds what is missing.
+NATIVE_STAMP := $(STAMPS)/native-all
+$(NATIVE_STAMP): $(BUILD)/CMakeCache.txt $(NATIVE_SRCS)
 	$(call section,build native ($(BUILD)))
 	cmake --build $(BUILD) -j$(JOBS)
-	@touch $@
+	@mkdir -p $(STAMPS) && touch $@
+
+$(NATIVE_LIB): $(NATIVE_STAMP)
 
 build-java: $(STAMPS)/java-install
 
@@ -210,7 +239,15 @@ test-examples: $(STAMPS)/java-install
 	$(JAVA) --enable-native-access=ALL-UNNAMED -cp "java/examples/target/classes:java/examples/target/libs/*" \
 	  dev.gpt2.examples.Example $(EXAMPLE_MODEL) "The meaning of life is" 16 | tee $(STAMPS)/example.out
 	@grep -q '^greedy: ' $(STAMPS)/example.out || { echo "FAIL: Example printed no greedy completion"; exit 1; }
-	@echo "examples: 1 passed, 0 failed"
+	$(JAVA) --enable-native-access=ALL-UNNAMED -cp "java/examples/target/classes:java/examples/target/libs/*" \
+	  dev.gpt2.examples.LangChain4jExample $(EXAMPLE_MODEL) "The meaning of life is" | tee $(STAMPS)/example-lc4j.out
+	@grep -q '^langchain4j: .*tokens\]' $(STAMPS)/example-lc4j.out && grep -q '^langchain4j streamed: ' $(STAMPS)/example-lc4j.out \
+	  || { echo "FAIL: LangChain4jExample printed no completion"; exit 1; }
+	@out="$$(JAVA_HOME=/nonexistent java/server/gpt2-server --model /nonexistent.gguf 2>&1)" && rc=0 || rc=$$?; \
+	 [[ $$rc -eq 2 && "$$out" == *"model file /nonexistent.gguf does not exist"* ]] \
+	 || { echo "FAIL: java/server/gpt2-server did not run the server on a JDK 21+ (rc $$rc): $$out"; exit 1; }
+	@echo "launcher: java/server/gpt2-server found a JDK 21+"
+	@echo "examples: 3 passed, 0 failed"
 
 # weights/download.sh against a local mock of the Hub: resume, re-use, sha256 and pin mismatches, offline.
 test-weights: build-native

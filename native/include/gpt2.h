@@ -37,6 +37,8 @@ extern "C" {
 
 #define GPT2_API_VERSION 1          /* bumped on any incompatible change of this header */
 #define GPT2_MAX_TOP_N 20           /* most alternatives a sampler reports per token (top_n_tokens / logprobs) */
+#define GPT2_MAX_STOP 16            /* most stop strings per sampler (gpt2_sampler_add_stop) */
+#define GPT2_MAX_STOP_BYTES 256     /* longest stop string, in UTF-8 bytes */
 
 /* ---------------------------------------------------------------------------------------------------------
  * Status codes and errors
@@ -265,7 +267,7 @@ GPT2_API int32_t gpt2_sampler_create(const gpt2_model * model, const gpt2_sample
                                      gpt2_sampler ** out);
 GPT2_API void    gpt2_sampler_free(gpt2_sampler * sampler);
 
-/* Adds a stop string (UTF-8, 1..256 bytes); at most 16 per sampler. Matched on the decoded text across
+/* Adds a stop string (UTF-8, 1..GPT2_MAX_STOP_BYTES bytes); at most GPT2_MAX_STOP per sampler. Matched on the decoded text across
  * token boundaries; text that may be the start of a stop string is held back until it cannot be. */
 GPT2_API int32_t gpt2_sampler_add_stop(gpt2_sampler * sampler, const char * stop, int32_t stop_len);
 

@@ -15,10 +15,12 @@
 #include <string_view>
 #include <vector>
 
+#include "gpt2.h"
+
 namespace gpt2 {
 
-constexpr size_t kMaxStopBytes = 256;    // longest stop string
-constexpr size_t kMaxStopStrings = 16;   // stop strings per stream
+constexpr size_t kMaxStopBytes = GPT2_MAX_STOP_BYTES;   // longest stop string (the limits are gpt2.h's)
+constexpr size_t kMaxStopStrings = GPT2_MAX_STOP;       // stop strings per stream
 
 // Appends the valid UTF-8 of DATA[0, len) to OUT, invalid bytes as U+FFFD. With final = false, a trailing
 // incomplete-but-so-far-valid sequence is not consumed. Returns the number of bytes consumed.

@@ -38,7 +38,7 @@ await check("openai completions stream", async () => {
   assert.ok(["length", "stop"].includes(finish), `finish_reason ${finish}`);
 });
 await check("openai error", async () => {
-  await assert.rejects(openai.completions.create({ model: "gpt2", prompt: "x", temperature: 5 }),
+  await assert.rejects(openai.completions.create({ model: "gpt2", prompt: "x", temperature: 500 }),
     (e) => e.status === 400 && e.param === "temperature");
 });
 

@@ -10,14 +10,14 @@ async function showModel() {
       const res = await fetch("/info");
       if (res.ok) {
         const info = await res.json();
-        $("model").textContent = `model: ${info.model_id} · ${info.model_dtype} · ${info.n_layer} layers · ` +
+        $("model").textContent = `${info.model_id} · ${info.model_dtype} · ${info.n_layer} layers · ` +
           `${info.n_embd} embd · ctx ${info.n_ctx} · ${info.batch_slots} slots · v${info.version}` +
           (info.random_weights ? " · RANDOM WEIGHTS" : "");
         $("random-warning").hidden = !info.random_weights;
         return;
       }
     } catch (e) { /* server not ready yet */ }
-    $("model").textContent = "model: loading…";
+    $("model").textContent = "loading…";
     await new Promise((r) => setTimeout(r, 1000));
   }
 }
@@ -43,12 +43,15 @@ async function generate(event) {
   event.preventDefault();
   const out = $("output");
   out.textContent = "";
+  // the prompt in grey, the generated text highlighted after it, with a caret while it grows
   const promptSpan = document.createElement("span");
   promptSpan.className = "prompt";
   promptSpan.textContent = $("prompt").value;
   const gen = document.createElement("span");
   gen.id = "generated";
+  gen.className = "completion generating";
   out.append(promptSpan, gen);
+  $("stats").textContent = "";
   controller = new AbortController();
   $("generate").disabled = true;
   $("stop-button").disabled = false;
@@ -85,6 +88,8 @@ async function generate(event) {
             const s = (performance.now() - t0) / 1000;
             $("status").textContent = `done: ${data.details.generated_tokens} tokens, ` +
               `${data.details.finish_reason}, ${(tokens / s).toFixed(1)} tok/s`;
+            $("stats").textContent = `${data.details.generated_tokens} tokens in ${s.toFixed(2)} s` +
+              (data.details.seed !== null && data.details.seed !== undefined ? ` · seed ${data.details.seed}` : "");
           }
         }
       }
@@ -100,6 +105,7 @@ async function generate(event) {
       out.append(err);
     }
   } finally {
+    gen.classList.remove("generating");
     $("generate").disabled = false;
     $("stop-button").disabled = true;
     controller = null;
@@ -107,5 +113,9 @@ async function generate(event) {
 }
 
 $("playground").addEventListener("submit", generate);
+$("settings").addEventListener("submit", generate);
+$("prompt").addEventListener("keydown", (e) => {
+  if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && !$("generate").disabled) $("playground").requestSubmit();
+});
 $("stop-button").addEventListener("click", () => controller && controller.abort());
 showModel();

@@ -1,28 +1,15 @@
 package dev.gpt2;
 
-/** Why a generation ended. */
+/** Why a generation ended. What each HTTP API calls it is the server's business (dev.gpt2.server.WireNames). */
 public enum FinishReason {
-    LENGTH("length", "length"),
-    EOS_TOKEN("eos_token", "stop"),
-    STOP_SEQUENCE("stop_sequence", "stop"),
-    CONTEXT_LENGTH("length", "length"),
-    CANCELLED("cancelled", "cancelled");
-
-    private final String tgiName;
-    private final String openAiName;
-
-    FinishReason(String tgiName, String openAiName) {
-        this.tgiName = tgiName;
-        this.openAiName = openAiName;
-    }
-
-    /** Name in Hugging Face TGI responses. */
-    public String tgiName() {
-        return tgiName;
-    }
-
-    /** Name in OpenAI completions responses. */
-    public String openAiName() {
-        return openAiName;
-    }
+    /** maxNewTokens tokens were generated. */
+    LENGTH,
+    /** The model produced its end-of-text token. */
+    EOS_TOKEN,
+    /** The text reached one of the stop strings. */
+    STOP_SEQUENCE,
+    /** The sequence reached the end of the context. */
+    CONTEXT_LENGTH,
+    /** Cancelled (by the caller, a closed model or a timeout). */
+    CANCELLED
 }

@@ -11,12 +11,12 @@ import java.util.OptionalLong;
  * Builder#build()} validates every field and throws {@link ParameterException} naming it.
  */
 public final class GenerationParams {
-    /** Most stop strings per request (the native sampler's limit). */
-    public static final int MAX_STOP = 16;
-    /** Longest stop string in UTF-8 bytes. */
-    public static final int MAX_STOP_BYTES = 256;
-    /** Most alternatives reported per token (GPT2_MAX_TOP_N). */
-    public static final int MAX_TOP_N = 20;
+    /** Most stop strings per request: GPT2_MAX_STOP of gpt2.h (the native sampler's limit). */
+    public static final int MAX_STOP = dev.gpt2.binding.Gpt2Native.GPT2_MAX_STOP;
+    /** Longest stop string in UTF-8 bytes: GPT2_MAX_STOP_BYTES of gpt2.h. */
+    public static final int MAX_STOP_BYTES = dev.gpt2.binding.Gpt2Native.GPT2_MAX_STOP_BYTES;
+    /** Most alternatives reported per token: GPT2_MAX_TOP_N of gpt2.h. */
+    public static final int MAX_TOP_N = dev.gpt2.binding.Gpt2Native.GPT2_MAX_TOP_N;
     /** Upper bound of maxNewTokens; the context bounds it further at run time. */
     public static final int MAX_NEW_TOKENS = 1_000_000;
 
@@ -136,15 +136,15 @@ public final class GenerationParams {
 
     /** Mutable builder of {@link GenerationParams}. */
     public static final class Builder {
-        private int maxNewTokens = 32;
-        private float temperature = 1.0f;
-        private int topK = 0;
-        private float topP = 1.0f;
-        private float minP = 0f;
-        private float typicalP = 1.0f;
-        private float repetitionPenalty = 1.0f;
-        private float presencePenalty = 0f;
-        private float frequencyPenalty = 0f;
+        private int maxNewTokens = intDefault(GenerationParameter.MAX_NEW_TOKENS);
+        private float temperature = floatDefault(GenerationParameter.TEMPERATURE);
+        private int topK = intDefault(GenerationParameter.TOP_K);
+        private float topP = floatDefault(GenerationParameter.TOP_P);
+        private float minP = floatDefault(GenerationParameter.MIN_P);
+        private float typicalP = floatDefault(GenerationParameter.TYPICAL_P);
+        private float repetitionPenalty = floatDefault(GenerationParameter.REPETITION_PENALTY);
+        private float presencePenalty = floatDefault(GenerationParameter.PRESENCE_PENALTY);
+        private float frequencyPenalty = floatDefault(GenerationParameter.FREQUENCY_PENALTY);
         private OptionalLong seed = OptionalLong.empty();
         private List<String> stop = new ArrayList<>();
         private boolean ignoreEos = false;
@@ -153,6 +153,14 @@ public final class GenerationParams {
         private int truncate = 0;
 
         private Builder() {
+        }
+
+        private static int intDefault(GenerationParameter p) {
+            return ((Number) p.defaultValue()).intValue();
+        }
+
+        private static float floatDefault(GenerationParameter p) {
+            return ((Number) p.defaultValue()).floatValue();
         }
 
         public Builder maxNewTokens(int v) { this.maxNewTokens = v; return this; }
@@ -174,19 +182,20 @@ public final class GenerationParams {
         public Builder parseSpecial(boolean v) { this.parseSpecial = v; return this; }
         public Builder truncate(int v) { this.truncate = v; return this; }
 
-        /** Validates every field; throws {@link ParameterException} naming the first one out of range. */
+        /**
+         * Validates every field against {@link GenerationParameter}'s ranges; throws {@link ParameterException}
+         * naming the first one out of range.
+         */
         public GenerationParams build() {
-            intRange("maxNewTokens", maxNewTokens, 1, MAX_NEW_TOKENS);
-            floatRange("temperature", temperature, 0f, true, 100f, true);
-            if (topK < 0) {
-                throw new ParameterException("topK", "topK must be >= 0, got " + topK);
-            }
-            floatRange("topP", topP, 0f, false, 1f, true);
-            floatRange("minP", minP, 0f, true, 1f, true);
-            floatRange("typicalP", typicalP, 0f, false, 1f, true);
-            floatRange("repetitionPenalty", repetitionPenalty, 0f, false, 10f, true);
-            floatRange("presencePenalty", presencePenalty, -2f, true, 2f, true);
-            floatRange("frequencyPenalty", frequencyPenalty, -2f, true, 2f, true);
+            GenerationParameter.MAX_NEW_TOKENS.check(maxNewTokens);
+            GenerationParameter.TEMPERATURE.check(temperature);
+            GenerationParameter.TOP_K.check(topK);
+            GenerationParameter.TOP_P.check(topP);
+            GenerationParameter.MIN_P.check(minP);
+            GenerationParameter.TYPICAL_P.check(typicalP);
+            GenerationParameter.REPETITION_PENALTY.check(repetitionPenalty);
+            GenerationParameter.PRESENCE_PENALTY.check(presencePenalty);
+            GenerationParameter.FREQUENCY_PENALTY.check(frequencyPenalty);
             if (stop.size() > MAX_STOP) {
                 throw new ParameterException("stop", "stop must have at most " + MAX_STOP + " entries, got "
                         + stop.size());
@@ -201,30 +210,9 @@ public final class GenerationParams {
                             + " UTF-8 bytes, got " + n);
                 }
             }
-            intRange("topNTokens", topNTokens, 0, MAX_TOP_N);
-            if (truncate < 0) {
-                throw new ParameterException("truncate", "truncate must be >= 0 (0 = off), got " + truncate);
-            }
+            GenerationParameter.TOP_N_TOKENS.check(topNTokens);
+            GenerationParameter.TRUNCATE.check(truncate);
             return new GenerationParams(this);
-        }
-
-        private static void intRange(String field, int v, int min, int max) {
-            if (v < min || v > max) {
-                throw new ParameterException(field, field + " must be in [" + min + ", " + max + "], got " + v);
-            }
-        }
-
-        private static void floatRange(String field, float v, float min, boolean minIncl, float max,
-                                       boolean maxIncl) {
-            boolean ok = Float.isFinite(v) && (minIncl ? v >= min : v > min) && (maxIncl ? v <= max : v < max);
-            if (!ok) {
-                throw new ParameterException(field, field + " must be in " + (minIncl ? "[" : "(") + fmt(min)
-                        + ", " + fmt(max) + (maxIncl ? "]" : ")") + ", got " + v);
-            }
-        }
-
-        private static String fmt(float f) {
-            return f == Math.rint(f) ? Integer.toString((int) f) : Float.toString(f);
         }
     }
 }

@@ -131,6 +131,15 @@ public final class Gpt2Model implements AutoCloseable {
     }
 
     /**
+     * The tokens a generation from PROMPT would start from ({@link PromptPolicy}: empty = end-of-text, truncate,
+     * room for one token); throws {@link ContextOverflowException} when the prompt cannot fit.
+     */
+    public int[] preparePrompt(String prompt, GenerationParams params) {
+        Objects.requireNonNull(prompt, "prompt");
+        return PromptPolicy.apply(tokenize(prompt, params.parseSpecial()), params, engine.contextSize(), eosToken);
+    }
+
+    /**
      * Queues a generation and returns at once. LISTENER methods run on the engine thread and must not block.
      * Throws QueueFullException when the queue is full, ContextOverflowException when the prompt does not fit.
      */
@@ -138,6 +147,12 @@ public final class Gpt2Model implements AutoCloseable {
         Objects.requireNonNull(prompt, "prompt");
         Objects.requireNonNull(params, "params");
         return enqueue(tokenize(prompt, params.parseSpecial()), params, listener);
+    }
+
+    /** {@link #submit(String, GenerationParams, GenerationListener)} with a lambda for the tokens. */
+    public Generation submit(String prompt, GenerationParams params, TokenListener onToken) {
+        Objects.requireNonNull(onToken, "onToken");
+        return submit(prompt, params, onToken.asGenerationListener());
     }
 
     public Generation submit(int[] promptTokens, GenerationParams params, GenerationListener listener) {
@@ -242,16 +257,7 @@ public final class Gpt2Model implements AutoCloseable {
         if (closed.get()) {
             throw new ModelClosedException();
         }
-        if (tokens.length == 0) {
-            tokens = new int[] {eosToken};   // as GPT-2 / Hugging Face do for an empty prompt
-        }
-        if (params.truncate() > 0 && tokens.length > params.truncate()) {
-            tokens = Arrays.copyOfRange(tokens, tokens.length - params.truncate(), tokens.length);
-        }
-        int nCtx = engine.contextSize();
-        if (tokens.length >= nCtx) {
-            throw new ContextOverflowException(tokens.length, params.maxNewTokens(), nCtx);
-        }
+        tokens = PromptPolicy.apply(tokens, params, engine.contextSize(), eosToken);
         long seed = params.seed().isPresent() ? params.seed().getAsLong() : ThreadLocalRandom.current().nextLong();
         return engine.submit(tokens, params, listener, seed);
     }

@@ -41,6 +41,15 @@ class GenerationTest {
     }
 
     @Test
+    void aLambdaReceivesTheTokens() {
+        GenerationParams greedy = GenerationParams.builder().temperature(0f).maxNewTokens(6).ignoreEos(true).build();
+        StringBuilder text = new StringBuilder();
+        GenerationResult r = model.submit("Hello", greedy, e -> text.append(e.text())).result().join();
+        assertEquals(r.text(), text.toString());
+        assertEquals(6, r.generatedTokens());
+    }
+
+    @Test
     void greedyEqualsTheNativeCli() throws Exception {
         for (String prompt : List.of("Hello world", "The quick brown fox jumps over", "中文 😀")) {
             int[] expected = TestModels.toolGenerate(path, prompt, 24, "--temp", "0");

@@ -65,6 +65,8 @@ public final class Gpt2Native {
     public static final int GPT2_ERR_INTERNAL = -9;
 
     public static final int GPT2_MAX_TOP_N = 20;
+    public static final int GPT2_MAX_STOP = 16;
+    public static final int GPT2_MAX_STOP_BYTES = 256;
 
     // ---- gpt2_type ---------------------------------------------------------------------------------------
     public static final int GPT2_TYPE_F32 = 0;

@@ -3,7 +3,6 @@
 package dev.gpt2.server;
 
 import java.lang.System.Logger.Level;
-import java.util.Map;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gpt2.ContextOverflowException;
@@ -13,21 +12,22 @@ import dev.gpt2.QueueFullException;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Status;
+import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
 /** One error shape per API family. */
 enum ErrorDialect {
-    TGI(Map.of("maxNewTokens", "max_new_tokens", "topNTokens", "top_n_tokens")),
-    OPENAI(Map.of("maxNewTokens", "max_tokens", "topNTokens", "logprobs"));
+    TGI(ApiParameters.Family.TGI),
+    OPENAI(ApiParameters.Family.OPENAI);
 
     private static final System.Logger LOG = System.getLogger(ErrorDialect.class.getName());
     /** Seconds a client is asked to wait after 429. */
     static final String RETRY_AFTER_SECONDS = "1";
 
-    private final Map<String, String> renamed;
+    private final ApiParameters.Family family;
 
-    ErrorDialect(Map<String, String> renamed) {
-        this.renamed = renamed;
+    ErrorDialect(ApiParameters.Family family) {
+        this.family = family;
     }
 
     /** The dialect for a path with no service of its own (404, 405): /v1/* speaks OpenAI, the rest TGI. */
@@ -35,16 +35,9 @@ enum ErrorDialect {
         return path.startsWith("/v1/") || path.equals("/v1") ? OPENAI : TGI;
     }
 
-    /** Builder field name (topP) -> this API's name (top_p). */
+    /** Builder field name (topP) -> this API's name (top_p), from the parameter table. */
     String apiName(String builderField) {
-        if (builderField == null) {
-            return null;
-        }
-        String mapped = renamed.get(builderField);
-        if (mapped != null) {
-            return mapped;
-        }
-        return builderField.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase();
+        return ApiParameters.wireName(family, builderField);
     }
 
     /** Turns any failure from request handling into this dialect's {@link ApiException}. */
@@ -113,6 +106,19 @@ enum ErrorDialect {
             err.put("code", e.type());
         }
         return root;
+    }
+
+    /**
+     * The error handler registered with Helidon's routing for every route: any exception a handler throws becomes
+     * the JSON error of the path's dialect (handlers have no try/catch of their own). A response already under
+     * way (an event stream) reports its errors in-band itself, so here there is nothing left to send.
+     */
+    static void handle(ServerRequest req, ServerResponse res, Throwable error) {
+        if (res.isSent()) {
+            LOG.log(Level.DEBUG, "error after the response was sent", error);
+            return;
+        }
+        forPath(req.path().absolute().path()).send(res, error);
     }
 
     /** Sends {@code error} (translated) as this dialect's JSON; adds Retry-After to 429. */

@@ -13,6 +13,7 @@ import java.util.Map;
 
 import dev.gpt2.Gpt2Model;
 import dev.gpt2.ModelOptions;
+import io.helidon.common.socket.SocketOptions;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 import io.helidon.logging.common.LogConfig;
@@ -62,9 +63,8 @@ public final class Main {
                 message -> Thread.ofPlatform().name("gpt2-fatal").start(() -> exit(1, message)));
         WebServer server;
         try {
-            server = server(config.get("server"))
+            server = server(config.get("server"), models, metrics, settings)
                     .shutdownHook(false)
-                    .routing(routing -> routing(routing, models, metrics, settings))
                     .build()
                     .start();
         } catch (RuntimeException e) {
@@ -133,38 +133,68 @@ public final class Main {
     }
 
     /** The server of SERVER_CONFIG (the "server" node), set up as {@link #configure} says; tests use it. */
-    static WebServerConfig.Builder server(Config serverConfig) {
-        return configure(WebServer.builder().config(serverConfig), serverConfig);
+    static WebServerConfig.Builder server(Config serverConfig, ModelHolder models, ServerMetrics metrics,
+                                          ServerSettings settings) {
+        return configure(WebServer.builder().config(serverConfig), serverConfig, models, metrics, settings);
     }
 
-    /** What every server of this project needs besides its routes: HTTP/1 with CurrentConnection, JSON errors. */
-    static WebServerConfig.Builder configure(WebServerConfig.Builder server, Config serverConfig) {
+    /**
+     * Everything a server of this project has: HTTP/1 with CurrentConnection, JSON errors for broken requests,
+     * the features (OpenAPI, health and metrics), and the routes. Features are added here, not discovered, so that tests and
+     * production run the same set.
+     */
+    static WebServerConfig.Builder configure(WebServerConfig.Builder server, Config serverConfig,
+                                             ModelHolder models, ServerMetrics metrics, ServerSettings settings) {
         return server
                 // only this HTTP/1 configuration: discovered defaults would add a second HTTP/1 candidate, and with
                 // two Helidon waits for a connection's first bytes before it can idle-check it
                 .protocolsDiscoverServices(false)
                 .addProtocol(CurrentConnection.http1(serverConfig.get("protocols.http1")))
-                .directHandlers(TransportErrors.handlers());
+                .directHandlers(TransportErrors.handlers())
+                // TCP_NODELAY: an answer written in more than one piece (Helidon's health and metrics endpoints,
+                // every event of a stream) otherwise waits ~40 ms for the client's delayed ACK (Nagle)
+                .connectionOptions(SocketOptions.builder().config(serverConfig.get("connection-options"))
+                        .tcpNoDelay(true).build())
+                .featuresDiscoverServices(false)
+                .addFeature(ApiDocs.openApiFeature())
+                .addFeature(Observe.feature(models, metrics))
+                .routing(routing -> routing(routing, models, metrics, settings));
     }
 
-    /** All routes; package-private so tests build the same server. */
-    static void routing(HttpRouting.Builder routing, ModelHolder models, ServerMetrics metrics,
-                        ServerSettings settings) {
+    /**
+     * All routes; package-private so tests build the same server. The route table is built from what the
+     * services register and the paths the features serve.
+     */
+    static RouteTable routing(HttpRouting.Builder routing, ModelHolder models, ServerMetrics metrics,
+                              ServerSettings settings) {
+        RouteTable table = new RouteTable();
+        PageService pages = table.add("/", new PageService());
+        ApiDocs docs = table.add(ApiDocs.DOCS_PATH, new ApiDocs());
+        table.addSubtree(ApiDocs.DOCS_PATH, "GET");
+        TgiService tgi = table.add("/", new TgiService(models, metrics, settings));
+        OpenAiService openAi = table.add("/v1", new OpenAiService(models, metrics, settings));
+        ModelService model = table.add("/", new ModelService(models, settings));
+        table.add("GET", ApiDocs.OPENAPI_PATH, true);
+        Observe.PATHS.forEach(p -> table.add("GET", p, !p.equals("/health/started")));
         routing.addFilter(CurrentConnection.HONOUR_CONNECTION_CLOSE);
         routing.addFilter((chain, req, res) -> {
             // the label from the absolute path, taken now: inside a service (/v1) the path becomes relative
-            String route = RouteTable.label(req.path().absolute().path());
+            String route = table.label(req.path().absolute().path());
             try {
                 chain.proceed();
             } finally {
                 metrics.recordRequest(route, res.status().code());
             }
         });
-        routing.register("/", new PageService())
-                .register("/", new TgiService(models, metrics, settings))
-                .register("/v1", new OpenAiService(models, metrics, settings))
-                .register("/", new ModelService(models, settings))
-                .register("/", new ObserveService(models, metrics))
-                .any(RouteTable::fallback);
+        routing.addFilter(Observe::guard);
+        routing.error(Throwable.class, ErrorDialect::handle);
+        routing.register("/", pages)
+                .register(ApiDocs.DOCS_PATH, docs)
+                .register("/", tgi)
+                .register("/v1", openAi)
+                .register("/", model)
+                .addFeature(metrics)
+                .addFeature(table.fallbackFeature());
+        return table;
     }
 }

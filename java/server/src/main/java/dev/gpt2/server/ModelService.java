@@ -2,6 +2,8 @@
 // weights are random).
 package dev.gpt2.server;
 
+import java.util.List;
+
 import java.util.Set;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -9,8 +11,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gpt2.EngineStats;
 import dev.gpt2.Gpt2Model;
 import dev.gpt2.ModelInfo;
-import io.helidon.webserver.http.HttpRules;
-import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
@@ -22,7 +22,7 @@ import io.helidon.webserver.http.ServerResponse;
  * curl -s localhost:8080/info
  * </pre>
  */
-final class ModelService implements HttpService {
+final class ModelService implements RoutedService {
     private static final Set<String> TOKENIZE_FIELDS = Set.of("text", "content", "parse_special", "with_pieces");
     private static final Set<String> DETOKENIZE_FIELDS = Set.of("tokens");
 
@@ -35,61 +35,48 @@ final class ModelService implements HttpService {
     }
 
     @Override
-    public void routing(HttpRules rules) {
-        rules.post("/tokenize", this::tokenize)
-                .post("/detokenize", this::detokenize)
-                .get("/info", this::info);
+    public List<Route> routes() {
+        return List.of(Route.post("/tokenize", this::tokenize), Route.post("/detokenize", this::detokenize),
+                Route.get("/info", this::info));
     }
 
-    private void tokenize(ServerRequest req, ServerResponse res) {
-        try {
-            ObjectNode body = JsonBody.read(req, settings);
-            JsonBody.rejectUnknown(body, TOKENIZE_FIELDS, "");
-            String text = JsonBody.optString(body, "text", "");
-            if (text == null) {
-                text = JsonBody.optString(body, "content", "");
-            }
-            if (text == null) {
-                throw ApiException.invalid("text", "'text' (or 'content') is required");
-            }
-            boolean parseSpecial = Boolean.TRUE.equals(JsonBody.optBool(body, "parse_special", ""));
-            boolean pieces = Boolean.TRUE.equals(JsonBody.optBool(body, "with_pieces", ""));
-            Gpt2Model model = models.model();
-            int[] tokens = model.tokenize(text, parseSpecial);
-            ObjectNode out = JsonBody.MAPPER.createObjectNode();
-            ArrayNode arr = out.putArray("tokens");
-            for (int t : tokens) {
-                if (pieces) {
-                    arr.addObject().put("id", t).put("piece", model.detokenize(new int[] {t}));
-                } else {
-                    arr.add(t);
-                }
-            }
-            Responses.sendJson(res, out);
-        } catch (Throwable e) {
-            ErrorDialect.TGI.send(res, e);
+    private void tokenize(ServerRequest req, ServerResponse res) throws Exception {
+        ObjectNode body = JsonBody.read(req, settings);
+        JsonBody.rejectUnknown(body, TOKENIZE_FIELDS, "");
+        String text = JsonBody.optString(body, "text", "");
+        if (text == null) {
+            text = JsonBody.optString(body, "content", "");
         }
+        if (text == null) {
+            throw ApiException.invalid("text", "'text' (or 'content') is required");
+        }
+        boolean parseSpecial = Boolean.TRUE.equals(JsonBody.optBool(body, "parse_special", ""));
+        boolean pieces = Boolean.TRUE.equals(JsonBody.optBool(body, "with_pieces", ""));
+        Gpt2Model model = models.model();
+        int[] tokens = model.tokenize(text, parseSpecial);
+        ObjectNode out = JsonBody.MAPPER.createObjectNode();
+        ArrayNode arr = out.putArray("tokens");
+        for (int t : tokens) {
+            if (pieces) {
+                arr.addObject().put("id", t).put("piece", model.detokenize(new int[] {t}));
+            } else {
+                arr.add(t);
+            }
+        }
+        Responses.sendJson(res, out);
     }
 
-    private void detokenize(ServerRequest req, ServerResponse res) {
-        try {
-            ObjectNode body = JsonBody.read(req, settings);
-            JsonBody.rejectUnknown(body, DETOKENIZE_FIELDS, "");
-            Gpt2Model model = models.model();
-            int[] tokens = JsonBody.intArray(body, "tokens", model.info().vocabSize());
-            Responses.sendJson(res, JsonBody.MAPPER.createObjectNode().put("text", model.detokenize(tokens)));
-        } catch (Throwable e) {
-            ErrorDialect.TGI.send(res, e);
-        }
+    private void detokenize(ServerRequest req, ServerResponse res) throws Exception {
+        ObjectNode body = JsonBody.read(req, settings);
+        JsonBody.rejectUnknown(body, DETOKENIZE_FIELDS, "");
+        Gpt2Model model = models.model();
+        int[] tokens = JsonBody.intArray(body, "tokens", model.info().vocabSize());
+        Responses.sendJson(res, JsonBody.MAPPER.createObjectNode().put("text", model.detokenize(tokens)));
     }
 
-    private void info(ServerRequest req, ServerResponse res) {
-        try {
-            Gpt2Model model = models.model();
-            Responses.sendJson(res, info(model, models));
-        } catch (Throwable e) {
-            ErrorDialect.TGI.send(res, e);
-        }
+    private void info(ServerRequest req, ServerResponse res) throws Exception {
+        Gpt2Model model = models.model();
+        Responses.sendJson(res, info(model, models));
     }
 
     static ObjectNode info(Gpt2Model model, ModelHolder models) {

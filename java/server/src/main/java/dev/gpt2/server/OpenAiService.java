@@ -5,19 +5,18 @@ package dev.gpt2.server;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gpt2.GenerationParameter;
 import dev.gpt2.GenerationParams;
 import dev.gpt2.GenerationResult;
 import dev.gpt2.Gpt2Model;
-import dev.gpt2.StreamEvent;
 import dev.gpt2.TokenInfo;
 import dev.gpt2.TopToken;
-import io.helidon.webserver.http.HttpRules;
-import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
@@ -29,8 +28,7 @@ import io.helidon.webserver.http.ServerResponse;
  * curl -s localhost:8080/v1/models
  * </pre>
  */
-final class OpenAiService implements HttpService {
-    static final int DEFAULT_MAX_TOKENS = 16;
+final class OpenAiService implements RoutedService {
     static final int MAX_N = 16;
 
     private static final Set<String> FIELDS = Set.of("model", "prompt", "max_tokens", "temperature", "top_p", "n",
@@ -51,9 +49,8 @@ final class OpenAiService implements HttpService {
     }
 
     @Override
-    public void routing(HttpRules rules) {
-        rules.post("/completions", this::completions)
-                .get("/models", this::listModels);
+    public List<Route> routes() {
+        return List.of(Route.post("/completions", this::completions), Route.get("/models", this::listModels));
     }
 
     /** A parsed request: one prompt per entry, n choices each. */
@@ -68,46 +65,41 @@ final class OpenAiService implements HttpService {
         Responses.sendJson(res, out);
     }
 
-    private void completions(ServerRequest req, ServerResponse res) {
+    private void completions(ServerRequest req, ServerResponse res) throws Exception {
+        CompletionRequest r = parse(JsonBody.read(req, settings));
+        Gpt2Model model = models.model();
+        List<int[]> prompts = new ArrayList<>();
+        for (String prompt : r.prompts()) {
+            prompts.add(Prompts.prepare(model, prompt, r.params(), "prompt"));
+        }
+        // more choices than the engine can ever hold at once would answer 429 for ever: a request error
+        int capacity = model.info().batchSlots() + model.info().queueCapacity();
+        if (prompts.size() * r.n() > capacity) {
+            throw ApiException.invalid("n", "prompts x n = " + prompts.size() * r.n()
+                    + " exceeds what this server can run at once (" + capacity + " = batch slots + queue)");
+        }
+        List<GenerationRun> runs = new ArrayList<>();
         try {
-            CompletionRequest r = parse(JsonBody.read(req, settings));
-            Gpt2Model model = models.model();
-            List<int[]> prompts = new ArrayList<>();
-            for (String prompt : r.prompts()) {
-                prompts.add(Prompts.prepare(model, prompt, r.params().parseSpecial(), r.params().truncate(),
-                        r.params().maxNewTokens(), "prompt", "max_tokens"));
-            }
-            // more choices than the engine can ever hold at once would answer 429 for ever: a request error
-            int capacity = model.info().batchSlots() + model.info().queueCapacity();
-            if (prompts.size() * r.n() > capacity) {
-                throw ApiException.invalid("n", "prompts x n = " + prompts.size() * r.n()
-                        + " exceeds what this server can run at once (" + capacity + " = batch slots + queue)");
-            }
-            List<GenerationRun> runs = new ArrayList<>();
-            try {
-                for (int p = 0; p < prompts.size(); p++) {
-                    for (int i = 0; i < r.n(); i++) {
-                        GenerationParams params = r.params();
-                        if (i > 0 && params.seed().isPresent()) {
-                            params = params.toBuilder().seed(params.seed().getAsLong() + i).build();
-                        }
-                        runs.add(GenerationRun.submit(model, prompts.get(p), params, metrics,
-                                settings.requestTimeout()));
+            for (int p = 0; p < prompts.size(); p++) {
+                for (int i = 0; i < r.n(); i++) {
+                    GenerationParams params = r.params();
+                    if (i > 0 && params.seed().isPresent()) {
+                        params = params.toBuilder().seed(params.seed().getAsLong() + i).build();
                     }
+                    runs.add(GenerationRun.submit(model, prompts.get(p), params, metrics,
+                            settings.requestTimeout()));
                 }
-            } catch (RuntimeException e) {
-                runs.forEach(GenerationRun::cancel);
-                throw e;
             }
-            String id = "cmpl-" + UUID.randomUUID().toString().replace("-", "");
-            long created = System.currentTimeMillis() / 1000;
-            if (r.stream()) {
-                stream(r, res, runs, id, created);
-            } else {
-                complete(r, res, model, runs, id, created);
-            }
-        } catch (Throwable e) {
-            ErrorDialect.OPENAI.send(res, e);
+        } catch (RuntimeException e) {
+            runs.forEach(GenerationRun::cancel);
+            throw e;
+        }
+        String id = "cmpl-" + UUID.randomUUID().toString().replace("-", "");
+        long created = System.currentTimeMillis() / 1000;
+        if (r.stream()) {
+            stream(r, res, runs, id, created);
+        } else {
+            complete(r, res, model, runs, id, created);
         }
     }
 
@@ -133,7 +125,7 @@ final class OpenAiService implements HttpService {
             } else {
                 c.set("logprobs", logprobs(model, r.echo() ? result.promptTokenIds() : new int[0], result.tokens()));
             }
-            c.put("finish_reason", result.finishReason().openAiName());
+            c.put("finish_reason", WireNames.openAi(result.finishReason()));
         }
         out.set("usage", usage(promptTokens, completionTokens));
         Responses.sendJson(res, out);
@@ -152,37 +144,27 @@ final class OpenAiService implements HttpService {
                     runs.forEach(GenerationRun::cancel);
                     return;
                 }
-                while (true) {
-                    Object next;
-                    try {
-                        next = run.next();
-                    } catch (RuntimeException e) {
-                        sse.send(ErrorDialect.OPENAI.body(ErrorDialect.OPENAI.translate(e)));
-                        runs.forEach(GenerationRun::cancel);
-                        return;
+                int choice = i;
+                StreamLoop.End end = StreamLoop.run(run, sse, ErrorDialect.OPENAI, event -> {
+                    ObjectNode lp = r.logprobs() == null ? null
+                            : logprobs(models.model(), new int[0], List.of(event.token()));
+                    if (lp != null) {
+                        ((ArrayNode) lp.get("tokens")).set(0, event.text());
                     }
-                    if (next instanceof StreamEvent event) {
-                        ObjectNode lp = r.logprobs() == null ? null
-                                : logprobs(models.model(), new int[0], List.of(event.token()));
-                        if (lp != null) {
-                            ((ArrayNode) lp.get("tokens")).set(0, event.text());
-                        }
-                        if (!sse.send(chunk(id, created, i, event.text(), lp, null))) {
-                            runs.forEach(GenerationRun::cancel);
-                            return;
-                        }
-                        continue;
-                    }
-                    GenerationResult result = (GenerationResult) next;
-                    if (i % r.n() == 0) {
-                        promptTokens += result.promptTokens();
-                    }
-                    completionTokens += result.generatedTokens();
-                    if (!sse.send(chunk(id, created, i, "", null, result.finishReason().openAiName()))) {
-                        runs.forEach(GenerationRun::cancel);
-                        return;
-                    }
-                    break;
+                    return chunk(id, created, choice, event.text(), lp, null);
+                }, false);
+                if (end == null) {
+                    runs.forEach(GenerationRun::cancel);
+                    return;
+                }
+                GenerationResult result = end.result();
+                if (i % r.n() == 0) {
+                    promptTokens += result.promptTokens();
+                }
+                completionTokens += result.generatedTokens();
+                if (!sse.send(chunk(id, created, i, "", null, WireNames.openAi(result.finishReason())))) {
+                    runs.forEach(GenerationRun::cancel);
+                    return;
                 }
             }
             if (r.includeUsage()) {
@@ -264,71 +246,19 @@ final class OpenAiService implements HttpService {
         if (prompts == null || prompts.isEmpty()) {
             throw ApiException.invalid("prompt", "'prompt' is required (a string or an array of strings)");
         }
-        for (String p : prompts) {
-            if (p.isEmpty()) {
-                throw ApiException.invalid("prompt", "'prompt' must not be empty");
-            }
+        Map<GenerationParameter, Object> values = ApiParameters.read(body, "", ApiParameters.Family.OPENAI);
+        // TGI's name for logprobs, which @huggingface/inference sends here
+        Integer topN = JsonBody.optInt(body, "top_n_tokens", "", Integer.MIN_VALUE, Integer.MAX_VALUE);
+        if (!values.containsKey(GenerationParameter.TOP_N_TOKENS) && topN != null && topN > 0) {
+            values.put(GenerationParameter.TOP_N_TOKENS, topN);
         }
-        var b = GenerationParams.builder();
-        b.maxNewTokens(orElse(JsonBody.optInt(body, "max_tokens", "", 1, 1_000_000), DEFAULT_MAX_TOKENS));
-        Float temperature = JsonBody.optFloat(body, "temperature", "", 0, 2);
+        Integer logprobs = (Integer) values.get(GenerationParameter.TOP_N_TOKENS);
         Boolean doSample = JsonBody.optBool(body, "do_sample", "");
+        Float temperature = (Float) values.get(GenerationParameter.TEMPERATURE);
         boolean greedy = Boolean.FALSE.equals(doSample) || (temperature != null && temperature == 0f);
-        b.temperature(greedy ? 0f : temperature == null ? 1f : temperature);
-        Float topP = JsonBody.optFloat(body, "top_p", "", 0, 1);
-        if (topP != null) {
-            if (topP <= 0) {
-                throw ApiException.invalid("top_p", "'top_p' must be in (0, 1], got " + topP);
-            }
-            b.topP(topP);
-        }
-        Integer topK = JsonBody.optInt(body, "top_k", "", 0, Integer.MAX_VALUE);
-        if (topK != null) {
-            b.topK(topK);
-        }
-        Float minP = JsonBody.optFloat(body, "min_p", "", 0, 1);
-        if (minP != null) {
-            b.minP(minP);
-        }
-        Float typicalP = JsonBody.optFloat(body, "typical_p", "", 0, 1);
-        if (typicalP != null) {
-            b.typicalP(typicalP);
-        }
-        Float rep = JsonBody.optFloat(body, "repetition_penalty", "", 0, 10);
-        if (rep != null) {
-            b.repetitionPenalty(rep);
-        }
-        Float presence = JsonBody.optFloat(body, "presence_penalty", "", -2, 2);
-        if (presence != null) {
-            b.presencePenalty(presence);
-        }
-        Float frequency = JsonBody.optFloat(body, "frequency_penalty", "", -2, 2);
-        if (frequency != null) {
-            b.frequencyPenalty(frequency);
-        }
-        Long seed = JsonBody.optLong(body, "seed", "");
-        if (seed != null) {
-            b.seed(seed);
-        }
-        List<String> stop = JsonBody.optStrings(body, "stop", "");
-        if (stop != null) {
-            b.stop(stop);
-        }
-        Integer truncate = JsonBody.optInt(body, "truncate", "", 0, Integer.MAX_VALUE);
-        if (truncate != null) {
-            b.truncate(truncate);
-        }
-        Boolean ignoreEos = JsonBody.optBool(body, "ignore_eos", "");
-        if (ignoreEos != null) {
-            b.ignoreEos(ignoreEos);
-        }
-        Integer logprobs = JsonBody.optInt(body, "logprobs", "", 0, 20);
-        Integer topN = JsonBody.optInt(body, "top_n_tokens", "", 0, 20);
-        if (logprobs == null && topN != null && topN > 0) {
-            logprobs = topN;
-        }
-        if (logprobs != null) {
-            b.topNTokens(logprobs);
+        var b = ApiParameters.apply(values, ApiParameters.Family.OPENAI);
+        if (greedy) {
+            b.temperature(0f);
         }
         int n = orElse(JsonBody.optInt(body, "n", "", 1, MAX_N), 1);
         Integer bestOf = JsonBody.optInt(body, "best_of", "", 1, MAX_N);

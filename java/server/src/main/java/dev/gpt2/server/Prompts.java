@@ -1,42 +1,21 @@
-// Turns a prompt string into the tokens the engine gets: tokenize, apply `truncate` (keep the last N), and
-// refuse up front (TGI-style) when prompt + max new tokens cannot fit the context.
+// A request's prompt string -> the tokens the engine gets, by the library's one rule (dev.gpt2.PromptPolicy: empty =
+// end-of-text, truncate keeps the last N, the prompt must leave room for one token; max new tokens beyond the
+// context end the generation there, finish_reason "length"). A prompt that cannot fit answers the API's
+// validation error (ErrorDialect maps ContextOverflowException, naming n_prompt_tokens and n_ctx).
 package dev.gpt2.server;
 
-import java.util.Arrays;
-
+import dev.gpt2.GenerationParams;
 import dev.gpt2.Gpt2Model;
 
 final class Prompts {
     private Prompts() {
     }
 
-    /**
-     * @param field       the prompt's API name ("inputs", "prompt")
-     * @param maxField    the max-tokens API name ("max_new_tokens", "max_tokens")
-     * @param truncate    0 = off; N > 0 keeps the last N tokens
-     */
-    static int[] prepare(Gpt2Model model, String prompt, boolean parseSpecial, int truncate, int maxNewTokens,
-                         String field, String maxField) {
+    /** @param field the prompt's API name ("inputs", "prompt"), for the error when it is missing */
+    static int[] prepare(Gpt2Model model, String prompt, GenerationParams params, String field) {
         if (prompt == null) {
             throw ApiException.invalid(field, "'" + field + "' is required");
         }
-        if (prompt.isEmpty()) {
-            throw ApiException.invalid(field, "'" + field + "' must not be empty");
-        }
-        int[] tokens = model.tokenize(prompt, parseSpecial);
-        if (tokens.length == 0) {
-            throw ApiException.invalid(field, "'" + field + "' produced no tokens");
-        }
-        if (truncate > 0 && tokens.length > truncate) {
-            tokens = Arrays.copyOfRange(tokens, tokens.length - truncate, tokens.length);
-        }
-        int nCtx = model.info().contextSize();
-        if ((long) tokens.length + maxNewTokens > nCtx) {
-            throw ApiException.invalid(field, "'" + field + "' tokens + '" + maxField + "' must be <= n_ctx: "
-                    + "n_prompt_tokens=" + tokens.length + ", " + maxField + "=" + maxNewTokens + ", n_ctx=" + nCtx
-                    + " (shorten the prompt, lower " + maxField + (field.equals("inputs") ? ", or set truncate)"
-                    : ", or set truncate)"));
-        }
-        return tokens;
+        return model.preparePrompt(prompt, params);
     }
 }

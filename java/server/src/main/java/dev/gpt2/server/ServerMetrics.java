@@ -1,38 +1,96 @@
-// Server metrics in the Prometheus text format (0.0.4): request counts by route and status, tokens,
-// time-to-first-token and per-token latency histograms, plus the engine's live gauges (queue, active).
+// Server metrics as Helidon meters (Micrometer underneath) in Helidon's global registry: request counts by route and
+// status, tokens, time-to-first-token and per-token latency histograms, and the engine's live gauges. Helidon's
+// metrics observer serves them, with the JVM and system meters, as Prometheus text at /metrics. The meters live as
+// long as the server: it removes them when it stops, so that servers one after another in one JVM (the tests) each
+// start from zero and read their own engine.
 package dev.gpt2.server;
 
-import java.util.Locale;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLongArray;
-import java.util.concurrent.atomic.DoubleAdder;
-import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ToLongFunction;
 
 import dev.gpt2.EngineStats;
+import io.helidon.metrics.api.Counter;
+import io.helidon.metrics.api.FunctionalCounter;
+import io.helidon.metrics.api.Gauge;
+import io.helidon.metrics.api.Meter;
+import io.helidon.metrics.api.MeterRegistry;
+import io.helidon.metrics.api.MetricsFactory;
+import io.helidon.metrics.api.Tag;
+import io.helidon.metrics.api.Timer;
+import io.helidon.webserver.http.HttpFeature;
+import io.helidon.webserver.http.HttpRouting;
 
-/** Thread-safe counters and histograms; recording is lock-free so engine-thread listeners may call it. */
-final class ServerMetrics {
+/**
+ * The meters; recording is lock-free (Micrometer's), so engine-thread listeners may call it. Prometheus names:
+ * a counter {@code gpt2_x} is exposed as {@code gpt2_x_total}, a timer as
+ * {@code gpt2_x_seconds} (a histogram over the buckets below). Helidon adds a {@code scope} label
+ * ("application" for these, "base"/"vendor" for its own) to every series.
+ */
+final class ServerMetrics implements HttpFeature {
     /** Seconds; covers a sub-millisecond step on a tiny model up to a slow first token behind a queue. */
     private static final double[] TTFT_BUCKETS = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
     private static final double[] TOKEN_BUCKETS = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1};
 
-    private final Map<String, LongAdder> requests = new ConcurrentHashMap<>();
-    private final LongAdder tokensGenerated = new LongAdder();
-    private final LongAdder promptTokens = new LongAdder();
-    private final LongAdder clientCancels = new LongAdder();
-    private final LongAdder timeouts = new LongAdder();
-    private final Histogram timeToFirstToken = new Histogram(TTFT_BUCKETS);
-    private final Histogram timePerToken = new Histogram(TOKEN_BUCKETS);
+    private final MeterRegistry registry = MetricsFactory.getInstance().globalRegistry();
+    /** Every meter this server made, removed when it stops. */
+    private final List<Meter> meters = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final Map<String, Counter> requests = new ConcurrentHashMap<>();
+    private final Counter tokensGenerated;
+    private final Counter promptTokens;
+    private final Counter clientCancels;
+    private final Counter timeouts;
+    private final Timer timeToFirstToken;
+    private final Timer timePerToken;
+
+    ServerMetrics() {
+        tokensGenerated = counter("gpt2_tokens_generated", "Tokens generated for HTTP requests.");
+        promptTokens = counter("gpt2_prompt_tokens", "Prompt tokens of completed HTTP requests.");
+        clientCancels = counter("gpt2_client_cancellations", "Generations cancelled because the client went away.");
+        timeouts = counter("gpt2_request_timeouts", "Generations cancelled at the request timeout (answered 504).");
+        timeToFirstToken = histogram("gpt2_time_to_first_token", TTFT_BUCKETS,
+                "Time from submission to the first generated token.");
+        timePerToken = histogram("gpt2_time_per_output_token", TOKEN_BUCKETS,
+                "Time between consecutive generated tokens.");
+    }
+
+    /** The registry Helidon's metrics observer exposes. */
+    MeterRegistry registry() {
+        return registry;
+    }
+
+    /** The engine's gauges and counters, read at each scrape; 0 while the model loads. */
+    void observe(ModelHolder models) {
+        engineGauge(models, "gpt2_queue_depth", "Requests waiting for a batch slot.", EngineStats::queuedRequests);
+        engineGauge(models, "gpt2_active_sequences", "Sequences being generated now.", EngineStats::activeSequences);
+        engineGauge(models, "gpt2_batch_slots", "Sequences the engine generates together.", EngineStats::batchSlots);
+        engineGauge(models, "gpt2_queue_capacity", "Requests that may wait before 429.", EngineStats::queueCapacity);
+        engineCounter(models, "gpt2_engine_requests_completed", "Engine requests completed.",
+                EngineStats::requestsCompleted);
+        engineCounter(models, "gpt2_engine_requests_cancelled", "Engine requests cancelled.",
+                EngineStats::requestsCancelled);
+        engineCounter(models, "gpt2_engine_requests_rejected", "Engine requests rejected (queue full).",
+                EngineStats::requestsRejected);
+        engineCounter(models, "gpt2_engine_tokens_generated", "Tokens generated by the engine.",
+                EngineStats::tokensGenerated);
+        meters.add(registry.getOrCreate(Gauge.builder("gpt2_model_ready", () -> models.ready() ? 1 : 0)
+                .description("1 when the model is loaded.")));
+    }
 
     void recordRequest(String route, int status) {
-        requests.computeIfAbsent(route + "\u0000" + status, k -> new LongAdder()).increment();
+        requests.computeIfAbsent(route + " " + status, k -> keep(registry.getOrCreate(
+                Counter.builder("gpt2_http_requests").description("HTTP requests by route and status.")
+                        .tags(List.of(Tag.create("route", route), Tag.create("status", String.valueOf(status)))))))
+                .increment();
     }
 
     void recordTokens(int generated, int prompt) {
-        tokensGenerated.add(generated);
-        promptTokens.add(prompt);
+        tokensGenerated.increment(generated);
+        promptTokens.increment(prompt);
     }
 
     void recordClientCancel() {
@@ -44,97 +102,63 @@ final class ServerMetrics {
     }
 
     void recordTimeToFirstToken(double seconds) {
-        timeToFirstToken.observe(seconds);
+        timeToFirstToken.record((long) (seconds * 1e9), TimeUnit.NANOSECONDS);
     }
 
     void recordTokenLatency(double seconds) {
-        timePerToken.observe(seconds);
+        timePerToken.record((long) (seconds * 1e9), TimeUnit.NANOSECONDS);
     }
 
-    /** The exposition; {@code stats} is null while the model loads. */
-    String scrape(EngineStats stats) {
-        StringBuilder out = new StringBuilder(4096);
-        out.append("# HELP gpt2_http_requests_total HTTP requests by route and status.\n");
-        out.append("# TYPE gpt2_http_requests_total counter\n");
-        new TreeMap<>(requests).forEach((key, count) -> {
-            String[] parts = key.split("\u0000");
-            out.append("gpt2_http_requests_total{route=\"").append(parts[0]).append("\",status=\"")
-                    .append(parts[1]).append("\"} ").append(count.sum()).append('\n');
-        });
-        counter(out, "gpt2_tokens_generated_total", "Tokens generated for HTTP requests.", tokensGenerated.sum());
-        counter(out, "gpt2_prompt_tokens_total", "Prompt tokens of completed HTTP requests.", promptTokens.sum());
-        counter(out, "gpt2_client_cancellations_total",
-                "Generations cancelled because the client went away.", clientCancels.sum());
-        counter(out, "gpt2_request_timeouts_total",
-                "Generations cancelled at the request timeout (answered 504).", timeouts.sum());
-        if (stats != null) {
-            gauge(out, "gpt2_queue_depth", "Requests waiting for a batch slot.", stats.queuedRequests());
-            gauge(out, "gpt2_active_sequences", "Sequences being generated now.", stats.activeSequences());
-            gauge(out, "gpt2_batch_slots", "Sequences the engine generates together.", stats.batchSlots());
-            gauge(out, "gpt2_queue_capacity", "Requests that may wait before 429.", stats.queueCapacity());
-            counter(out, "gpt2_engine_requests_completed_total", "Engine requests completed.", stats.requestsCompleted());
-            counter(out, "gpt2_engine_requests_cancelled_total", "Engine requests cancelled.", stats.requestsCancelled());
-            counter(out, "gpt2_engine_requests_rejected_total", "Engine requests rejected (queue full).",
-                    stats.requestsRejected());
-            counter(out, "gpt2_engine_tokens_generated_total", "Tokens generated by the engine.",
-                    stats.tokensGenerated());
-        }
-        gauge(out, "gpt2_model_ready", "1 when the model is loaded.", stats == null ? 0 : 1);
-        timeToFirstToken.write(out, "gpt2_time_to_first_token_seconds",
-                "Time from submission to the first generated token.");
-        timePerToken.write(out, "gpt2_time_per_output_token_seconds", "Time between consecutive generated tokens.");
-        return out.toString();
+    /** Nothing to route: the feature is here for its lifecycle. */
+    @Override
+    public void setup(HttpRouting.Builder routing) {
     }
 
-    private static void counter(StringBuilder out, String name, String help, long value) {
-        out.append("# HELP ").append(name).append(' ').append(help).append('\n');
-        out.append("# TYPE ").append(name).append(" counter\n").append(name).append(' ').append(value).append('\n');
+    /** The server stopped: its meters go, so that a later server in this JVM starts from zero. */
+    @Override
+    public void afterStop() {
+        meters.forEach(registry::remove);
+        meters.clear();
+        requests.clear();
     }
 
-    private static void gauge(StringBuilder out, String name, String help, long value) {
-        out.append("# HELP ").append(name).append(' ').append(help).append('\n');
-        out.append("# TYPE ").append(name).append(" gauge\n").append(name).append(' ').append(value).append('\n');
+    private <M extends Meter> M keep(M meter) {
+        meters.add(meter);
+        return meter;
     }
 
-    /** A cumulative Prometheus histogram over fixed buckets. */
-    private static final class Histogram {
-        private final double[] bounds;
-        private final AtomicLongArray counts;
-        private final DoubleAdder sum = new DoubleAdder();
-        private final LongAdder count = new LongAdder();
+    private Counter counter(String name, String help) {
+        return keep(registry.getOrCreate(Counter.builder(name).description(help)));
+    }
 
-        Histogram(double[] bounds) {
-            this.bounds = bounds;
-            this.counts = new AtomicLongArray(bounds.length);
-        }
+    /** A timer exposed as a Prometheus histogram over BUCKETS (seconds), no client-side percentiles. */
+    private Timer histogram(String name, double[] buckets, String help) {
+        Duration[] bounds = Arrays.stream(buckets).mapToObj(b -> Duration.ofNanos(Math.round(b * 1e9)))
+                .toArray(Duration[]::new);
+        return keep(registry.getOrCreate(Timer.builder(name).buckets(bounds).percentiles(new double[0])
+                .baseUnit(TimeUnit.SECONDS).description(help)));
+    }
 
-        void observe(double seconds) {
-            for (int i = 0; i < bounds.length; i++) {
-                if (seconds <= bounds[i]) {
-                    counts.incrementAndGet(i);
-                    break;
-                }
-            }
-            sum.add(seconds);
-            count.increment();
-        }
+    private void engineGauge(ModelHolder models, String name, String help, ToLongFunction<EngineStats> value) {
+        keep(registry.getOrCreate(Gauge.builder(name, () -> {
+            EngineStats stats = stats(models);
+            return stats == null ? 0L : value.applyAsLong(stats);
+        }).description(help)));
+    }
 
-        void write(StringBuilder out, String name, String help) {
-            out.append("# HELP ").append(name).append(' ').append(help).append('\n');
-            out.append("# TYPE ").append(name).append(" histogram\n");
-            long cumulative = 0;
-            for (int i = 0; i < bounds.length; i++) {
-                cumulative += counts.get(i);
-                out.append(name).append("_bucket{le=\"").append(formatBound(bounds[i])).append("\"} ")
-                        .append(cumulative).append('\n');
-            }
-            out.append(name).append("_bucket{le=\"+Inf\"} ").append(count.sum()).append('\n');
-            out.append(name).append("_sum ").append(String.format(Locale.ROOT, "%.6f", sum.sum())).append('\n');
-            out.append(name).append("_count ").append(count.sum()).append('\n');
-        }
+    private void engineCounter(ModelHolder models, String name, String help, ToLongFunction<EngineStats> value) {
+        keep(registry.getOrCreate(FunctionalCounter.builder(name, models, m -> {
+            EngineStats stats = stats(m);
+            return stats == null ? 0L : value.applyAsLong(stats);
+        }).description(help)));
+    }
 
-        private static String formatBound(double b) {
-            return b == Math.rint(b) ? String.valueOf((long) b) + ".0" : String.valueOf(b);
+    /** The engine's figures now, or null while there is no ready model (the state may change in between). */
+    private static EngineStats stats(ModelHolder models) {
+        try {
+            return models.ready() ? models.model().stats() : null;
+        } catch (RuntimeException e) {
+            return null;
         }
     }
 }

@@ -27,15 +27,17 @@ import io.helidon.config.Config;
  * @param bodyTimeout    a request body not fully received by then closes the connection
  *                       ({@code gpt2.body-timeout-seconds})
  * @param device         cpu, cuda or cuda:N ({@code gpt2.device}; see ModelOptions.device)
+ * @param prefillChunk   prompt tokens per step while other requests are generating ({@code gpt2.prefill-chunk};
+ *                       see ModelOptions.prefillChunkTokens)
  */
 record ServerSettings(Path modelPath, int threads, int contextSize, int batchSlots, int queueSize,
                       Duration requestTimeout, long maxBodyBytes, String modelName, boolean useMmap,
-                      Duration bodyTimeout, String device) {
+                      Duration bodyTimeout, String device, int prefillChunk) {
 
     static final String FLAG_HELP = """
             --model PATH  --host HOST  --port N  --threads N  --context N  --slots N  --queue N
             --request-timeout-seconds N  --max-body-bytes N  --model-name NAME  --mmap true|false
-            --body-timeout-seconds N  --device cpu|cuda|cuda:N""";
+            --body-timeout-seconds N  --device cpu|cuda|cuda:N  --prefill-chunk N""";
 
     private static final Map<String, String> FLAGS = Map.ofEntries(
             Map.entry("model", "gpt2.model"),
@@ -50,12 +52,13 @@ record ServerSettings(Path modelPath, int threads, int contextSize, int batchSlo
             Map.entry("model-name", "gpt2.model-name"),
             Map.entry("mmap", "gpt2.mmap"),
             Map.entry("body-timeout-seconds", "gpt2.body-timeout-seconds"),
-            Map.entry("device", "gpt2.device"));
+            Map.entry("device", "gpt2.device"),
+            Map.entry("prefill-chunk", "gpt2.prefill-chunk"));
 
     /** ModelOptions field -> the gpt2 key that sets it, so that its range errors can name the flag. */
     private static final Map<String, String> OPTION_KEYS = Map.of(
             "threads", "threads", "contextSize", "context", "batchSlots", "slots", "queueCapacity", "queue",
-            "device", "device");
+            "device", "device", "prefillChunkTokens", "prefill-chunk");
 
     /**
      * Reads and validates the {@code gpt2} node; IllegalArgumentException names the flag, the allowed range and
@@ -75,7 +78,8 @@ record ServerSettings(Path modelPath, int threads, int contextSize, int batchSlo
                 gpt2.get("model-name").asString().orElse(""),
                 bool(gpt2, "mmap", false),
                 Duration.ofSeconds(number(gpt2, "body-timeout-seconds", 30, 1, 3600)),
-                gpt2.get("device").asString().orElse("cpu").trim());
+                gpt2.get("device").asString().orElse("cpu").trim(),
+                (int) number(gpt2, "prefill-chunk", 16, Integer.MIN_VALUE, Integer.MAX_VALUE));
     }
 
     /** The engine's options; a value out of ModelOptions' range is an IllegalArgumentException naming the flag. */
@@ -88,6 +92,7 @@ record ServerSettings(Path modelPath, int threads, int contextSize, int batchSlo
                     .queueCapacity(queueSize)
                     .useMmap(useMmap)
                     .device(device)
+                    .prefillChunkTokens(prefillChunk)
                     .build();
         } catch (ParameterException e) {
             String key = OPTION_KEYS.get(e.field());

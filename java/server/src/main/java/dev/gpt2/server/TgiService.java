@@ -4,18 +4,18 @@
 package dev.gpt2.server;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gpt2.GenerationParameter;
 import dev.gpt2.GenerationParams;
 import dev.gpt2.GenerationResult;
 import dev.gpt2.Gpt2Model;
 import dev.gpt2.StreamEvent;
 import dev.gpt2.TokenInfo;
 import dev.gpt2.TopToken;
-import io.helidon.webserver.http.HttpRules;
-import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
@@ -28,18 +28,14 @@ import io.helidon.webserver.http.ServerResponse;
  * curl -N localhost:8080/generate_stream -H 'Content-Type: application/json' -d '{"inputs":"Hello"}'
  * </pre>
  */
-final class TgiService implements HttpService {
-    /** TGI's default for max_new_tokens. */
-    static final int DEFAULT_MAX_NEW_TOKENS = 20;
-
+final class TgiService implements RoutedService {
     private static final Set<String> TOP_FIELDS = Set.of("inputs", "parameters", "stream", "model");
-    private static final Set<String> PARAM_FIELDS = Set.of("max_new_tokens", "temperature", "top_k", "top_p",
-            "min_p", "typical_p", "repetition_penalty", "presence_penalty", "frequency_penalty", "seed", "stop",
-            "do_sample", "return_full_text", "truncate", "details", "decoder_input_details", "top_n_tokens",
-            "watermark", "best_of", "ignore_eos", "parse_special");
-    private static final Set<String> FLAT_FIELDS = Set.of("prompt", "n_predict", "temperature", "top_k", "top_p",
-            "min_p", "typical_p", "repeat_penalty", "presence_penalty", "frequency_penalty", "seed", "stop",
-            "stream", "ignore_eos", "n_probs");
+    /** The table's TGI names and TGI's own switches. */
+    private static final Set<String> PARAM_FIELDS = union(ApiParameters.names(ApiParameters.Family.TGI),
+            Set.of("do_sample", "return_full_text", "details", "decoder_input_details", "watermark", "best_of"));
+    /** The table's llama.cpp names, the prompt and the stream switch. */
+    private static final Set<String> FLAT_FIELDS = union(ApiParameters.names(ApiParameters.Family.LLAMA),
+            Set.of("prompt", "stream"));
 
     private final ModelHolder models;
     private final ServerMetrics metrics;
@@ -52,10 +48,9 @@ final class TgiService implements HttpService {
     }
 
     @Override
-    public void routing(HttpRules rules) {
-        rules.post("/", this::compat)
-                .post("/generate", this::generate)
-                .post("/generate_stream", this::generateStream);
+    public List<Route> routes() {
+        return List.of(Route.post("/", this::compat), Route.post("/generate", this::generate),
+                Route.post("/generate_stream", this::generateStream));
     }
 
     /** A parsed request: prompt, library params, and the TGI-only switches. */
@@ -63,39 +58,27 @@ final class TgiService implements HttpService {
                       boolean returnFullText, boolean stream) {
     }
 
-    private void generate(ServerRequest req, ServerResponse res) {
-        try {
-            TgiRequest r = parse(JsonBody.read(req, settings));
-            if (r.stream()) {
-                stream(r, res);
-            } else {
-                complete(r, res, false);
-            }
-        } catch (Throwable e) {
-            ErrorDialect.TGI.send(res, e);
+    private void generate(ServerRequest req, ServerResponse res) throws Exception {
+        TgiRequest r = parse(JsonBody.read(req, settings));
+        if (r.stream()) {
+            stream(r, res);
+        } else {
+            complete(r, res, false);
         }
     }
 
     /** TGI's compat route: an array with one answer, or the event stream when "stream" is true. */
-    private void compat(ServerRequest req, ServerResponse res) {
-        try {
-            TgiRequest r = parse(JsonBody.read(req, settings));
-            if (r.stream()) {
-                stream(r, res);
-            } else {
-                complete(r, res, true);
-            }
-        } catch (Throwable e) {
-            ErrorDialect.TGI.send(res, e);
+    private void compat(ServerRequest req, ServerResponse res) throws Exception {
+        TgiRequest r = parse(JsonBody.read(req, settings));
+        if (r.stream()) {
+            stream(r, res);
+        } else {
+            complete(r, res, true);
         }
     }
 
-    private void generateStream(ServerRequest req, ServerResponse res) {
-        try {
-            stream(parse(JsonBody.read(req, settings)), res);
-        } catch (Throwable e) {
-            ErrorDialect.TGI.send(res, e);
-        }
+    private void generateStream(ServerRequest req, ServerResponse res) throws Exception {
+        stream(parse(JsonBody.read(req, settings)), res);
     }
 
     private void complete(TgiRequest r, ServerResponse res, boolean asArray) throws InterruptedException {
@@ -108,7 +91,7 @@ final class TgiService implements HttpService {
         out.put("generated_text", r.returnFullText() ? r.inputs() + result.text() : result.text());
         if (r.details()) {
             ObjectNode details = out.putObject("details");
-            details.put("finish_reason", result.finishReason().tgiName());
+            details.put("finish_reason", WireNames.tgi(result.finishReason()));
             details.put("generated_tokens", result.generatedTokens());
             putSeed(details, r, result);
             ArrayNode prefill = details.putArray("prefill");
@@ -145,34 +128,19 @@ final class TgiService implements HttpService {
         // the request waits in the queue or prefills too
         ClientWatch.start(res, run::cancel);
         try (Sse sse = new Sse(res)) {
-            ObjectNode held = null;
-            while (true) {
-                Object next;
-                try {
-                    next = run.next();
-                } catch (RuntimeException e) {
-                    ApiException api = ErrorDialect.TGI.translate(e);
-                    sse.send(ErrorDialect.TGI.body(api));
-                    return;
-                }
-                if (next instanceof StreamEvent event) {
-                    if (held != null && !sse.send(held)) {
-                        run.cancel();
-                    }
-                    held = streamEvent(model, r, event);
-                    continue;
-                }
-                GenerationResult result = (GenerationResult) next;
-                ObjectNode last = held != null ? held : JsonBody.MAPPER.createObjectNode()
-                        .put("index", result.generatedTokens()).putNull("token");
-                last.put("generated_text", r.returnFullText() ? r.inputs() + result.text() : result.text());
-                ObjectNode details = last.putObject("details");
-                details.put("finish_reason", result.finishReason().tgiName());
-                details.put("generated_tokens", result.generatedTokens());
-                putSeed(details, r, result);
-                sse.send(last);
+            StreamLoop.End end = StreamLoop.run(run, sse, ErrorDialect.TGI, event -> streamEvent(model, r, event), true);
+            if (end == null) {
                 return;
             }
+            GenerationResult result = end.result();
+            ObjectNode last = end.held() != null ? end.held() : JsonBody.MAPPER.createObjectNode()
+                    .put("index", result.generatedTokens()).putNull("token");
+            last.put("generated_text", r.returnFullText() ? r.inputs() + result.text() : result.text());
+            ObjectNode details = last.putObject("details");
+            details.put("finish_reason", WireNames.tgi(result.finishReason()));
+            details.put("generated_tokens", result.generatedTokens());
+            putSeed(details, r, result);
+            sse.send(last);
         }
     }
 
@@ -189,8 +157,7 @@ final class TgiService implements HttpService {
     }
 
     private int[] prepare(Gpt2Model model, TgiRequest r) {
-        return Prompts.prepare(model, r.inputs(), r.params().parseSpecial(), r.params().truncate(),
-                r.params().maxNewTokens(), "inputs", "max_new_tokens");
+        return Prompts.prepare(model, r.inputs(), r.params(), "inputs");
     }
 
     private static void putSeed(ObjectNode details, TgiRequest r, GenerationResult result) {
@@ -237,82 +204,12 @@ final class TgiService implements HttpService {
         }
         String pre = "parameters.";
         JsonBody.rejectUnknown(p, PARAM_FIELDS, pre);
-        var b = GenerationParams.builder();
-        b.maxNewTokens(orElse(JsonBody.optInt(p, "max_new_tokens", pre, 1, 1_000_000), DEFAULT_MAX_NEW_TOKENS));
-        Float temperature = JsonBody.optFloat(p, "temperature", pre, 0, 100);
-        if (temperature != null && temperature <= 0) {
-            throw ApiException.invalid(pre + "temperature", "'parameters.temperature' must be strictly positive");
-        }
-        Integer topK = JsonBody.optInt(p, "top_k", pre, 1, Integer.MAX_VALUE);
-        Float topP = JsonBody.optFloat(p, "top_p", pre, 0, 1);
-        if (topP != null && (topP <= 0 || topP > 1)) {
-            throw ApiException.invalid(pre + "top_p", "'parameters.top_p' must be > 0.0 and <= 1.0");
-        }
-        Float typicalP = JsonBody.optFloat(p, "typical_p", pre, 0, 1);
-        if (typicalP != null && typicalP <= 0) {
-            throw ApiException.invalid(pre + "typical_p", "'parameters.typical_p' must be > 0.0 and <= 1.0");
-        }
-        Float minP = JsonBody.optFloat(p, "min_p", pre, 0, 1);
-        Float rep = JsonBody.optFloat(p, "repetition_penalty", pre, 0, 10);
-        if (rep != null && rep <= 0) {
-            throw ApiException.invalid(pre + "repetition_penalty",
-                    "'parameters.repetition_penalty' must be strictly positive");
-        }
+        Map<GenerationParameter, Object> values = ApiParameters.read(p, pre, ApiParameters.Family.TGI);
         Boolean doSample = JsonBody.optBool(p, "do_sample", pre);
-        boolean warpers = (temperature != null && temperature != 1f) || topK != null
-                || (topP != null && topP < 1f) || (typicalP != null && typicalP < 1f) || (minP != null && minP > 0f);
-        boolean sampling = Boolean.TRUE.equals(doSample) || warpers;
-        if (sampling) {
-            b.temperature(temperature == null ? 1f : temperature);
-            if (topK != null) {
-                b.topK(topK);
-            }
-            if (topP != null) {
-                b.topP(topP);
-            }
-            if (typicalP != null) {
-                b.typicalP(typicalP);
-            }
-            if (minP != null) {
-                b.minP(minP);
-            }
-        } else {
+        boolean sampling = Boolean.TRUE.equals(doSample) || warpers(values);
+        var b = ApiParameters.apply(values, ApiParameters.Family.TGI);
+        if (!sampling) {
             b.temperature(0f);
-        }
-        if (rep != null) {
-            b.repetitionPenalty(rep);
-        }
-        Float presence = JsonBody.optFloat(p, "presence_penalty", pre, -2, 2);
-        if (presence != null) {
-            b.presencePenalty(presence);
-        }
-        Float frequency = JsonBody.optFloat(p, "frequency_penalty", pre, -2, 2);
-        if (frequency != null) {
-            b.frequencyPenalty(frequency);
-        }
-        Long seed = JsonBody.optLong(p, "seed", pre);
-        if (seed != null) {
-            b.seed(seed);
-        }
-        List<String> stop = JsonBody.optStrings(p, "stop", pre);
-        if (stop != null) {
-            b.stop(stop);
-        }
-        Integer truncate = JsonBody.optInt(p, "truncate", pre, 0, Integer.MAX_VALUE);
-        if (truncate != null) {
-            b.truncate(truncate);
-        }
-        Integer topN = JsonBody.optInt(p, "top_n_tokens", pre, 0, 20);
-        if (topN != null) {
-            b.topNTokens(topN);
-        }
-        Boolean ignoreEos = JsonBody.optBool(p, "ignore_eos", pre);
-        if (ignoreEos != null) {
-            b.ignoreEos(ignoreEos);
-        }
-        Boolean parseSpecial = JsonBody.optBool(p, "parse_special", pre);
-        if (parseSpecial != null) {
-            b.parseSpecial(parseSpecial);
         }
         if (Boolean.TRUE.equals(JsonBody.optBool(p, "watermark", pre))) {
             throw ApiException.invalid(pre + "watermark", "'parameters.watermark' is not supported");
@@ -322,6 +219,18 @@ final class TgiService implements HttpService {
         boolean details = Boolean.TRUE.equals(JsonBody.optBool(p, "details", pre));
         boolean full = Boolean.TRUE.equals(JsonBody.optBool(p, "return_full_text", pre));
         return new TgiRequest(inputs, build(b::build), sampling, details, full, stream);
+    }
+
+    /** TGI's rule: a sampling parameter away from its neutral value turns sampling on. */
+    private static boolean warpers(Map<GenerationParameter, Object> v) {
+        return differs(v, GenerationParameter.TEMPERATURE, 1f) || v.containsKey(GenerationParameter.TOP_K)
+                || differs(v, GenerationParameter.TOP_P, 1f) || differs(v, GenerationParameter.TYPICAL_P, 1f)
+                || differs(v, GenerationParameter.MIN_P, 0f);
+    }
+
+    private static boolean differs(Map<GenerationParameter, Object> v, GenerationParameter p, float neutral) {
+        Object x = v.get(p);
+        return x != null && (Float) x != neutral;
     }
 
     /** llama.cpp's /completion shape; sampling follows the same TGI rule (temperature etc. turn it on). */
@@ -334,23 +243,53 @@ final class TgiService implements HttpService {
             switch (e.getKey()) {
                 case "prompt" -> { }
                 case "stream" -> top.set("stream", e.getValue());
-                case "n_predict" -> p.set("max_new_tokens", e.getValue());
-                case "repeat_penalty" -> p.set("repetition_penalty", e.getValue());
-                case "n_probs" -> p.set("top_n_tokens", e.getValue());
-                default -> p.set(e.getKey(), e.getValue());
+                default -> p.set(tgiName(e.getKey()), e.getValue());
             }
         });
         top.set("parameters", p);
         try {
             return parse(top);
         } catch (ApiException e) {
-            String field = e.field() == null ? null : e.field().replace("parameters.", "")
-                    .replace("max_new_tokens", "n_predict").replace("repetition_penalty", "repeat_penalty")
-                    .replace("top_n_tokens", "n_probs").replace("inputs", "prompt");
-            String msg = e.getMessage().replace("parameters.", "").replace("max_new_tokens", "n_predict")
-                    .replace("'inputs'", "'prompt'");
+            String field = e.field() == null ? null : flatName(e.field().replace("parameters.", ""));
+            String msg = e.getMessage().replace("parameters.", "").replace("'inputs'", "'prompt'");
+            if (field != null) {
+                msg = msg.replace(ApiParameters.wireName(ApiParameters.Family.TGI, fieldOf(field)), field);
+            }
             throw new ApiException(e.status(), field, msg, e.type());
         }
+    }
+
+    /** A flat name as TGI calls it (n_predict -> max_new_tokens). */
+    private static String tgiName(String flat) {
+        for (ApiParameters.Row row : ApiParameters.ROWS) {
+            if (flat.equals(row.llama()) && row.tgi() != null) {
+                return row.tgi();
+            }
+        }
+        return flat;
+    }
+
+    /** A TGI name as the flat body calls it (max_new_tokens -> n_predict, inputs -> prompt). */
+    private static String flatName(String tgiName) {
+        if (tgiName.equals("inputs")) {
+            return "prompt";
+        }
+        for (ApiParameters.Row row : ApiParameters.ROWS) {
+            if (tgiName.equals(row.tgi()) && row.llama() != null) {
+                return row.llama();
+            }
+        }
+        return tgiName;
+    }
+
+    /** The TGI name behind a flat name (the inverse of flatName, for the message). */
+    private static String fieldOf(String flat) {
+        for (ApiParameters.Row row : ApiParameters.ROWS) {
+            if (flat.equals(row.llama())) {
+                return row.parameter().field();
+            }
+        }
+        return flat;
     }
 
     private static GenerationParams build(java.util.function.Supplier<GenerationParams> b) {
@@ -366,7 +305,9 @@ final class TgiService implements HttpService {
         }
     }
 
-    private static int orElse(Integer v, int fallback) {
-        return v == null ? fallback : v;
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> out = new java.util.HashSet<>(a);
+        out.addAll(b);
+        return Set.copyOf(out);
     }
 }

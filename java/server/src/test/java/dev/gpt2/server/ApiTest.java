@@ -10,17 +10,19 @@ import static org.hamcrest.Matchers.lessThanOrEqualTo;
 import static org.hamcrest.Matchers.startsWith;
 
 import java.net.URI;
+import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.helidon.webserver.WebServer;
-import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.testing.junit5.ServerTest;
-import io.helidon.webserver.testing.junit5.SetUpRoute;
 import io.helidon.webserver.testing.junit5.SetUpServer;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.config.Config;
+import io.swagger.v3.parser.OpenAPIV3Parser;
+import io.swagger.v3.parser.core.models.SwaggerParseResult;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -35,13 +37,9 @@ class ApiTest {
 
     @SetUpServer
     static void server(WebServerConfig.Builder server) {
-        Main.configure(server, Config.empty());
-    }
-
-    @SetUpRoute
-    static void routing(HttpRouting.Builder routing) {
         models = ModelHolder.of(TestModels.load(4, 32, TestModels.N_CTX), "tiny-test");
-        Main.routing(routing, models, new ServerMetrics(), TestModels.settings(Duration.ofSeconds(60)));
+        Main.configure(server, Config.empty(), models, new ServerMetrics(),
+                TestModels.settings(Duration.ofSeconds(60)));
     }
 
     @AfterAll
@@ -135,6 +133,29 @@ class ApiTest {
     }
 
     @Test
+    void anyModelNameIsAnAliasOfTheServedModel() {
+        String served = TestModels.get(base, "/v1/models").json().at("/data/0/id").asText();
+        JsonNode r = TestModels.post(base, "/v1/completions",
+                "{\"model\":\"text-davinci-003\",\"prompt\":\"Hi\",\"max_tokens\":1}").json();
+        assertThat(r.get("model").asText(), is(served));
+    }
+
+    @Test
+    void onePromptPolicyForBothApis() {
+        // empty = the end-of-text token alone (the library's rule, dev.gpt2.PromptPolicy)
+        JsonNode empty = TestModels.post(base, "/generate",
+                "{\"inputs\":\"\",\"parameters\":{\"max_new_tokens\":2,\"details\":true}}").json();
+        assertThat(empty.at("/details/prefill").size(), is(1));
+        assertThat(TestModels.post(base, "/v1/completions", "{\"prompt\":\"\",\"max_tokens\":2}").status(), is(200));
+        // more new tokens than the context holds: the generation ends at the context's end, finish_reason length
+        JsonNode clipped = TestModels.post(base, "/v1/completions", "{\"prompt\":\"Hi\",\"temperature\":0,"
+                + "\"ignore_eos\":true,\"max_tokens\":" + (TestModels.N_CTX + 10) + "}").json();
+        assertThat(clipped.at("/choices/0/finish_reason").asText(), is("length"));
+        assertThat(clipped.at("/usage/completion_tokens").asInt(),
+                is(TestModels.N_CTX - clipped.at("/usage/prompt_tokens").asInt()));
+    }
+
+    @Test
     void truncateKeepsTheLastTokensInsteadOfFailing() {
         String longPrompt = "word ".repeat(199) + "word";
         TestModels.Reply tooLong = TestModels.post(base, "/generate", "{\"inputs\":\"" + longPrompt + "\"}");
@@ -158,7 +179,6 @@ class ApiTest {
         assertTgiError("{\"inputs\":\"x\",\"parameters\":{\"top_k\":-3}}", 422, "parameters.top_k");
         assertTgiError("{\"inputs\":\"x\",\"parameters\":{\"bogus\":1}}", 422, "parameters.bogus");
         assertTgiError("{\"inputs\":\"x\",\"extra\":1}", 422, "extra");
-        assertTgiError("{\"inputs\":\"\"}", 422, "inputs");
         assertTgiError("{\"inputs\":5}", 422, "inputs");
         assertTgiError("{\"parameters\":{}}", 422, "inputs");
         assertTgiError("{\"inputs\":\"x\",\"parameters\":{\"seed\":-1}}", 422, "parameters.seed");
@@ -245,15 +265,16 @@ class ApiTest {
 
     @Test
     void openAiErrorsNameTheParam() {
-        assertOpenAiError("{\"prompt\":\"x\",\"temperature\":3}", "temperature");
+        assertOpenAiError("{\"prompt\":\"x\",\"temperature\":101}", "temperature");
+        assertOpenAiError("{\"prompt\":\"x\",\"top_k\":-1}", "top_k");
+        assertOpenAiError("{\"prompt\":\"x\",\"max_tokens\":1000001}", "max_tokens");
         assertOpenAiError("{\"prompt\":\"x\",\"max_tokens\":0}", "max_tokens");
         assertOpenAiError("{\"prompt\":\"x\",\"n\":0}", "n");
         assertOpenAiError("{\"prompt\":\"x\",\"stop\":5}", "stop");
-        assertOpenAiError("{\"prompt\":\"\"}", "prompt");
         assertOpenAiError("{\"model\":\"m\"}", "prompt");
         assertOpenAiError("{\"prompt\":\"x\",\"frobnicate\":true}", "frobnicate");
         assertOpenAiError("{\"prompt\":\"x\",\"logprobs\":50}", "logprobs");
-        assertOpenAiError("{\"prompt\":\"x\",\"max_tokens\":" + (TestModels.N_CTX + 10) + "}", "prompt");
+        assertOpenAiError("{\"prompt\":\"" + "word ".repeat(200) + "\"}", "prompt");
         TestModels.Reply r = TestModels.post(base, "/v1/completions", "{oops");
         assertThat(r.status(), is(400));
         assertThat(r.json().get("error").get("type").asText(), is("invalid_request_error"));
@@ -324,37 +345,81 @@ class ApiTest {
         TestModels.get(base, "/nope");
         TestModels.Reply m = TestModels.get(base, "/metrics");
         assertThat(m.headers().firstValue("Content-Type").orElse(""), startsWith("text/plain"));
-        assertThat(m.body(), containsString("gpt2_http_requests_total{route=\"/generate\",status=\"200\"}"));
-        assertThat(m.body(), containsString("gpt2_http_requests_total{route=\"other\",status=\"404\"}"));
-        assertThat(m.body(), containsString("gpt2_http_requests_total{route=\"/v1/completions\",status=\"200\"}"));
-        assertThat(m.body(), containsString("gpt2_time_to_first_token_seconds_bucket{le=\"+Inf\"}"));
-        assertThat(m.body(), containsString("gpt2_time_per_output_token_seconds_count"));
-        assertThat(TestModels.metric(base, "gpt2_tokens_generated_total"), greaterThan(0.0));
-        assertThat(m.body(), containsString("gpt2_queue_depth"));
-        assertThat(m.body(), containsString("gpt2_active_sequences"));
+        // Prometheus text, every line of it parsed; our series under their names, Helidon's JVM meters beside them
+        Map<String, Double> samples = TestModels.prometheus(m.body());
+        assertThat(samples.get("gpt2_http_requests_total{route=\"/generate\",status=\"200\"}"), greaterThan(0.0));
+        assertThat(samples.get("gpt2_http_requests_total{route=\"other\",status=\"404\"}"), greaterThan(0.0));
+        assertThat(samples.get("gpt2_http_requests_total{route=\"/v1/completions\",status=\"200\"}"),
+                greaterThan(0.0));
+        assertThat(samples.get("gpt2_time_to_first_token_seconds_bucket{le=\"+Inf\"}"), greaterThan(0.0));
+        assertThat(samples.get("gpt2_time_to_first_token_seconds_bucket{le=\"0.005\"}"),
+                lessThanOrEqualTo(samples.get("gpt2_time_to_first_token_seconds_bucket{le=\"+Inf\"}")));
+        assertThat(samples.get("gpt2_time_per_output_token_seconds_count"), greaterThan(0.0));
+        assertThat(samples.get("gpt2_tokens_generated_total"), greaterThan(0.0));
+        assertThat(samples.get("gpt2_queue_depth"), is(0.0));
+        assertThat(samples.get("gpt2_active_sequences"), is(0.0));
+        assertThat(samples.get("gpt2_batch_slots"), is(4.0));
+        assertThat(samples.get("gpt2_model_ready"), is(1.0));
+        assertThat(samples.get("gpt2_engine_requests_completed_total"), greaterThan(0.0));
+        assertThat(samples.keySet().stream().anyMatch(k -> k.startsWith("memory_usedHeap")
+                || k.startsWith("jvm_") || k.startsWith("memory_")), is(true));
+        // the observe paths take GET without a body; anything else is refused at once (never left to wait for a body)
+        TestModels.Reply post = TestModels.post(base, "/health", "{}");
+        assertThat(post.status(), is(405));
+        assertThat(post.headers().firstValue("Allow").orElse(""), is("GET"));
+        assertThat(post.json().get("error_type").asText(), is("method_not_allowed"));
+        // health: Helidon's JSON with our readiness check
+        JsonNode health = TestModels.get(base, "/health").json();
+        assertThat(health.get("status").asText(), is("UP"));
+        assertThat(health.at("/checks/0/name").asText(), is("model"));
+        assertThat(health.at("/checks/0/data/state").asText(), is("ready"));
+
     }
 
     @Test
     void pagesAndOpenApiAreServedFromTheJar() {
-        TestModels.Reply page = TestModels.get(base, "/");
-        assertThat(page.status(), is(200));
-        assertThat(page.headers().firstValue("Content-Type").orElse(""), startsWith("text/html"));
-        assertThat(page.body(), containsString("/static/app.js"));
+        TestModels.Reply index = TestModels.get(base, "/");
+        assertThat(index.status(), is(200));
+        assertThat(index.headers().firstValue("Content-Type").orElse(""), startsWith("text/html"));
+        assertThat(index.body(), containsString("/static/app.js"));
         assertThat(TestModels.get(base, "/static/app.js").body(), containsString("/generate_stream"));
+        TestModels.Reply icon = TestModels.get(base, "/static/favicon.svg");
+        assertThat(icon.headers().firstValue("Content-Type").orElse(""), startsWith("image/svg+xml"));
+        assertThat(icon.body(), containsString("<svg"));
         assertThat(TestModels.get(base, "/static/../../etc/passwd").status(), is(404));
-        assertThat(TestModels.get(base, "/docs").body(), containsString("/static/docs.js"));
         TestModels.Reply yaml = TestModels.get(base, "/openapi");
+        assertThat(yaml.status(), is(200));
         assertThat(yaml.body(), startsWith("openapi: 3"));
-        JsonNode spec = TestModels.get(base, "/openapi.json").json();
-        for (String path : RouteTable.ROUTES.keySet()) {
-            if (!path.equals("/") && !path.equals("/docs") && !path.equals("/openapi.json")) {
-                assertThat(path, spec.get("paths").has(path), is(true));
-            }
+        TestModels.Reply json = TestModels.send(HttpRequest.newBuilder(base.resolve("/openapi"))
+                .header("Accept", "application/json").build());
+        assertThat(json.headers().firstValue("Content-Type").orElse(""), startsWith("application/json"));
+        JsonNode spec = json.json();
+        // the document Helidon serves is a valid OpenAPI 3 document, with no problem the parser reports
+        SwaggerParseResult parsed = new OpenAPIV3Parser().readContents(json.body());
+        assertThat(String.valueOf(parsed.getMessages()), parsed.getMessages().isEmpty(), is(true));
+        assertThat(parsed.getOpenAPI().getPaths().size(), is(spec.get("paths").size()));
+        RouteTable table = Main.routing(io.helidon.webserver.http.HttpRouting.builder(), models, new ServerMetrics(),
+                TestModels.settings(Duration.ofSeconds(60)));
+        assertThat(table.apiPaths().containsAll(List.of("/generate", "/v1/completions", "/docs", "/openapi", "/health",
+                "/metrics")), is(true));
+        for (String path : table.apiPaths()) {
+            assertThat(path, spec.get("paths").has(path), is(true));
         }
+        // Swagger UI from the webjar, pointed at /openapi by our initializer
+        TestModels.Reply docs = TestModels.get(base, "/docs");
+        assertThat(docs.status(), is(301));
+        assertThat(docs.headers().firstValue("Location").orElse(""), is("/docs/"));
+        TestModels.Reply page = TestModels.get(base, "/docs/");
+        assertThat(page.status(), is(200));
+        assertThat(page.body(), containsString("swagger-ui-bundle.js"));
+        assertThat(TestModels.get(base, "/docs/swagger-initializer.js").body(), containsString("url: \"/openapi\""));
+        assertThat(TestModels.get(base, "/docs/swagger-ui-bundle.js").status(), is(200));
+        assertThat(TestModels.get(base, "/docs/swagger-ui.css").status(), is(200));
+        assertThat(TestModels.get(base, "/docs/nope.js").status(), is(404));
         assertThat(spec.at("/components/schemas/GenerateParameters/properties/max_new_tokens/default").asInt(),
-                is(TgiService.DEFAULT_MAX_NEW_TOKENS));
+                is(ApiParameters.TGI_DEFAULT_MAX_NEW_TOKENS));
         assertThat(spec.at("/components/schemas/CompletionRequest/properties/max_tokens/default").asInt(),
-                is(OpenAiService.DEFAULT_MAX_TOKENS));
+                is(ApiParameters.OPENAI_DEFAULT_MAX_TOKENS));
     }
 
     private void assertTgiError(String body, int status, String field) {

@@ -31,8 +31,7 @@ class ClientCompatibilityTest {
         }
         ModelHolder models = ModelHolder.of(TestModels.load(4, 32, TestModels.N_CTX), "gpt2");
         ServerSettings settings = TestModels.settings(Duration.ofSeconds(60));
-        WebServer server = Main.server(Config.empty()).port(0)
-                .routing(r -> Main.routing(r, models, new ServerMetrics(), settings))
+        WebServer server = Main.server(Config.empty(), models, new ServerMetrics(), settings).port(0)
                 .build().start();
         try {
             Result r = run(List.of("node", "clients.mjs", "http://localhost:" + server.port()), 120);

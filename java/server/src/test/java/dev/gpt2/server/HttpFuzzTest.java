@@ -221,7 +221,7 @@ class HttpFuzzTest {
 
     private static final String[] PATHS = {"/generate", "/generate_stream", "/", "/v1/completions",
         "/v1/chat/completions", "/tokenize", "/health", "/info", "/v1/models", "/metrics", "/nope", "/generate?x=1",
-        "/%zz", "/a/../generate", "//generate", "/generate%00", "/docs"};
+        "/%zz", "/a/../generate", "//generate", "/generate%00", "/docs", "/docs/", "/openapi"};
     private static final String[] METHODS = {"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "BREW",
         "get", "P\u00d6ST", ""};
     private static final String[] VERSIONS = {"HTTP/1.1", "HTTP/1.1", "HTTP/1.1", "HTTP/1.0", "HTTP/2.0",

@@ -1,5 +1,5 @@
 // Servers with special setups: health 503 while the model loads then 200, and 429 + Retry-After when the
-// batch slots and the queue are full. Built with Main.server + Main.routing like Main does.
+// batch slots and the queue are full. Built with Main.server like Main does.
 package dev.gpt2.server;
 
 import static org.hamcrest.MatcherAssert.assertThat;
@@ -34,7 +34,8 @@ class LifecycleTest {
             URI base = URI.create("http://localhost:" + server.port());
             TestModels.Reply loading = TestModels.get(base, "/health");
             assertThat(loading.status(), is(503));
-            assertThat(loading.json().get("status").asText(), is("loading"));
+            assertThat(loading.json().get("status").asText(), is("DOWN"));
+            assertThat(loading.json().at("/checks/0/data/state").asText(), is("loading"));
             assertThat(TestModels.get(base, "/health/ready").status(), is(503));
             assertThat(TestModels.get(base, "/health/live").status(), is(200));
             TestModels.Reply gen = TestModels.post(base, "/generate", "{\"inputs\":\"x\"}");
@@ -156,8 +157,8 @@ class LifecycleTest {
                         freedMs < 500, is(true));
                 assertThat(TestModels.metric(base, "gpt2_client_cancellations_total") > cancelsBefore, is(true));
             }
-            assertThat(TestModels.get(base, "/metrics").body(),
-                    containsString("gpt2_http_requests_total{route=\"/generate\",status=\"499\"} 1"));
+            assertThat(TestModels.metric(base, "gpt2_http_requests_total{route=\"/generate\",status=\"499\"}"),
+                    is(1.0));
             // a client that stays gets its whole answer, and the connection is closed after it, as announced
             try (Socket socket = TestModels.openPost(base, "/generate",
                     "{\"inputs\":\"Stay\",\"parameters\":{\"max_new_tokens\":5}}")) {
@@ -194,8 +195,8 @@ class LifecycleTest {
             assertThat(fatal.get(0), containsString("engine thread died"));
             TestModels.Reply health = TestModels.get(base, "/health");
             assertThat(health.status(), is(503));
-            assertThat(health.json().get("status").asText(), is("unavailable"));
-            assertThat(health.json().get("model").asText(), is("engine failed"));
+            assertThat(health.json().get("status").asText(), is("DOWN"));
+            assertThat(health.json().at("/checks/0/data/state").asText(), is("engine failed"));
             assertThat(TestModels.get(base, "/health/ready").status(), is(503));
             assertThat(TestModels.get(base, "/health/live").status(), is(200));
             TestModels.Reply gen = TestModels.post(base, "/generate", "{\"inputs\":\"x\"}");
@@ -229,8 +230,7 @@ class LifecycleTest {
 
     private static WebServer start(ModelHolder models, Duration requestTimeout) {
         ServerSettings settings = TestModels.settings(requestTimeout);
-        return Main.server(Config.empty()).port(0)
-                .routing(r -> Main.routing(r, models, new ServerMetrics(), settings))
+        return Main.server(Config.empty(), models, new ServerMetrics(), settings).port(0)
                 .build().start();
     }
 

@@ -64,6 +64,8 @@ class StartupFailureTest {
                 "--mmap (gpt2.mmap) must be true or false, got 'yes'");
         assertOneClearLine(runMain("--model", model.toString(), "--device", "gpu"), 2,
                 "--device (gpt2.device) must be \"cpu\", \"cuda\" or \"cuda:N\", got gpu");
+        assertOneClearLine(runMain("--model", model.toString(), "--prefill-chunk", "0"), 2,
+                "--prefill-chunk (gpt2.prefill-chunk) must be in [1, 65536], got 0");
     }
 
     @Test

@@ -24,9 +24,7 @@ import java.util.concurrent.CompletableFuture;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.helidon.webserver.WebServer;
-import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.testing.junit5.ServerTest;
-import io.helidon.webserver.testing.junit5.SetUpRoute;
 import io.helidon.webserver.testing.junit5.SetUpServer;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.config.Config;
@@ -47,13 +45,9 @@ class StreamingTest {
 
     @SetUpServer
     static void server(WebServerConfig.Builder server) {
-        Main.configure(server, Config.empty());
-    }
-
-    @SetUpRoute
-    static void routing(HttpRouting.Builder routing) {
         models = ModelHolder.of(TestModels.load(4, 32, TestModels.MODEL_CTX), "tiny-test");
-        Main.routing(routing, models, new ServerMetrics(), TestModels.settings(Duration.ofSeconds(60)));
+        Main.configure(server, Config.empty(), models, new ServerMetrics(),
+                TestModels.settings(Duration.ofSeconds(60)));
     }
 
     @AfterAll
@@ -96,7 +90,7 @@ class StreamingTest {
 
     @Test
     void streamValidationErrorIsPlainJsonBeforeTheStreamStarts() {
-        TestModels.Reply r = TestModels.post(base, "/generate_stream", "{\"inputs\":\"x\",\"parameters\":{\"top_k\":0}}");
+        TestModels.Reply r = TestModels.post(base, "/generate_stream", "{\"inputs\":\"x\",\"parameters\":{\"top_k\":-1}}");
         assertThat(r.status(), is(422));
         assertThat(r.json().get("field").asText(), is("parameters.top_k"));
     }

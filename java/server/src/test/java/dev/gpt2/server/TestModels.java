@@ -2,6 +2,9 @@
 // model per test class, and small HTTP helpers shared by the tests.
 package dev.gpt2.server;
 
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.is;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.net.Socket;
@@ -71,7 +74,7 @@ final class TestModels {
 
     static ServerSettings settings(Duration timeout, Duration bodyTimeout) {
         return new ServerSettings(tinyModel(), 1, 0, 4, 32, timeout, 64 * 1024, "tiny-test", false, bodyTimeout,
-                "cpu");
+                "cpu", 16);
     }
 
     static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -125,17 +128,72 @@ final class TestModels {
         }
     }
 
-    /** A metric's value from a Prometheus scrape: the sample line "{@code series} value". */
+    /**
+     * A metric's value from a Prometheus scrape: SERIES is a name, or a name and its labels
+     * ({@code gpt2_http_requests_total{route="/generate",status="200"}}, in any order; Helidon's "scope" label is
+     * left out of the match).
+     */
     static double metric(URI base, String series) {
         String text = get(base, "/metrics").body();
-        return text.lines().filter(l -> l.startsWith(series + " "))
-                .mapToDouble(l -> Double.parseDouble(l.substring(series.length() + 1)))
-                .findFirst().orElseThrow(() -> new AssertionError("no metric " + series + " in\n" + text));
+        Double value = prometheus(text).get(seriesKey(series));
+        if (value == null) {
+            throw new AssertionError("no metric " + series + " in\n" + text);
+        }
+        return value;
+    }
+
+    /**
+     * Parses Prometheus text (0.0.4): every sample line into "name{k=v,...}" (labels sorted, "scope" dropped) ->
+     * value; comment lines must be # HELP or # TYPE, and every sample line must parse, else the test fails.
+     */
+    static java.util.Map<String, Double> prometheus(String text) {
+        java.util.Map<String, Double> samples = new java.util.HashMap<>();
+        for (String line : text.split("\n")) {
+            if (line.isBlank()) {
+                continue;
+            }
+            if (line.startsWith("#")) {
+                assertThat(line, line.startsWith("# HELP ") || line.startsWith("# TYPE "), is(true));
+                continue;
+            }
+            java.util.regex.Matcher m = SAMPLE.matcher(line);
+            assertThat("not a Prometheus sample line: " + line, m.matches(), is(true));
+            samples.put(seriesKey(m.group(1) + (m.group(2) == null ? "" : m.group(2))), Double.parseDouble(m.group(3)));
+        }
+        return samples;
+    }
+
+    private static final java.util.regex.Pattern SAMPLE = java.util.regex.Pattern.compile(
+            "([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{[^}]*\\})? ([-+0-9.eE]+|NaN|[+-]Inf)( [0-9]+)?");
+    private static final java.util.regex.Pattern LABEL = java.util.regex.Pattern.compile(
+            "([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
+
+    /** "name{b="2",a="1",scope="x",}" -> "name{a="1",b="2"}". */
+    private static String seriesKey(String series) {
+        int brace = series.indexOf('{');
+        if (brace < 0) {
+            return series;
+        }
+        java.util.TreeMap<String, String> labels = new java.util.TreeMap<>();
+        java.util.regex.Matcher m = LABEL.matcher(series.substring(brace));
+        while (m.find()) {
+            if (!m.group(1).equals("scope")) {
+                labels.put(m.group(1), m.group(2));
+            }
+        }
+        StringBuilder key = new StringBuilder(series.substring(0, brace));
+        if (!labels.isEmpty()) {
+            key.append('{');
+            labels.forEach((k, v) -> key.append(k).append("=\"").append(v).append("\","));
+            key.setLength(key.length() - 1);
+            key.append('}');
+        }
+        return key.toString();
     }
 
     /**
      * A server configured as Main configures one: SERVER (keys under "server", e.g. "port") over
-     * application.yaml's server node, then Main.server + Main.routing.
+     * application.yaml's server node, then Main.server.
      */
     static io.helidon.webserver.WebServer startServer(java.util.Map<String, String> server, ModelHolder models,
                                                       ServerSettings settings) {
@@ -147,8 +205,7 @@ final class TestModels {
                 .addSource(io.helidon.config.ConfigSources.create(keys))
                 .addSource(io.helidon.config.ConfigSources.classpath("application.yaml"))
                 .build();
-        return Main.server(config.get("server"))
-                .routing(r -> Main.routing(r, models, new ServerMetrics(), settings))
+        return Main.server(config.get("server"), models, new ServerMetrics(), settings)
                 .build().start();
     }
 
