@@ -21,8 +21,7 @@ constexpr bool K_AFFINE_WEIGHTED = false;   // q4_K, q5_K sub-blocks
 constexpr bool AFFINE_WEIGHTED = false;     // q4_1, q5_1
 constexpr bool Q5_0_WEIGHTED = true;
 constexpr bool Q6_K_WEIGHTED = false;
-constexpr bool Q3_K_WEIGHTED = true;       // with an imatrix; without, q3_K weights by x^2 and q2_K by |x| (below)
-constexpr bool Q2_K_WEIGHTED = true;
+constexpr bool Q3_K_WEIGHTED = true;       // with an imatrix; without, q3_K weights by x^2 (q2_K: see its function)
 constexpr int SYM_STEPS = 8;                // candidate scales vmax / (qmin -+ 0.1 k), k = 0..SYM_STEPS
 constexpr float SYM_DELTA = 0.1f;
 
@@ -466,12 +465,15 @@ void quantize_row_q2_K_ref(const float *x, block_q2_K *y, int64_t n, const float
             float *wj = w + 16 * j;
             const float *xj = x + 16 * j;
             if (qw) {
-                error_weights(xj, qw + i * QK_K + 16 * j, 16, Q2_K_WEIGHTED, wj);
+                // the column's importance times the same sqrt|x| (KL 0.0480; with sqrt(sigma^2 + x^2) 0.0522)
+                for (int l = 0; l < 16; ++l) wj[l] = qw[i * QK_K + 16 * j + l] * std::sqrt(std::fabs(xj[l])) + 1e-30f;
             } else {
-                for (int l = 0; l < 16; ++l) wj[l] = std::fabs(xj[l]) + 1e-30f;
+                // sqrt|x|: flatter than |x| (KL 0.0568 -> 0.0490) and x^2 (0.107); all alike was 0.093
+                for (int l = 0; l < 16; ++l) wj[l] = std::sqrt(std::fabs(xj[l])) + 1e-30f;
             }
-            // scales from 2.5 to 4 steps over the sub-block's range, judged by weighted absolute error
-            fit_affine(xj, wj, 16, 3, true, false, &s[j], &b, -5, 10, true);
+            // scales from 2.5 to 4.5 steps over the sub-block's range, judged by weighted absolute error
+            // (squared error: KL 0.0576 against 0.0568 with |x| weights)
+            fit_affine(xj, wj, 16, 3, true, false, &s[j], &b, -5, 15, true);
             m[j] = -b;
             smax = s[j] > smax ? s[j] : smax;
             mmax = m[j] > mmax ? m[j] : mmax;
