@@ -2,8 +2,9 @@
 // ggml's exact block layouts (quant.h) so llama.cpp reads the files. The rounding is our own: for each block or
 // sub-block a small grid of candidate scales, each refined by least squares on the integer levels it picked, and
 // the candidate with the least (for some types importance-weighted) squared error wins; q3_K and q2_K, whose
-// KL that search made worse, use the narrower searches described at their functions. The k-quants then round their sub-block scales (and mins) to
-// 6 or 8 bits of the super-block scale, and the weights are re-rounded with the scales actually stored.
+// KL that search made worse, use the narrower searches described at their functions. The k-quants then round
+// their sub-block scales (and mins) to 4, 6 or 8 bits of the super-block scale, and the weights are re-rounded
+// with the scales actually stored.
 #include <cmath>
 #include <cstring>
 
@@ -264,7 +265,6 @@ void pack_2bit(const int *low2, uint8_t qs[QK_K / 4]) {
                 }
 }
 
-
 // Coordinate descent on the integer levels q of x ~ s * q with s at its weighted least-squares value: the error
 // there is sum w x^2 - (sum w x q)^2 / sum w q^2, so each pass moves one level to the value the scale of the
 // others asks for and keeps the move when it raises (sum w x q)^2 / sum w q^2. Returns that best s.
@@ -331,8 +331,8 @@ float symmetric_error(const float *x, const float *w, int len, int qmin, int qma
 // The second level of Q3_K: the sub-block scales S (each fit to its LEN weights, levels qmin..qmax) become signed
 // integers c in [cmin, cmax] of one fp16 d, each the nearest. d puts the largest scale either on the longer
 // (negative) end or on the positive end, whichever loses less weighted error. (Picking each c among the nearest
-// and its neighbours by weighted error, or trying more values of d, lowered that error and raised KL: 0.0088 ->
-// 0.0104 on the trained model, bench/quant-quality.sh.)
+// and its neighbours by weighted error lowered that error and raised KL from 0.0088 to 0.0104 on the trained
+// model, bench/quant-quality.sh; trying ten more values of d, to 0.0092.)
 void round_symmetric_scales(const float *x, const float *w, int nsub, int len, int qmin, int qmax, const float *S,
                             int cmin, int cmax, uint16_t *d16, int *c) {
     float smax = 0;
