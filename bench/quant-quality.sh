@@ -4,7 +4,8 @@
 # and llama.cpp's (built by make test-interop in build/interop) on the same f32 weights, and ours again with an
 # importance matrix (gpt2-imatrix on the text after its first 50,000 bytes, which the evaluated first MAX_TOKENS
 # tokens do not reach when MAX_TOKENS <= 15,000). Figures only.
-# usage: bash bench/quant-quality.sh [F32_MODEL.gguf] [TEXT] [MAX_TOKENS]
+# usage: [ONLY="q3_K q2_K"] bash bench/quant-quality.sh [F32_MODEL.gguf] [TEXT] [MAX_TOKENS]
+# (ONLY: just those rows, e.g. after changing one quantizer; the others' files would not change)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bin="${GPT2_BIN:-$root/build/release}"
@@ -30,6 +31,7 @@ printf '%-7s | %7s %9s %9s %7s | %7s %9s %9s %7s | %7s %9s %9s %7s\n' type MiB p
 printf '%-7s | %-35s | %-35s | %-35s\n' "" "ours" "llama.cpp" "ours + imatrix"
 for p in "${pairs[@]}"; do
   IFS=: read -r ours ft pure <<<"$p"
+  [[ -z "${ONLY:-}" || " $ONLY " == *" $ours "* ]] || continue
   o="$work/quality-ours-$ours.gguf" l="$work/quality-llama-$ft$pure.gguf"
   i="$work/quality-ours-imatrix-$ours.gguf"
   "$bin/gpt2-quantize" "$base" "$o" "$ours" >/dev/null

@@ -292,11 +292,12 @@ void test_our_quantizers() {
     rms = std::sqrt(rms / n);
     struct Bound { gpt2_type type; double max_rel_rmse; };
     // measured: q6_K 0.0190, q5_K 0.0371, q4_K 0.0749, q5_1 0.0357, q5_0 0.0475, q4_1 0.0740, q4_0 0.0984,
-    // iq4_nl 0.0809, q3_K 0.163, q2_K 0.279, bf16 0.0017 (weighting raises these and lowers the KL)
+    // iq4_nl 0.0809, q3_K 0.164, q2_K 0.287, bf16 0.0017 (weighting raises these and lowers the KL; q2_K's
+    // absolute-error fit trades squared error for KL 0.090 -> 0.047 on the trained model)
     const Bound bounds[] = {{GPT2_TYPE_Q6_K, 0.024}, {GPT2_TYPE_Q5_K, 0.047}, {GPT2_TYPE_Q4_K, 0.094},
                             {GPT2_TYPE_Q5_1, 0.045}, {GPT2_TYPE_Q5_0, 0.058}, {GPT2_TYPE_Q4_1, 0.093},
                             {GPT2_TYPE_Q4_0, 0.123}, {GPT2_TYPE_IQ4_NL, 0.101}, {GPT2_TYPE_Q3_K, 0.196},
-                            {GPT2_TYPE_Q2_K, 0.335}, {GPT2_TYPE_BF16, 0.0022}};
+                            {GPT2_TYPE_Q2_K, 0.36}, {GPT2_TYPE_BF16, 0.0022}};
     double err_of[64] = {0};
     for (const Bound &b : bounds) {
         const std::vector<uint8_t> enc = tensor_encode(x.data(), n, 1, b.type);

@@ -2,8 +2,11 @@
 // (documented in gpt2_gguf.h), plus whole-tensor encode/decode helpers and the tmp-then-rename file write.
 #include "convert/gpt2_gguf.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <thread>
+#include <vector>
 
 #include "util/error.h"
 #include "tensor/quant.h"
@@ -89,13 +92,23 @@ gpt2_type gpt2_tensor_type(const std::string &gguf_name, int64_t ne0, gpt2_type 
     return target;
 }
 
-std::vector<uint8_t> tensor_encode(const float *x, int64_t ne0, int64_t rows, gpt2_type type, const float *qw) {
-    require_arg(ne0 % type_block_size(type) == 0, "tensor_encode: row length not a multiple of the block size");
+namespace {
+
+bool encodable(gpt2_type type) {
+    switch (type) {
+        case GPT2_TYPE_F32: case GPT2_TYPE_F16: case GPT2_TYPE_Q8_0: case GPT2_TYPE_Q4_0: case GPT2_TYPE_Q4_1:
+        case GPT2_TYPE_Q5_0: case GPT2_TYPE_Q5_1: case GPT2_TYPE_Q4_K: case GPT2_TYPE_Q5_K: case GPT2_TYPE_Q6_K:
+        case GPT2_TYPE_Q2_K: case GPT2_TYPE_Q3_K: case GPT2_TYPE_IQ4_NL: case GPT2_TYPE_BF16: return true;
+        default: return false;
+    }
+}
+
+// Rows R0..R1 of X into OUT (a type encodable() accepts).
+void encode_rows(const float *x, int64_t ne0, int64_t r0, int64_t r1, gpt2_type type, const float *qw, uint8_t *out) {
     const size_t row_bytes = type_row_bytes(type, ne0);
-    std::vector<uint8_t> out(row_bytes * (size_t)rows);
-    for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t r = r0; r < r1; ++r) {
         const float *xr = x + r * ne0;
-        uint8_t *yr = out.data() + (size_t)r * row_bytes;
+        uint8_t *yr = out + (size_t)r * row_bytes;
         switch (type) {
             case GPT2_TYPE_F32: std::memcpy(yr, xr, row_bytes); break;
             case GPT2_TYPE_F16: convert_row_f32_to_f16(xr, reinterpret_cast<uint16_t *>(yr), ne0); break;
@@ -124,11 +137,29 @@ std::vector<uint8_t> tensor_encode(const float *x, int64_t ne0, int64_t rows, gp
                     std::memcpy(yr + 2 * k, &h, 2);
                 }
                 break;
-            default:
-                throw Error(GPT2_ERR_INVALID_ARGUMENT, std::string("tensor_encode: writing ") + type_name(type) +
-                                                           " is not supported");
+            default: break;   // excluded by encodable()
         }
     }
+}
+
+}  // namespace
+
+std::vector<uint8_t> tensor_encode(const float *x, int64_t ne0, int64_t rows, gpt2_type type, const float *qw) {
+    require_arg(ne0 % type_block_size(type) == 0, "tensor_encode: row length not a multiple of the block size");
+    if (!encodable(type)) {
+        throw Error(GPT2_ERR_INVALID_ARGUMENT, std::string("tensor_encode: writing ") + type_name(type) +
+                                                   " is not supported");
+    }
+    std::vector<uint8_t> out(type_row_bytes(type, ne0) * (size_t)rows);
+    // rows are independent: the searching quantizers (q2_K, q3_K, ...) take seconds per large matrix on one core
+    const int64_t n_threads = std::min<int64_t>(std::max(1u, std::thread::hardware_concurrency()), rows / 64 + 1);
+    std::vector<std::thread> workers;
+    for (int64_t t = 1; t < n_threads; ++t) {
+        workers.emplace_back(encode_rows, x, ne0, rows * t / n_threads, rows * (t + 1) / n_threads, type, qw,
+                             out.data());
+    }
+    encode_rows(x, ne0, 0, rows / n_threads, type, qw, out.data());
+    for (std::thread &w : workers) w.join();
     return out;
 }
 
