@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <thread>
 #include <vector>
 
@@ -153,13 +154,23 @@ std::vector<uint8_t> tensor_encode(const float *x, int64_t ne0, int64_t rows, gp
     std::vector<uint8_t> out(type_row_bytes(type, ne0) * (size_t)rows);
     // rows are independent: the searching quantizers (q2_K, q3_K, ...) take seconds per large matrix on one core
     const int64_t n_threads = std::min<int64_t>(std::max(1u, std::thread::hardware_concurrency()), rows / 64 + 1);
+    // an exception must not leave a worker thread (std::terminate would end the host process): each part keeps
+    // its own, and the first is rethrown on the calling thread after every worker has joined
+    std::vector<std::exception_ptr> errors((size_t)n_threads);
+    auto part = [&](int64_t t) {
+        try {
+            encode_rows(x, ne0, rows * t / n_threads, rows * (t + 1) / n_threads, type, qw, out.data());
+        } catch (...) {
+            errors[(size_t)t] = std::current_exception();
+        }
+    };
     std::vector<std::thread> workers;
-    for (int64_t t = 1; t < n_threads; ++t) {
-        workers.emplace_back(encode_rows, x, ne0, rows * t / n_threads, rows * (t + 1) / n_threads, type, qw,
-                             out.data());
-    }
-    encode_rows(x, ne0, 0, rows / n_threads, type, qw, out.data());
+    for (int64_t t = 1; t < n_threads; ++t) workers.emplace_back(part, t);
+    part(0);
     for (std::thread &w : workers) w.join();
+    for (const std::exception_ptr &e : errors) {
+        if (e) std::rethrow_exception(e);
+    }
     return out;
 }
 
