@@ -137,9 +137,8 @@ float fit_affine(const float *x, const float *w, int n, int nmax, bool nonpos_b,
     return best;
 }
 
-// x ~ s * q with q in [qmin, qmax] (qmin < 0 < qmax), each error weighted by w; s may be negative so that the largest magnitude can use
-// the longer side of the range. HALF as for fit_affine. Returns the best s.
-float fit_symmetric(const float *x, const float *w, int n, int qmin, int qmax, bool half) {
+// The value of largest magnitude among x[0, n), with its sign (the first one on a tie; 0 for all zeros).
+float signed_amax(const float *x, int n) {
     float amax = 0, vmax = 0;
     for (int i = 0; i < n; ++i) {
         if (std::fabs(x[i]) > amax) {
@@ -147,6 +146,13 @@ float fit_symmetric(const float *x, const float *w, int n, int qmin, int qmax, b
             vmax = x[i];
         }
     }
+    return vmax;
+}
+
+// x ~ s * q with q in [qmin, qmax] (qmin < 0 < qmax), each error weighted by w; s may be negative so that the largest magnitude can use
+// the longer side of the range. HALF as for fit_affine. Returns the best s.
+float fit_symmetric(const float *x, const float *w, int n, int qmin, int qmax, bool half) {
+    const float vmax = signed_amax(x, n), amax = std::fabs(vmax);
     if (amax == 0) return 0;
     float best = INFINITY, best_s = vmax / (float)qmin;
     for (int step = -SYM_STEPS; step <= SYM_STEPS; ++step) {
@@ -298,13 +304,7 @@ float refine_levels_symmetric(const float *x, const float *w, int n, int qmin, i
 // refined by refine_levels_symmetric. Unlike fit_symmetric it does not try smaller scales that clip the
 // extremes: on q3_K that search found lower weighted squared error and clearly higher KL (0.0134 against 0.0088).
 float fit_symmetric_anchored(const float *x, const float *w, int n, int qmin, int qmax) {
-    float amax = 0, vmax = 0;
-    for (int i = 0; i < n; ++i) {
-        if (std::fabs(x[i]) > amax) {
-            amax = std::fabs(x[i]);
-            vmax = x[i];
-        }
-    }
+    const float vmax = signed_amax(x, n), amax = std::fabs(vmax);
     if (amax == 0) return 0;
     const float s0 = vmax / (float)qmin;
     int q[QK_K];
