@@ -16,7 +16,7 @@ package dev.gpt2;
  *                      keeps working in the same JVM
  * @param prefillChunkTokens most prompt tokens one step carries while other sequences are decoding (chunked
  *                      prefill: a long prompt joins in slices, so the decoding streams' inter-token latency stays
- *                      low; when no sequence decodes, a step carries up to batchTokens). 1..65536; default 16
+ *                      low; when no sequence decodes, a step carries up to batchTokens). 1..65536; default 8
  * @param useMmap       map the GGUF file instead of copying it into memory: faster start and a page cache shared
  *                      between processes, but the file must then not be truncated or rewritten while the model is
  *                      loaded (a read past a truncated end is a SIGBUS that kills the JVM). Default false: the
@@ -63,7 +63,7 @@ public record ModelOptions(int threads, int contextSize, int batchSlots, int que
     }
 
     /**
-     * The defaults: threads auto, the model's context, 8 slots, queue 64, 512 tokens per step (16 prompt tokens per
+     * The defaults: threads auto, the model's context, 8 slots, queue 64, 512 tokens per step (8 prompt tokens per
      * step beside decoding streams), cpu, no mmap.
      */
     public static ModelOptions defaults() {
@@ -89,7 +89,7 @@ public record ModelOptions(int threads, int contextSize, int batchSlots, int que
         private int batchTokens = 512;
         private String device = "cpu";
         private boolean useMmap = false;
-        private int prefillChunkTokens = 16;
+        private int prefillChunkTokens = 8;
 
         private Builder() {
         }

@@ -79,7 +79,7 @@ record ServerSettings(Path modelPath, int threads, int contextSize, int batchSlo
                 bool(gpt2, "mmap", false),
                 Duration.ofSeconds(number(gpt2, "body-timeout-seconds", 30, 1, 3600)),
                 gpt2.get("device").asString().orElse("cpu").trim(),
-                (int) number(gpt2, "prefill-chunk", 16, Integer.MIN_VALUE, Integer.MAX_VALUE));
+                (int) number(gpt2, "prefill-chunk", 8, Integer.MIN_VALUE, Integer.MAX_VALUE));
     }
 
     /** The engine's options; a value out of ModelOptions' range is an IllegalArgumentException naming the flag. */
