@@ -60,10 +60,6 @@ AttentionHeadFn attention_head_kernel(CpuPath path) {
     return attention_head_ref;
 }
 
-}  // namespace gpt2
-
-namespace gpt2 {
-
 AttentionHeadF16Fn attention_head_f16_kernel(CpuPath path) {
     return path == CpuPath::scalar ? attention_head_f16_ref : attention_head_f16_avx2;
 }

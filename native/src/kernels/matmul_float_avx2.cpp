@@ -5,6 +5,7 @@
 #include <immintrin.h>
 
 #include "kernels/matmul.h"
+#include "kernels/vec_avx2.h"
 
 // No inline functions from other headers (std::min, ...) are used here: a copy compiled with this file's
 // ISA flags could be the one the linker keeps for the baseline code too.
@@ -15,12 +16,7 @@ namespace {
 
 constexpr int64_t kTokenTile = 32;  // tokens per tile: x tile (32 x K f32) stays in L2
 
-inline float hsum(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
+using avx2::hsum;   // vec_avx2.h
 
 // a * b + c rounded once, spelled out: the tails of the pair and single-token loops must round alike,
 // whatever the compiler would contract.

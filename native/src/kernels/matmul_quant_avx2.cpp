@@ -5,7 +5,7 @@
 //
 // Two loops, bit-identical per output (same products, same order of additions, so a sequence's logits do not
 // depend on what else shares its batch):
-//   - gemm (T >= 2, K <= kMaxK): per tile of 16 tokens and group of 4 weight rows, the rows' fp16 scales are
+//   - gemm (T >= 2, K <= 32 * kMaxBlocks): per tile of 16 tokens and group of 4 weight rows, the rows' fp16 scales are
 //     widened once and q4_0 rows unpacked once to int8 in L1; then every token pair runs a 4 x 2 micro-kernel
 //     whose scales d_w * d_x come precomputed from a small table (one broadcast load each instead of two fp16
 //     conversions, a multiply and a broadcast per block).
@@ -14,6 +14,7 @@
 #include <immintrin.h>
 
 #include "kernels/matmul.h"
+#include "kernels/vec_avx2.h"
 
 // No inline functions from other headers (std::min, ...) are used here: a copy compiled with this file's
 // ISA flags could be the one the linker keeps for the baseline code too.
@@ -25,12 +26,7 @@ namespace {
 constexpr int64_t kTokenTile = 16;     // tokens per tile (their activations stay in L1/L2)
 constexpr int64_t kMaxBlocks = 256;    // gemm's stack tables cover rows of up to 256 blocks (K <= 8192)
 
-inline float hsum(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
+using avx2::hsum;   // vec_avx2.h
 
 inline float d16(uint16_t h) { return _cvtsh_ss(h); }
 

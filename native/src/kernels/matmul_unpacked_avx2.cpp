@@ -7,6 +7,7 @@
 #include <immintrin.h>
 
 #include "kernels/matmul_unpacked.h"
+#include "kernels/vec_avx2.h"
 
 // No inline functions from other headers are used here (see matmul_quant_avx2.cpp).
 
@@ -14,12 +15,7 @@ namespace gpt2 {
 
 namespace {
 
-inline float hsum(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
+using avx2::hsum;   // vec_avx2.h
 
 // The scales of sub-blocks 2c and 2c + 1: lanes 0-3 and 4-7.
 inline __m256 pair_scales(const float *scale, int64_t c, __m256i spread) {

@@ -56,10 +56,6 @@ void quantize_row_q8_0_avx2(const float *x, block_q8_0 *y, int64_t n) {
     }
 }
 
-}  // namespace gpt2
-
-namespace gpt2 {
-
 void convert_row_f32_to_f16_avx2(const float *x, uint16_t *y, int64_t n) {
     int64_t i = 0;
     for (; i + 8 <= n; i += 8) {
