@@ -195,6 +195,32 @@ GPT2_API int32_t gpt2_context_seq_clear(gpt2_context * ctx, int32_t seq_id);
 /* Number of positions cached for SEQ_ID (the position its next token must have). */
 GPT2_API int32_t gpt2_context_seq_len(const gpt2_context * ctx, int32_t seq_id);
 
+/* Keeps the first N_POS cached positions of SEQ_ID and forgets the rest (0 <= n_pos <= seq_len): rolls a
+ * sequence back, e.g. past drafted tokens that speculative decoding rejected. Every device. */
+GPT2_API int32_t gpt2_context_seq_keep(gpt2_context * ctx, int32_t seq_id, int32_t n_pos);
+
+/* Makes sequence DST hold the first N_POS cached positions of SRC (0 <= n_pos <= seq_len(src)); DST's previous
+ * positions are forgotten, SRC is unchanged (src == dst is gpt2_context_seq_keep). A request whose prompt starts
+ * with another sequence's tokens then decodes only the rest: the copied keys and values are the same bits the
+ * prefix would compute again. CPU contexts only (GPT2_ERR_UNSUPPORTED on CUDA). */
+GPT2_API int32_t gpt2_context_seq_copy(gpt2_context * ctx, int32_t src, int32_t dst, int32_t n_pos);
+
+/* A KV snapshot: the first n_pos cached positions of a sequence in a buffer of their own (exactly n_pos times
+ * the bytes of one position, see gpt2_kv_snapshot_bytes), so a prompt's cache outlives its slot (prompt cache).
+ * Restorable into any sequence of any context of the same model. CPU contexts only (GPT2_ERR_UNSUPPORTED on
+ * CUDA). A snapshot is immutable: one may be restored by several threads at once into distinct contexts. */
+typedef struct gpt2_kv_snapshot gpt2_kv_snapshot;
+
+GPT2_API int32_t gpt2_kv_snapshot_save(const gpt2_context * ctx, int32_t seq_id, int32_t n_pos,
+                                       gpt2_kv_snapshot ** out);
+/* SEQ_ID := the first N_POS positions of SNAP (n_pos <= gpt2_kv_snapshot_n_pos and <= n_ctx); what SEQ_ID held is
+ * forgotten. GPT2_ERR_INVALID_ARGUMENT for a snapshot of another model. */
+GPT2_API int32_t gpt2_kv_snapshot_restore(gpt2_context * ctx, int32_t seq_id, const gpt2_kv_snapshot * snap,
+                                          int32_t n_pos);
+GPT2_API int32_t gpt2_kv_snapshot_n_pos(const gpt2_kv_snapshot * snap);   /* -1 for NULL */
+GPT2_API int64_t gpt2_kv_snapshot_bytes(const gpt2_kv_snapshot * snap);   /* memory held; -1 for NULL */
+GPT2_API void    gpt2_kv_snapshot_free(gpt2_kv_snapshot * snap);
+
 /* One forward step over a batch of N entries, possibly from several sequences (continuous batching).
  * Entry i appends token tokens[i] at position positions[i] to sequence seq_ids[i]. Within a sequence the
  * entries must be consecutive positions starting at gpt2_context_seq_len(seq) (a prompt is passed as many

@@ -1,5 +1,7 @@
-// api_context.cpp — C API of gpt2_context: create/free, sizes, sequence control, decode and logits.
+// api_context.cpp — C API of gpt2_context: create/free, sizes, sequence control (clear, keep, copy, snapshots),
+// decode and logits.
 #include <cstring>
+#include <memory>
 
 #include "util/error.h"
 #include "model/context.h"
@@ -71,6 +73,53 @@ int32_t gpt2_context_seq_len(const gpt2_context *ctx, int32_t seq_id) {
         return ctx->seqs[(size_t)seq_id].n_pos;
     });
 }
+
+int32_t gpt2_context_seq_keep(gpt2_context *ctx, int32_t seq_id, int32_t n_pos) {
+    return gpt2::guard([&]() -> int32_t {
+        gpt2::require_arg(ctx != nullptr, "ctx must not be NULL");
+        gpt2::context_seq_keep(*ctx, seq_id, n_pos);
+        return GPT2_OK;
+    });
+}
+
+int32_t gpt2_context_seq_copy(gpt2_context *ctx, int32_t src, int32_t dst, int32_t n_pos) {
+    return gpt2::guard([&]() -> int32_t {
+        gpt2::require_arg(ctx != nullptr, "ctx must not be NULL");
+        gpt2::context_seq_copy(*ctx, src, dst, n_pos);
+        return GPT2_OK;
+    });
+}
+
+struct gpt2_kv_snapshot {
+    std::unique_ptr<gpt2::KvSnapshot> snap;
+};
+
+int32_t gpt2_kv_snapshot_save(const gpt2_context *ctx, int32_t seq_id, int32_t n_pos, gpt2_kv_snapshot **out) {
+    if (out) *out = nullptr;
+    return gpt2::guard([&]() -> int32_t {
+        gpt2::require_arg(ctx != nullptr, "ctx must not be NULL");
+        gpt2::require_arg(out != nullptr, "out must not be NULL");
+        auto handle = std::make_unique<gpt2_kv_snapshot>();
+        handle->snap = gpt2::context_seq_save(*ctx, seq_id, n_pos);
+        *out = handle.release();
+        return GPT2_OK;
+    });
+}
+
+int32_t gpt2_kv_snapshot_restore(gpt2_context *ctx, int32_t seq_id, const gpt2_kv_snapshot *snap, int32_t n_pos) {
+    return gpt2::guard([&]() -> int32_t {
+        gpt2::require_arg(ctx != nullptr, "ctx must not be NULL");
+        gpt2::require_arg(snap != nullptr, "snap must not be NULL");
+        gpt2::context_seq_restore(*ctx, seq_id, *snap->snap, n_pos);
+        return GPT2_OK;
+    });
+}
+
+int32_t gpt2_kv_snapshot_n_pos(const gpt2_kv_snapshot *snap) { return snap ? snap->snap->n_pos : -1; }
+
+int64_t gpt2_kv_snapshot_bytes(const gpt2_kv_snapshot *snap) { return snap ? (int64_t)snap->snap->bytes() : -1; }
+
+void gpt2_kv_snapshot_free(gpt2_kv_snapshot *snap) { delete snap; }
 
 int32_t gpt2_decode(gpt2_context *ctx, int32_t n, const int32_t *seq_ids, const int32_t *positions,
                     const int32_t *tokens, const int8_t *want_logits) {

@@ -127,6 +127,74 @@ void context_seq_clear(gpt2_context &ctx, int32_t seq_id) {
     ctx.seqs[(size_t)seq_id].n_pos = 0;
 }
 
+namespace {
+void require_cpu_caches(const gpt2_context &ctx, const char *what) {
+    if (ctx.cuda) {
+        throw Error(GPT2_ERR_UNSUPPORTED, std::string(what) + " is not available on a CUDA context (its caches live on the GPU)");
+    }
+}
+
+void require_n_pos(int32_t n_pos, int32_t limit, const std::string &limit_name) {
+    require_arg(n_pos >= 0 && n_pos <= limit,
+                "n_pos = " + str(n_pos) + " must be in [0, " + limit_name + " = " + str(limit) + "]");
+}
+}  // namespace
+
+void context_seq_keep(gpt2_context &ctx, int32_t seq_id, int32_t n_pos) {
+    context_check_seq(ctx, seq_id);
+    SeqCache &sc = ctx.seqs[(size_t)seq_id];
+    require_n_pos(n_pos, sc.n_pos, "the sequence's length");
+    // positions past n_pos stay in memory but are never read: attention reads [0, n_pos) and a decode writes
+    // position p before it attends over it
+    sc.n_pos = n_pos;
+}
+
+void context_seq_copy(gpt2_context &ctx, int32_t src, int32_t dst, int32_t n_pos) {
+    context_check_seq(ctx, src);
+    context_check_seq(ctx, dst);
+    require_n_pos(n_pos, ctx.seqs[(size_t)src].n_pos, "the source's length");
+    if (src == dst) {
+        context_seq_keep(ctx, dst, n_pos);
+        return;
+    }
+    require_cpu_caches(ctx, "gpt2_context_seq_copy");
+    SeqCache &d = ctx.seqs[(size_t)dst];
+    if (n_pos > 0) {
+        kv_ensure(ctx.kv, d);   // may throw bad_alloc: nothing changed yet
+        kv_copy_prefix(ctx.kv, ctx.seqs[(size_t)src], d, n_pos);
+    }
+    d.n_pos = n_pos;
+}
+
+std::unique_ptr<KvSnapshot> context_seq_save(const gpt2_context &ctx, int32_t seq_id, int32_t n_pos) {
+    context_check_seq(ctx, seq_id);
+    require_cpu_caches(ctx, "gpt2_kv_snapshot_save");
+    const SeqCache &sc = ctx.seqs[(size_t)seq_id];
+    require_n_pos(n_pos, sc.n_pos, "the sequence's length");
+    auto snap = std::make_unique<KvSnapshot>();
+    kv_snapshot_save(ctx.kv, sc, n_pos, *snap);
+    snap->model = ctx.model;
+    return snap;
+}
+
+void context_seq_restore(gpt2_context &ctx, int32_t seq_id, const KvSnapshot &snap, int32_t n_pos) {
+    context_check_seq(ctx, seq_id);
+    require_cpu_caches(ctx, "gpt2_kv_snapshot_restore");
+    require_arg(snap.model == ctx.model, "the snapshot comes from a context of another model");
+    const KvLayout &a = snap.layout, &b = ctx.kv;
+    if (a.n_layer != b.n_layer || a.n_head != b.n_head || a.hs != b.hs || a.type != b.type) {
+        throw Error(GPT2_ERR_INTERNAL, "snapshot layout differs from the context's for the same model");
+    }
+    require_n_pos(n_pos, snap.n_pos, "the snapshot's positions");
+    require_n_pos(n_pos, ctx.n_ctx, "n_ctx");
+    SeqCache &sc = ctx.seqs[(size_t)seq_id];
+    if (n_pos > 0) {
+        kv_ensure(ctx.kv, sc);
+        kv_snapshot_restore(ctx.kv, snap, n_pos, sc);
+    }
+    sc.n_pos = n_pos;
+}
+
 const float *context_logits(const gpt2_context &ctx, int32_t i) {
     if (!(i >= 0 && i < (int32_t)ctx.logits_row.size())) {
         throw Error(GPT2_ERR_INVALID_ARGUMENT, "i = " + str(i) + " must be in [0, " +

@@ -73,5 +73,13 @@ const float *context_logits(const gpt2_context &ctx, int32_t i);
 void context_check_seq(const gpt2_context &ctx, int32_t seq_id);
 // Forgets SEQ_ID's cached positions (its cache memory is kept for the next sequence in that slot).
 void context_seq_clear(gpt2_context &ctx, int32_t seq_id);
+// Keeps SEQ_ID's first n_pos positions (0 <= n_pos <= its length) and forgets the rest.
+void context_seq_keep(gpt2_context &ctx, int32_t seq_id, int32_t n_pos);
+// DST := the first n_pos positions of SRC (CPU contexts).
+void context_seq_copy(gpt2_context &ctx, int32_t src, int32_t dst, int32_t n_pos);
+// The first n_pos positions of SEQ_ID, packed into a snapshot of their own (CPU contexts).
+std::unique_ptr<KvSnapshot> context_seq_save(const gpt2_context &ctx, int32_t seq_id, int32_t n_pos);
+// SEQ_ID := the first n_pos positions of SNAP, which must come from a context of the same model (CPU contexts).
+void context_seq_restore(gpt2_context &ctx, int32_t seq_id, const KvSnapshot &snap, int32_t n_pos);
 
 }  // namespace gpt2

@@ -33,4 +33,36 @@ void kv_store(const KvLayout &layout, SeqCache &sc, int64_t layer, int64_t pos, 
     }
 }
 
+// One (layer, head) run of N_POS positions moves as one memcpy: head-major layouts keep it contiguous on both sides.
+namespace {
+void copy_heads(const KvLayout &layout, int64_t src_ctx, const unsigned char *src, int64_t dst_ctx,
+                unsigned char *dst, int32_t n_pos) {
+    const size_t row = (size_t)layout.hs * layout.elem_bytes();
+    for (int64_t lh = 0; lh < layout.n_layer * layout.n_head; ++lh) {
+        std::memcpy(dst + (size_t)(lh * dst_ctx) * row, src + (size_t)(lh * src_ctx) * row, (size_t)n_pos * row);
+    }
+}
+}  // namespace
+
+void kv_copy_prefix(const KvLayout &layout, const SeqCache &src, SeqCache &dst, int32_t n_pos) {
+    copy_heads(layout, layout.n_ctx, src.k.get(), layout.n_ctx, dst.k.get(), n_pos);
+    copy_heads(layout, layout.n_ctx, src.v.get(), layout.n_ctx, dst.v.get(), n_pos);
+}
+
+void kv_snapshot_save(const KvLayout &layout, const SeqCache &sc, int32_t n_pos, KvSnapshot &snap) {
+    snap.layout = layout;
+    snap.n_pos = n_pos;
+    const size_t half = snap.bytes() / 2;
+    snap.k.reset(new unsigned char[half > 0 ? half : 1]);
+    snap.v.reset(new unsigned char[half > 0 ? half : 1]);
+    if (n_pos == 0) return;
+    copy_heads(layout, layout.n_ctx, sc.k.get(), n_pos, snap.k.get(), n_pos);
+    copy_heads(layout, layout.n_ctx, sc.v.get(), n_pos, snap.v.get(), n_pos);
+}
+
+void kv_snapshot_restore(const KvLayout &layout, const KvSnapshot &snap, int32_t n_pos, SeqCache &sc) {
+    copy_heads(layout, snap.n_pos, snap.k.get(), layout.n_ctx, sc.k.get(), n_pos);
+    copy_heads(layout, snap.n_pos, snap.v.get(), layout.n_ctx, sc.v.get(), n_pos);
+}
+
 }  // namespace gpt2

@@ -45,4 +45,25 @@ void kv_ensure(const KvLayout &layout, SeqCache &sc);
 void kv_store(const KvLayout &layout, SeqCache &sc, int64_t layer, int64_t pos, const float *k, const float *v,
               CpuPath path);
 
+// Copies positions [0, n_pos) of every layer and head from SRC to DST (both allocated, same layout).
+void kv_copy_prefix(const KvLayout &layout, const SeqCache &src, SeqCache &dst, int32_t n_pos);
+
+// A sequence's first n_pos positions in a buffer of their own, packed (L, NH, n_pos, hs) in the layout's type:
+// exactly n_pos * bytes_per_position() bytes, so a prompt cache can hold many prefixes and charge each its size.
+struct KvSnapshot {
+    KvLayout layout;                      // of the context it came from (n_ctx is that context's)
+    const void *model = nullptr;          // identity of the model whose K/V these are
+    int32_t n_pos = 0;
+    std::unique_ptr<unsigned char[]> k;
+    std::unique_ptr<unsigned char[]> v;
+
+    size_t bytes_per_position() const { return 2 * (size_t)(layout.n_layer * layout.n_head * layout.hs) * layout.elem_bytes(); }
+    size_t bytes() const { return (size_t)n_pos * bytes_per_position(); }
+};
+
+// Packs SC's first n_pos positions into SNAP (allocating it); and unpacks SNAP's first n_pos into SC (allocated,
+// layout with the same n_layer, n_head, hs and type, n_pos <= its n_ctx).
+void kv_snapshot_save(const KvLayout &layout, const SeqCache &sc, int32_t n_pos, KvSnapshot &snap);
+void kv_snapshot_restore(const KvLayout &layout, const KvSnapshot &snap, int32_t n_pos, SeqCache &sc);
+
 }  // namespace gpt2

@@ -109,6 +109,17 @@ public final class Gpt2Native {
     }
 
     @Opaque
+    public static final class gpt2_kv_snapshot extends Pointer {
+        public gpt2_kv_snapshot() {
+            super((Pointer) null);
+        }
+
+        public gpt2_kv_snapshot(Pointer p) {
+            super(p);
+        }
+    }
+
+    @Opaque
     public static final class gpt2_context extends Pointer {
         public gpt2_context() {
             super((Pointer) null);
@@ -314,6 +325,15 @@ public final class Gpt2Native {
     public static native int gpt2_context_n_threads(@Const gpt2_context ctx);
     public static native int gpt2_context_seq_clear(gpt2_context ctx, int seq_id);
     public static native int gpt2_context_seq_len(@Const gpt2_context ctx, int seq_id);
+    public static native int gpt2_context_seq_keep(gpt2_context ctx, int seq_id, int n_pos);
+    public static native int gpt2_context_seq_copy(gpt2_context ctx, int src, int dst, int n_pos);
+    public static native int gpt2_kv_snapshot_save(@Const gpt2_context ctx, int seq_id, int n_pos,
+                                                   @ByPtrPtr gpt2_kv_snapshot out);
+    public static native int gpt2_kv_snapshot_restore(gpt2_context ctx, int seq_id, @Const gpt2_kv_snapshot snap,
+                                                      int n_pos);
+    public static native int gpt2_kv_snapshot_n_pos(@Const gpt2_kv_snapshot snap);
+    public static native long gpt2_kv_snapshot_bytes(@Const gpt2_kv_snapshot snap);
+    public static native void gpt2_kv_snapshot_free(gpt2_kv_snapshot snap);
     public static native int gpt2_decode(gpt2_context ctx, int n, @Const IntPointer seq_ids,
                                          @Const IntPointer positions, @Const IntPointer tokens,
                                          @Cast("const int8_t*") BytePointer want_logits);
