@@ -318,6 +318,17 @@ GPT2_API int32_t gpt2_sampler_sample_ctx(gpt2_sampler * sampler, gpt2_context * 
 GPT2_API int32_t gpt2_sample_batch(gpt2_context * ctx, gpt2_sampler * const * samplers, const int32_t * entries,
                                    int32_t n, gpt2_sample_result * results, int32_t * statuses);
 
+/* Exact scoring (prompt logprobs, evaluation harnesses' loglikelihood): for each i < N, the log-probability of
+ * TOKENS[i] under the logits of batch entry ENTRIES[i] of CTX's last decode (the token that followed that entry),
+ * i.e. the log-softmax of the raw logits computed exactly as gpt2_sample_result.logprob is, and with N_TOP > 0 the
+ * N_TOP most likely tokens as a sampler with n_top reports them. Fills results[i]: token = tokens[i], logprob,
+ * n_top, top_tokens / top_logprobs; finish, n_generated and text_len are 0. No sampler state is involved or
+ * changed. Spread over CTX's threads; each result is independent of N and of the thread it ran on.
+ * n_top in [0, GPT2_MAX_TOP_N]; every entry must have asked for logits and every token be a token id (otherwise
+ * GPT2_ERR_INVALID_ARGUMENT naming the item, and results are unspecified). */
+GPT2_API int32_t gpt2_score_tokens(gpt2_context * ctx, const int32_t * entries, const int32_t * tokens, int32_t n,
+                                   int32_t n_top, gpt2_sample_result * results);
+
 /* Copies the text made safe by the last sample (result.text_len bytes, whole UTF-8 characters, no partial
  * stop string) into BUF. *n_out = bytes written (needed). No NUL terminator. */
 GPT2_API int32_t gpt2_sampler_text(const gpt2_sampler * sampler, char * buf, int32_t buf_size, int32_t * n_out);

@@ -151,6 +151,62 @@ int32_t gpt2_sample_batch(gpt2_context *ctx, gpt2_sampler *const *samplers, cons
     });
 }
 
+int32_t gpt2_score_tokens(gpt2_context *ctx, const int32_t *entries, const int32_t *tokens, int32_t n, int32_t n_top,
+                          gpt2_sample_result *results) {
+    return gpt2::guard([&]() -> int32_t {
+        gpt2::require_arg(ctx != nullptr, "ctx must not be NULL");
+        if (n < 0 || n > (int32_t)ctx->logits_row.size()) {
+            throw gpt2::Error(GPT2_ERR_INVALID_ARGUMENT, "n = " + std::to_string(n) + " must be in [0, " +
+                                                            std::to_string(ctx->logits_row.size()) +
+                                                            "] (the entries of the last gpt2_decode)");
+        }
+        gpt2::require_arg(n_top >= 0 && n_top <= GPT2_MAX_TOP_N, "n_top must be in [0, " +
+                                                                     std::to_string(GPT2_MAX_TOP_N) + "], got " +
+                                                                     std::to_string(n_top));
+        if (n == 0) return GPT2_OK;
+        gpt2::require_arg(entries != nullptr && tokens != nullptr && results != nullptr,
+                          "entries, tokens and results must not be NULL");
+        const int32_t n_vocab = ctx->model->hparams.n_vocab;
+        for (int32_t i = 0; i < n; ++i) {   // everything checked before any work: one clear message
+            if (tokens[i] < 0 || tokens[i] >= n_vocab) {
+                throw gpt2::Error(GPT2_ERR_INVALID_ARGUMENT, "tokens[" + std::to_string(i) + "] = " +
+                                                                std::to_string(tokens[i]) + " is not a token id (n_vocab " +
+                                                                std::to_string(n_vocab) + ")");
+            }
+            try {
+                gpt2::context_logits(*ctx, entries[i]);
+            } catch (const gpt2::Error &e) {
+                throw gpt2::Error(e.status(), "entries[" + std::to_string(i) + "]: " + e.what());
+            }
+        }
+        // the workers' failures (a NaN logit) are kept per item; the first one is reported after the join
+        std::vector<std::string> &errors = ctx->sample_errors;
+        if (errors.size() < (size_t)n) errors.resize((size_t)n);
+        std::vector<int32_t> statuses((size_t)n, GPT2_OK);
+        auto work = [&](int ith, int nth) {
+            if (ith >= n) return;
+            std::vector<float> scratch((size_t)n_vocab);
+            for (int32_t i = ith; i < n; i += nth) {
+                statuses[(size_t)i] = gpt2::guard([&]() -> int32_t {
+                    gpt2::score_token(gpt2::context_logits(*ctx, entries[i]), n_vocab, tokens[i], n_top,
+                                      scratch.data(), results[i]);
+                    return GPT2_OK;
+                });
+                if (statuses[(size_t)i] != GPT2_OK) errors[(size_t)i] = gpt2_last_error();
+            }
+        };
+        if (n == 1) work(0, 1);
+        else ctx->pool->run(work);
+        for (int32_t i = 0; i < n; ++i) {
+            if (statuses[(size_t)i] != GPT2_OK) {
+                throw gpt2::Error((gpt2_status)statuses[(size_t)i], "score item " + std::to_string(i) + ": " +
+                                                                        errors[(size_t)i]);
+            }
+        }
+        return GPT2_OK;
+    });
+}
+
 int32_t gpt2_sampler_text(const gpt2_sampler *sampler, char *buf, int32_t buf_size, int32_t *n_out) {
     return gpt2::guard([&]() -> int32_t {
         gpt2::require_arg(sampler != nullptr, "sampler must not be NULL");

@@ -68,6 +68,35 @@ void logits_top_n(const float *logits, int32_t n_vocab, double log_z, int32_t n,
     for (int32_t j = 0; j < count; ++j) result.top_logprobs[j] = (float)((double)vals[j] - log_z);
 }
 
+double logits_log_z(const float *logits, int32_t n_vocab, float *scratch) {
+    float max_logit = -std::numeric_limits<float>::infinity();
+    for (int32_t i = 0; i < n_vocab; ++i) {
+        const float v = logits[i];
+        if (std::isnan(v) || v == std::numeric_limits<float>::infinity()) {
+            throw Error(GPT2_ERR_INVALID_ARGUMENT, "logits[" + std::to_string(i) + "] is " + (std::isnan(v) ? "NaN" : "+inf"));
+        }
+        if (v > max_logit) max_logit = v;
+    }
+    require_arg(max_logit > -std::numeric_limits<float>::infinity(), "logits are all -inf");
+    return (double)max_logit + std::log(sum_exp_shifted(logits, (size_t)n_vocab, max_logit, scratch));
+}
+
+void score_token(const float *logits, int32_t n_vocab, int32_t token, int32_t n_top, float *scratch,
+                 gpt2_sample_result &result) {
+    require_arg(token >= 0 && token < n_vocab, "token " + std::to_string(token) + " is not a token id (n_vocab " +
+                                                   std::to_string(n_vocab) + ")");
+    require_arg(n_top >= 0 && n_top <= GPT2_MAX_TOP_N,
+                "n_top must be in [0, " + std::to_string(GPT2_MAX_TOP_N) + "], got " + std::to_string(n_top));
+    const double log_z = logits_log_z(logits, n_vocab, scratch);
+    result.token = token;
+    result.logprob = (float)((double)logits[token] - log_z);   // as sample() reports a chosen token's
+    result.n_top = 0;
+    if (n_top > 0) logits_top_n(logits, n_vocab, log_z, n_top, result);
+    result.finish = GPT2_FINISH_NONE;
+    result.n_generated = 0;
+    result.text_len = 0;
+}
+
 }  // namespace gpt2
 
 gpt2_sampler::gpt2_sampler(const gpt2_sampler_params &params, int32_t n_vocab, int32_t token_eos,
@@ -115,20 +144,9 @@ void gpt2_sampler::sample(const float *logits, gpt2_sample_result &result) {
     gpt2::require_arg(!finished(), "the sampler has finished (finish reason " + std::to_string(finish_) +
                                        "); create a new sampler for a new sequence");
 
-    // 1. log-softmax of the raw logits (also rejects NaN / +inf).
-    float max_logit = -std::numeric_limits<float>::infinity();
-    for (int32_t i = 0; i < n_vocab_; ++i) {
-        const float v = logits[i];
-        if (std::isnan(v) || v == std::numeric_limits<float>::infinity()) {
-            throw gpt2::Error(GPT2_ERR_INVALID_ARGUMENT,
-                              "logits[" + std::to_string(i) + "] is " + (std::isnan(v) ? "NaN" : "+inf"));
-        }
-        if (v > max_logit) max_logit = v;
-    }
-    gpt2::require_arg(max_logit > -std::numeric_limits<float>::infinity(), "logits are all -inf");
-    // work_ serves as the scratch of the exp terms before it receives the penalised copy.
-    const double log_z = (double)max_logit + std::log(gpt2::sum_exp_shifted(logits, (size_t)n_vocab_, max_logit,
-                                                                            work_.data()));
+    // 1. log-softmax of the raw logits (also rejects NaN / +inf); work_ is the scratch of the exp terms before it
+    // receives the penalised copy.
+    const double log_z = gpt2::logits_log_z(logits, n_vocab_, work_.data());
 
     // 2. penalties on a copy.
     std::copy(logits, logits + n_vocab_, work_.begin());

@@ -34,6 +34,16 @@ void sampler_params_validate(const gpt2_sampler_params &params);
 // LOG_Z (log of the softmax normaliser). One pass with an insertion list of at most n entries.
 void logits_top_n(const float *logits, int32_t n_vocab, double log_z, int32_t n, gpt2_sample_result &result);
 
+// log Z of the softmax of LOGITS (n_vocab raw logits): the normaliser every reported logprob is taken under.
+// Throws GPT2_ERR_INVALID_ARGUMENT for a NaN or +inf logit or all -inf. SCRATCH holds n_vocab floats.
+double logits_log_z(const float *logits, int32_t n_vocab, float *scratch);
+
+// Exact scoring: the logprob of TOKEN under LOGITS and, with n_top > 0, the n_top most likely tokens, into
+// RESULT (token, logprob, n_top, top_*; finish, n_generated, text_len = 0), by the very computation that gives a
+// sampled token's gpt2_sample_result.logprob. SCRATCH holds n_vocab floats.
+void score_token(const float *logits, int32_t n_vocab, int32_t token, int32_t n_top, float *scratch,
+                 gpt2_sample_result &result);
+
 }  // namespace gpt2
 
 struct gpt2_sampler {

@@ -41,6 +41,9 @@ final class Engine implements Runnable {
     private final int queueCapacity;
     private final int nThreads;
     private final gpt2_context ctx;
+    private final PromptCache promptCache;   // null when off (promptCacheMb 0, or a CUDA device)
+    private final PromptScorer scorer;
+    private boolean exiting;                 // engine thread: exit() runs, released slots are not cached
 
     // guarded by lock
     private final ReentrantLock lock = new ReentrantLock();
@@ -82,6 +85,7 @@ final class Engine implements Runnable {
     volatile int maxPromptTokensBesideDecoding;
     private final ArrayList<Request> batch = new ArrayList<>();      // the sequences of this step's gpt2_decode
     private final ArrayList<Request> isolating = new ArrayList<>();  // a failed batch's sequences, run one by one
+    private final ArrayList<Request> scoreFailed = new ArrayList<>(); // requests whose prompt scoring failed
     private final int[] entryOf;   // batch index of the entry that wants logits, per slot; -1 none
     private final int[] chunk;     // prompt tokens fed this step, per slot (read only for prefilling ones)
     private final Thread thread;
@@ -121,6 +125,9 @@ final class Engine implements Runnable {
         this.sampleResults = new gpt2_sample_result((long) nSlots);
         this.sampling = new Request[nSlots];
         this.chunk = new int[nSlots];
+        this.promptCache = options.promptCacheMb() > 0 && options.deviceKind() == 0
+                ? new PromptCache(options.promptCacheMb() * (1L << 20)) : null;
+        this.scorer = new PromptScorer(model, nBatch);
         this.thread = new Thread(this, "gpt2-engine");
         this.thread.setDaemon(true);
     }
@@ -185,8 +192,10 @@ final class Engine implements Runnable {
     EngineStats stats() {
         lock.lock();
         try {
+            PromptCache.Stats c = promptCache != null ? promptCache.stats() : PromptCache.Stats.OFF;
             return new EngineStats(active, queue.size(), nSlots, queueCapacity, completed.get(), cancelledCount.get(),
-                    rejected.get(), tokensGenerated.get(), promptTokensProcessed.get());
+                    rejected.get(), tokensGenerated.get(), promptTokensProcessed.get(), c.hits(), c.misses(),
+                    c.reusedTokens(), c.bytesHeld());
         } finally {
             lock.unlock();
         }
@@ -319,6 +328,13 @@ final class Engine implements Runnable {
         r.admitNanos = System.nanoTime();
         try {
             NativeCalls.check(Gpt2Native.gpt2_context_seq_clear(ctx, r.slot), "gpt2_context_seq_clear");
+            // a scoring request computes its whole prompt: a cached prefix carries no logits to score it with
+            if (promptCache != null && r.promptScores == null) {
+                r.nPast = r.nPromptFed = promptCache.reuse(ctx, r, slots);
+            }
+            if (r.promptScores != null) {
+                scorer.start(r);
+            }
             r.sampler = NativeSampler.create(model, r.params, r.seed, r.promptTokens, nCtx);
         } catch (RuntimeException e) {
             release(r);
@@ -424,9 +440,14 @@ final class Engine implements Runnable {
                 positions.put(n, r.nPast + j + skew);
                 batchTokens.put(n, r.promptTokens[r.nPromptFed + j]);
                 boolean last = r.nPromptFed + j == r.promptTokens.length - 1;
-                wantLogits.put(n, (byte) (last ? 1 : 0));
-                if (last) {
+                boolean sample = last && r.samples();
+                boolean score = !last && r.promptScores != null;   // entry p scores prompt token p + 1
+                wantLogits.put(n, (byte) (sample || score ? 1 : 0));
+                if (sample) {
                     entryOf[r.slot] = n;
+                }
+                if (score) {
+                    scorer.add(r, n, r.nPromptFed + j + 1);
                 }
                 n++;
             }
@@ -435,6 +456,7 @@ final class Engine implements Runnable {
         long t0 = System.nanoTime();
         int status = Gpt2Native.gpt2_decode(ctx, n, seqIds, positions, batchTokens, wantLogits);
         if (status != Gpt2Native.GPT2_OK) {
+            scorer.discard();
             return status;
         }
         long tDecoded = System.nanoTime();
@@ -448,6 +470,14 @@ final class Engine implements Runnable {
                 r.nPast += 1;
             }
         }
+        // prompt logprobs of this step's scoring entries; a failure fails those requests only
+        Gpt2Exception scoreFailure = scorer.score(ctx, scorer.maxTop(), scoreFailed);
+        for (Request r : scoreFailed) {
+            entryOf[r.slot] = -1;
+            release(r);
+            fail(r, scoreFailure);
+        }
+        scoreFailed.clear();
         // every sequence with logits is sampled in one native call, spread over the context's threads
         int k = 0;
         for (Request r : batch) {
@@ -490,6 +520,14 @@ final class Engine implements Runnable {
             }
         }
         sampleResults.position(0);
+        // a scoring-only request (maxNewTokens 0) ends once its prompt is in: nothing to sample
+        for (Request r : batch) {
+            if (!r.samples() && !r.prefilling() && slots[r.slot] == r) {
+                release(r);
+                completed.incrementAndGet();
+                complete(r, FinishReason.LENGTH);
+            }
+        }
         return Gpt2Native.GPT2_OK;
     }
 
@@ -580,6 +618,9 @@ final class Engine implements Runnable {
             r.sampler.close();
             r.sampler = null;
         }
+        if (promptCache != null && !exiting && r.slot >= 0 && slots[r.slot] == r) {
+            promptCache.retire(ctx, r, r.nPast);   // its cached positions outlive the slot
+        }
         if (r.slot >= 0) {
             lock.lock();
             try {
@@ -599,7 +640,8 @@ final class Engine implements Runnable {
         Timings timings = new Timings((admit - r.submitNanos) / NANOS_PER_MS, r.promptMs, r.decodeMs,
                 r.firstTokenNanos != 0 ? (r.firstTokenNanos - r.submitNanos) / NANOS_PER_MS : 0.0);
         GenerationResult result = new GenerationResult(r.text.toString(), r.tokens, reason, r.promptTokens.length,
-                r.tokens.size(), r.seed, timings, r.promptTokens);
+                r.tokens.size(), r.seed, timings, r.promptTokens,
+                r.promptScores != null ? r.promptScores : List.of());
         try {
             r.listener.onComplete(result);
         } catch (Throwable t) {
@@ -623,6 +665,7 @@ final class Engine implements Runnable {
     }
 
     private void exit() {
+        exiting = true;
         for (int s = 0; s < nSlots; s++) {
             Request r = slots[s];
             if (r != null) {
@@ -642,6 +685,10 @@ final class Engine implements Runnable {
         for (Request r : dropped) {
             fail(r, closedError());
         }
+        if (promptCache != null) {
+            promptCache.close();
+        }
+        scorer.close();
         Gpt2Native.gpt2_context_free(ctx);
         ctx.setNull();
         seqIds.close();

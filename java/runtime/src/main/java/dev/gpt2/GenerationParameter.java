@@ -9,7 +9,8 @@ import java.util.Locale;
  * server's tests check that its OpenAPI document says the same.
  */
 public enum GenerationParameter {
-    MAX_NEW_TOKENS("maxNewTokens", Kind.INT, 1, true, 1_000_000, true, 32),
+    /** 0 generates nothing (finish reason LENGTH): a prompt-scoring request (GenerationParams.promptLogprobs). */
+    MAX_NEW_TOKENS("maxNewTokens", Kind.INT, 0, true, 1_000_000, true, 32),
     TEMPERATURE("temperature", Kind.FLOAT, 0, true, 100, true, 1.0),
     TOP_K("topK", Kind.INT, 0, true, Integer.MAX_VALUE, true, 0),
     TOP_P("topP", Kind.FLOAT, 0, false, 1, true, 1.0),

@@ -35,6 +35,7 @@ public final class GenerationParams {
     private final int topNTokens;
     private final boolean parseSpecial;
     private final int truncate;
+    private final boolean promptLogprobs;
 
     private GenerationParams(Builder b) {
         this.maxNewTokens = b.maxNewTokens;
@@ -52,6 +53,7 @@ public final class GenerationParams {
         this.topNTokens = b.topNTokens;
         this.parseSpecial = b.parseSpecial;
         this.truncate = b.truncate;
+        this.promptLogprobs = b.promptLogprobs;
     }
 
     /** The defaults (32 new tokens, temperature 1, no filters, random seed). */
@@ -85,6 +87,7 @@ public final class GenerationParams {
         b.topNTokens = topNTokens;
         b.parseSpecial = parseSpecial;
         b.truncate = truncate;
+        b.promptLogprobs = promptLogprobs;
         return b;
     }
 
@@ -103,6 +106,12 @@ public final class GenerationParams {
     public int topNTokens() { return topNTokens; }
     public boolean parseSpecial() { return parseSpecial; }
     public int truncate() { return truncate; }
+    /**
+     * Whether the result carries every prompt token's logprob given the tokens before it, with topNTokens
+     * alternatives ({@link GenerationResult#promptLogprobs()}; the first token's is null): exact scoring, what
+     * evaluation harnesses call. With {@code maxNewTokens} 0 the prompt is scored and nothing is generated.
+     */
+    public boolean promptLogprobs() { return promptLogprobs; }
 
     @Override
     public boolean equals(Object o) {
@@ -116,13 +125,14 @@ public final class GenerationParams {
                 && Float.compare(presencePenalty, p.presencePenalty) == 0
                 && Float.compare(frequencyPenalty, p.frequencyPenalty) == 0 && seed.equals(p.seed)
                 && stop.equals(p.stop) && ignoreEos == p.ignoreEos && topNTokens == p.topNTokens
-                && parseSpecial == p.parseSpecial && truncate == p.truncate;
+                && parseSpecial == p.parseSpecial && truncate == p.truncate && promptLogprobs == p.promptLogprobs;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(maxNewTokens, temperature, topK, topP, minP, typicalP, repetitionPenalty,
-                presencePenalty, frequencyPenalty, seed, stop, ignoreEos, topNTokens, parseSpecial, truncate);
+                presencePenalty, frequencyPenalty, seed, stop, ignoreEos, topNTokens, parseSpecial, truncate,
+                promptLogprobs);
     }
 
     @Override
@@ -131,7 +141,8 @@ public final class GenerationParams {
                 + ", topP=" + topP + ", minP=" + minP + ", typicalP=" + typicalP + ", repetitionPenalty="
                 + repetitionPenalty + ", presencePenalty=" + presencePenalty + ", frequencyPenalty="
                 + frequencyPenalty + ", seed=" + seed + ", stop=" + stop + ", ignoreEos=" + ignoreEos
-                + ", topNTokens=" + topNTokens + ", parseSpecial=" + parseSpecial + ", truncate=" + truncate + "}";
+                + ", topNTokens=" + topNTokens + ", parseSpecial=" + parseSpecial + ", truncate=" + truncate
+                + ", promptLogprobs=" + promptLogprobs + "}";
     }
 
     /** Mutable builder of {@link GenerationParams}. */
@@ -151,6 +162,7 @@ public final class GenerationParams {
         private int topNTokens = 0;
         private boolean parseSpecial = false;
         private int truncate = 0;
+        private boolean promptLogprobs = false;
 
         private Builder() {
         }
@@ -181,6 +193,7 @@ public final class GenerationParams {
         public Builder topNTokens(int v) { this.topNTokens = v; return this; }
         public Builder parseSpecial(boolean v) { this.parseSpecial = v; return this; }
         public Builder truncate(int v) { this.truncate = v; return this; }
+        public Builder promptLogprobs(boolean v) { this.promptLogprobs = v; return this; }
 
         /**
          * Validates every field against {@link GenerationParameter}'s ranges; throws {@link ParameterException}

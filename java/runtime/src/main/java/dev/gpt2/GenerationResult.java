@@ -2,12 +2,18 @@ package dev.gpt2;
 
 import java.util.List;
 
-/** The outcome of one generation. {@code seed} is the one used (chosen by the engine when none was given). */
+/**
+ * The outcome of one generation. {@code seed} is the one used (chosen by the engine when none was given).
+ * {@code promptLogprobs}: every prompt token scored (first one's logprob null) when {@link
+ * GenerationParams#promptLogprobs()} asked for it, else empty.
+ */
 public record GenerationResult(String text, List<TokenInfo> tokens, FinishReason finishReason, int promptTokens,
-                               int generatedTokens, long seed, Timings timings, int[] promptTokenIds) {
+                               int generatedTokens, long seed, Timings timings, int[] promptTokenIds,
+                               List<PromptToken> promptLogprobs) {
     public GenerationResult {
         tokens = List.copyOf(tokens);
         promptTokenIds = promptTokenIds.clone();
+        promptLogprobs = List.copyOf(promptLogprobs);
     }
 
     @Override

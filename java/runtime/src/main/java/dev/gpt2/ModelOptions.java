@@ -21,9 +21,13 @@ package dev.gpt2;
  *                      between processes, but the file must then not be truncated or rewritten while the model is
  *                      loaded (a read past a truncated end is a SIGBUS that kills the JVM). Default false: the
  *                      loaded model is independent of the file.
+ * @param promptCacheMb memory (MiB) the prompt cache may hold: the KV cache of finished sequences, kept so that
+ *                      a later prompt starting with the same tokens computes only the rest (running sequences'
+ *                      prefixes are shared too). Least recently used entries go first. 0 = off. 0..1_048_576;
+ *                      default 256 (GPT-2 124M: ~7000 positions). Ignored (off) on a CUDA device.
  */
 public record ModelOptions(int threads, int contextSize, int batchSlots, int queueCapacity, int batchTokens,
-                           String device, boolean useMmap, int prefillChunkTokens) {
+                           String device, boolean useMmap, int prefillChunkTokens, int promptCacheMb) {
 
     public ModelOptions {
         check("threads", threads, 0, 1024);
@@ -32,6 +36,7 @@ public record ModelOptions(int threads, int contextSize, int batchSlots, int que
         check("queueCapacity", queueCapacity, 0, 1_000_000);
         check("batchTokens", batchTokens, 1, 65536);
         check("prefillChunkTokens", prefillChunkTokens, 1, 65536);
+        check("promptCacheMb", promptCacheMb, 0, 1_048_576);
         if (batchTokens < batchSlots) {
             throw new ParameterException("batchTokens",
                     "batchTokens must be >= batchSlots (" + batchSlots + "), got " + batchTokens);
@@ -40,6 +45,9 @@ public record ModelOptions(int threads, int contextSize, int batchSlots, int que
             throw new ParameterException("device", "device must be \"cpu\", \"cuda\" or \"cuda:N\", got " + device);
         }
     }
+
+    /** The prompt cache's default budget in MiB. */
+    public static final int DEFAULT_PROMPT_CACHE_MB = 256;
 
     /** The names gpt2_device_parse accepts: cpu, cuda, cuda:N (N of at most 4 digits). */
     private static final java.util.regex.Pattern DEVICE = java.util.regex.Pattern.compile("cpu|cuda(:[0-9]{1,4})?");
@@ -64,7 +72,7 @@ public record ModelOptions(int threads, int contextSize, int batchSlots, int que
 
     /**
      * The defaults: threads auto, the model's context, 8 slots, queue 64, 512 tokens per step (8 prompt tokens per
-     * step beside decoding streams), cpu, no mmap.
+     * step beside decoding streams), cpu, no mmap, a 256 MiB prompt cache.
      */
     public static ModelOptions defaults() {
         return builder().build();
@@ -77,7 +85,7 @@ public record ModelOptions(int threads, int contextSize, int batchSlots, int que
     public Builder toBuilder() {
         return new Builder().threads(threads).contextSize(contextSize).batchSlots(batchSlots)
                 .queueCapacity(queueCapacity).batchTokens(batchTokens).device(device)
-                .useMmap(useMmap).prefillChunkTokens(prefillChunkTokens);
+                .useMmap(useMmap).prefillChunkTokens(prefillChunkTokens).promptCacheMb(promptCacheMb);
     }
 
     /** Mutable builder; {@link #build()} validates every field (ParameterException naming it). */
@@ -90,6 +98,7 @@ public record ModelOptions(int threads, int contextSize, int batchSlots, int que
         private String device = "cpu";
         private boolean useMmap = false;
         private int prefillChunkTokens = 8;
+        private int promptCacheMb = DEFAULT_PROMPT_CACHE_MB;
 
         private Builder() {
         }
@@ -134,9 +143,14 @@ public record ModelOptions(int threads, int contextSize, int batchSlots, int que
             return this;
         }
 
+        public Builder promptCacheMb(int promptCacheMb) {
+            this.promptCacheMb = promptCacheMb;
+            return this;
+        }
+
         public ModelOptions build() {
             return new ModelOptions(threads, contextSize, batchSlots, queueCapacity, batchTokens, device, useMmap,
-                    prefillChunkTokens);
+                    prefillChunkTokens, promptCacheMb);
         }
     }
 }

@@ -29,6 +29,8 @@ final class Request implements Generation {
     int nPromptFed;         // prompt tokens decoded so far
     int lastToken;          // sampled token to decode next
     final List<TokenInfo> tokens = new ArrayList<>();
+    /** Prompt tokens scored so far (params.promptLogprobs()); null when not asked for. */
+    final List<PromptToken> promptScores;
     final StringBuilder text = new StringBuilder();
     long admitNanos;
     long firstTokenNanos;
@@ -44,6 +46,17 @@ final class Request implements Generation {
         this.listener = listener;
         this.engine = engine;
         this.submitNanos = System.nanoTime();
+        this.promptScores = params.promptLogprobs() ? new ArrayList<>() : null;
+    }
+
+    /** Token of cached position I (< nPast): a prompt token, then the generated ones. */
+    int cachedToken(int i) {
+        return i < promptTokens.length ? promptTokens[i] : tokens.get(i - promptTokens.length).id();
+    }
+
+    /** Whether the last prompt token's logits are sampled (false for a scoring-only request, maxNewTokens 0). */
+    boolean samples() {
+        return params.maxNewTokens() > 0;
     }
 
     boolean prefilling() {

@@ -13,7 +13,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 /**
  * The README's promise, proven: the same prompt, parameters and seed give the same token ids whatever else shares
  * the batch — run alone, amid batch mates of other lengths, in other slots, with the prompt prefilled in other
- * chunk sizes — for greedy and seeded sampling, for every weight type the random-model tool writes. (The kernels
+ * chunk sizes, with the prompt cache hit (a prefix's KV restored from a finished or copied from a running sequence)
+ * or missed — for greedy and seeded sampling, for every weight type the random-model tool writes. (The kernels
  * are batch-invariant: a token's arithmetic does not depend on its batch; test_kernels and test_steady_state prove
  * that below the engine.)
  */
@@ -47,6 +48,51 @@ class DeterminismTest {
             }
         }
         return out;
+    }
+
+    /** PROMPT(i) after 30 tokens all the requests share: prompt-cache hits. */
+    private static int[] sharedPrompt(int i) {
+        int[] own = prompt(i);
+        int[] p = new int[30 + own.length];
+        for (int j = 0; j < 30; j++) {
+            p[j] = (j * 577 + 3) % 50000;
+        }
+        System.arraycopy(own, 0, p, 30, own.length);
+        return p;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"f32", "f16", "q8_0", "q4_0"})
+    void tokensDoNotDependOnPromptCacheHits(String type) throws Exception {
+        Path file = TestModels.randomModel("determinism-cache-" + type + ".gguf", "--layers", "2", "--heads", "2",
+                "--embd", "64", "--ctx", "128", "--seed", "11", "--type", type);
+        int[][] alone = new int[N][];
+        try (Gpt2Model model = Gpt2Model.load(file, ModelOptions.builder().threads(1).batchSlots(1).promptCacheMb(0)
+                .build())) {
+            for (int i = 0; i < N; i++) {
+                alone[i] = model.generate(sharedPrompt(i), params(i)).tokenIds();
+            }
+        }
+        try (Gpt2Model model = Gpt2Model.load(file, ModelOptions.builder().threads(2).batchSlots(3).batchTokens(16)
+                .prefillChunkTokens(5).promptCacheMb(16).build())) {
+            // first round: misses and copies of running sequences; second: the finished ones' snapshots
+            for (int round = 0; round < 2; round++) {
+                List<Generation> gens = new ArrayList<>();
+                for (int i = 0; i < N; i++) {
+                    int k = round == 0 ? i : N - 1 - i;
+                    gens.add(model.submit(sharedPrompt(k), params(k), new GenerationListener() {
+                    }));
+                }
+                for (int i = 0; i < N; i++) {
+                    int k = round == 0 ? i : N - 1 - i;
+                    assertArrayEquals(alone[k], gens.get(i).result().get(120, TimeUnit.SECONDS).tokenIds(),
+                            type + " request " + k + " in round " + round);
+                }
+            }
+            EngineStats s = model.stats();
+            org.junit.jupiter.api.Assertions.assertTrue(s.promptCacheHits() >= N + 1 && s.promptCacheMisses() >= 1,
+                    s.toString());
+        }
     }
 
     @ParameterizedTest

@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.function.UnaryOperator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -39,13 +41,19 @@ class GenerationParamsTest {
         assertEquals(List.of(), p.stop());
         assertEquals(0, p.topNTokens());
         assertEquals(0, p.truncate());
+        assertFalse(p.promptLogprobs());
         assertEquals(p, p.toBuilder().build());
+        GenerationParams scoring = p.toBuilder().promptLogprobs(true).build();
+        assertTrue(scoring.promptLogprobs());
+        assertEquals(scoring, scoring.toBuilder().build());
+        assertNotEquals(p, scoring);
     }
 
     @Test
     void everyFieldIsRangeChecked() {
-        rejects("maxNewTokens", b -> b.maxNewTokens(0));
+        rejects("maxNewTokens", b -> b.maxNewTokens(-1));
         rejects("maxNewTokens", b -> b.maxNewTokens(1_000_001));
+        accepts(b -> b.maxNewTokens(0));   // a scoring-only request
         accepts(b -> b.maxNewTokens(1));
         accepts(b -> b.maxNewTokens(1_000_000));
         rejects("temperature", b -> b.temperature(-0.01f));
@@ -98,7 +106,7 @@ class GenerationParamsTest {
     @Test
     void modelOptionsAreValidated() {
         ModelOptions d = ModelOptions.defaults();
-        assertEquals(new ModelOptions(0, 0, 8, 64, 512, "cpu", false, 8), d);
+        assertEquals(new ModelOptions(0, 0, 8, 64, 512, "cpu", false, 8, 256), d);
         assertEquals("batchSlots",
                 assertThrows(ParameterException.class, () -> d.toBuilder().batchSlots(0).build()).field());
         assertEquals("threads",

@@ -352,6 +352,8 @@ public final class Gpt2Native {
     public static native int gpt2_sample_batch(gpt2_context ctx, @Cast("gpt2_sampler*const*") PointerPointer<?> samplers,
                                                @Const IntPointer entries, int n, gpt2_sample_result results,
                                                IntPointer statuses);
+    public static native int gpt2_score_tokens(gpt2_context ctx, @Const IntPointer entries, @Const IntPointer tokens,
+                                               int n, int n_top, gpt2_sample_result results);
     public static native int gpt2_sampler_text(@Const gpt2_sampler sampler, @Cast("char*") BytePointer buf,
                                                int buf_size, IntPointer n_out);
     public static native int gpt2_sampler_flush(gpt2_sampler sampler, @Cast("char*") BytePointer buf, int buf_size,

@@ -15,6 +15,7 @@ import dev.gpt2.GenerationParameter;
 import dev.gpt2.GenerationParams;
 import dev.gpt2.GenerationResult;
 import dev.gpt2.Gpt2Model;
+import dev.gpt2.PromptToken;
 import dev.gpt2.TokenInfo;
 import dev.gpt2.TopToken;
 import io.helidon.webserver.http.ServerRequest;
@@ -123,7 +124,8 @@ final class OpenAiService implements RoutedService {
             if (r.logprobs() == null) {
                 c.putNull("logprobs");
             } else {
-                c.set("logprobs", logprobs(model, r.echo() ? result.promptTokenIds() : new int[0], result.tokens()));
+                c.set("logprobs", logprobs(model, r.echo() ? result.promptTokenIds() : new int[0],
+                        result.promptLogprobs(), result.tokens()));
             }
             c.put("finish_reason", WireNames.openAi(result.finishReason()));
         }
@@ -147,7 +149,7 @@ final class OpenAiService implements RoutedService {
                 int choice = i;
                 StreamLoop.End end = StreamLoop.run(run, sse, ErrorDialect.OPENAI, event -> {
                     ObjectNode lp = r.logprobs() == null ? null
-                            : logprobs(models.model(), new int[0], List.of(event.token()));
+                            : logprobs(models.model(), new int[0], List.of(), List.of(event.token()));
                     if (lp != null) {
                         ((ArrayNode) lp.get("tokens")).set(0, event.text());
                     }
@@ -209,19 +211,33 @@ final class OpenAiService implements RoutedService {
                 .put("completion_tokens", completion).put("total_tokens", prompt + completion);
     }
 
-    /** OpenAI's legacy shape; echoed prompt tokens carry null logprobs (the engine does not score the prompt). */
-    private static ObjectNode logprobs(Gpt2Model model, int[] echoed, List<TokenInfo> tokens) {
+    /**
+     * OpenAI's legacy shape. Echoed prompt tokens carry their SCORES when the engine scored the prompt (echo with
+     * logprobs, not streamed: the first token's logprob and top_logprobs are null, as OpenAI's), else nulls.
+     */
+    private static ObjectNode logprobs(Gpt2Model model, int[] echoed, List<PromptToken> scores,
+                                       List<TokenInfo> tokens) {
         ObjectNode lp = JsonBody.MAPPER.createObjectNode();
         ArrayNode texts = lp.putArray("tokens");
         ArrayNode values = lp.putArray("token_logprobs");
         ArrayNode tops = lp.putArray("top_logprobs");
         ArrayNode offsets = lp.putArray("text_offset");
         int offset = 0;
-        for (int id : echoed) {
+        for (int i = 0; i < echoed.length; i++) {
+            int id = echoed[i];
             String text = model.detokenize(new int[] {id});
             texts.add(text);
-            values.addNull();
-            tops.addNull();
+            PromptToken score = i < scores.size() ? scores.get(i) : null;
+            if (score == null || score.logprob() == null) {
+                values.addNull();
+                tops.addNull();
+            } else {
+                values.add(score.logprob());
+                ObjectNode top = tops.addObject();
+                for (TopToken alt : score.top()) {
+                    top.put(alt.text(), alt.logprob());
+                }
+            }
             offsets.add(offset);
             offset += text.length();
         }
@@ -260,6 +276,13 @@ final class OpenAiService implements RoutedService {
         if (greedy) {
             b.temperature(0f);
         }
+        boolean echo = Boolean.TRUE.equals(JsonBody.optBool(body, "echo", ""))
+                || Boolean.TRUE.equals(JsonBody.optBool(body, "return_full_text", ""));
+        boolean stream = Boolean.TRUE.equals(JsonBody.optBool(body, "stream", ""));
+        // echo + logprobs scores the prompt (lm-evaluation-harness's loglikelihood; max_tokens 0 = score only)
+        if (echo && logprobs != null && !stream) {
+            b.promptLogprobs(true);
+        }
         int n = orElse(JsonBody.optInt(body, "n", "", 1, MAX_N), 1);
         Integer bestOf = JsonBody.optInt(body, "best_of", "", 1, MAX_N);
         if (bestOf != null && bestOf != n) {
@@ -278,9 +301,6 @@ final class OpenAiService implements RoutedService {
         }
         JsonBody.optBool(body, "details", "");
         JsonBody.optBool(body, "decoder_input_details", "");
-        boolean echo = Boolean.TRUE.equals(JsonBody.optBool(body, "echo", ""))
-                || Boolean.TRUE.equals(JsonBody.optBool(body, "return_full_text", ""));
-        boolean stream = Boolean.TRUE.equals(JsonBody.optBool(body, "stream", ""));
         ObjectNode streamOptions = JsonBody.optObject(body, "stream_options", "");
         boolean includeUsage = streamOptions != null
                 && Boolean.TRUE.equals(JsonBody.optBool(streamOptions, "include_usage", "stream_options."));

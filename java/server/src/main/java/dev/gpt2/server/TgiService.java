@@ -13,6 +13,7 @@ import dev.gpt2.GenerationParameter;
 import dev.gpt2.GenerationParams;
 import dev.gpt2.GenerationResult;
 import dev.gpt2.Gpt2Model;
+import dev.gpt2.PromptToken;
 import dev.gpt2.StreamEvent;
 import dev.gpt2.TokenInfo;
 import dev.gpt2.TopToken;
@@ -55,7 +56,7 @@ final class TgiService implements RoutedService {
 
     /** A parsed request: prompt, library params, and the TGI-only switches. */
     record TgiRequest(String inputs, GenerationParams params, boolean sampling, boolean details,
-                      boolean returnFullText, boolean stream) {
+                      boolean returnFullText, boolean stream, boolean decoderInputDetails) {
     }
 
     private void generate(ServerRequest req, ServerResponse res) throws Exception {
@@ -89,14 +90,23 @@ final class TgiService implements RoutedService {
         GenerationResult result = run.awaitResult();
         ObjectNode out = JsonBody.MAPPER.createObjectNode();
         out.put("generated_text", r.returnFullText() ? r.inputs() + result.text() : result.text());
-        if (r.details()) {
+        if (r.details() || r.decoderInputDetails()) {
             ObjectNode details = out.putObject("details");
             details.put("finish_reason", WireNames.tgi(result.finishReason()));
             details.put("generated_tokens", result.generatedTokens());
             putSeed(details, r, result);
+            // decoder_input_details: each prompt token's logprob given the ones before it (the first one's null)
             ArrayNode prefill = details.putArray("prefill");
-            for (int id : prompt) {
-                prefill.addObject().put("id", id).put("text", model.detokenize(new int[] {id})).putNull("logprob");
+            List<PromptToken> scores = result.promptLogprobs();
+            for (int i = 0; i < prompt.length; i++) {
+                ObjectNode t = prefill.addObject().put("id", prompt[i])
+                        .put("text", model.detokenize(new int[] {prompt[i]}));
+                Float logprob = i < scores.size() ? scores.get(i).logprob() : null;
+                if (logprob == null) {
+                    t.putNull("logprob");
+                } else {
+                    t.put("logprob", logprob);
+                }
             }
             ArrayNode tokens = details.putArray("tokens");
             for (TokenInfo t : result.tokens()) {
@@ -121,6 +131,10 @@ final class TgiService implements RoutedService {
      * generated_text and details, as TGI's does.
      */
     private void stream(TgiRequest r, ServerResponse res) throws InterruptedException {
+        if (r.decoderInputDetails()) {   // as TGI: the prefill details come with the one-answer routes only
+            throw ApiException.invalid("parameters.decoder_input_details",
+                    "'parameters.decoder_input_details' is not supported when streaming tokens");
+        }
         Gpt2Model model = models.model();
         int[] prompt = prepare(model, r);
         GenerationRun run = GenerationRun.submit(model, prompt, r.params(), metrics, settings.requestTimeout());
@@ -215,10 +229,13 @@ final class TgiService implements RoutedService {
             throw ApiException.invalid(pre + "watermark", "'parameters.watermark' is not supported");
         }
         JsonBody.optInt(p, "best_of", pre, 1, 1);
-        JsonBody.optBool(p, "decoder_input_details", pre);
+        boolean inputDetails = Boolean.TRUE.equals(JsonBody.optBool(p, "decoder_input_details", pre));
+        if (inputDetails) {
+            b.promptLogprobs(true);
+        }
         boolean details = Boolean.TRUE.equals(JsonBody.optBool(p, "details", pre));
         boolean full = Boolean.TRUE.equals(JsonBody.optBool(p, "return_full_text", pre));
-        return new TgiRequest(inputs, build(b::build), sampling, details, full, stream);
+        return new TgiRequest(inputs, build(b::build), sampling, details, full, stream, inputDetails);
     }
 
     /** TGI's rule: a sampling parameter away from its neutral value turns sampling on. */

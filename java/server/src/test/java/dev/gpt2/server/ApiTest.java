@@ -268,7 +268,7 @@ class ApiTest {
         assertOpenAiError("{\"prompt\":\"x\",\"temperature\":101}", "temperature");
         assertOpenAiError("{\"prompt\":\"x\",\"top_k\":-1}", "top_k");
         assertOpenAiError("{\"prompt\":\"x\",\"max_tokens\":1000001}", "max_tokens");
-        assertOpenAiError("{\"prompt\":\"x\",\"max_tokens\":0}", "max_tokens");
+        assertOpenAiError("{\"prompt\":\"x\",\"max_tokens\":-1}", "max_tokens");
         assertOpenAiError("{\"prompt\":\"x\",\"n\":0}", "n");
         assertOpenAiError("{\"prompt\":\"x\",\"stop\":5}", "stop");
         assertOpenAiError("{\"model\":\"m\"}", "prompt");

@@ -1,0 +1,215 @@
+package dev.gpt2;
+
+import dev.gpt2.binding.Gpt2Native;
+import dev.gpt2.binding.Gpt2Native.gpt2_context;
+import dev.gpt2.binding.Gpt2Native.gpt2_kv_snapshot;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The engine's prompt (prefix) cache. A new sequence takes the KV cache of the longest already-computed prefix of
+ * its prompt, from a running sequence (gpt2_context_seq_copy of that slot: its prompt and generated tokens decoded
+ * so far) or from a finished one (a gpt2_kv_snapshot saved when its slot was released, covering everything it had
+ * cached), and decodes only the rest. At least the last prompt token is always left to compute: its logits give
+ * the first sample. The runtime's kernels are batch-invariant, so a restored prefix is the same bits a recompute
+ * would give: the output does not change with the cache on or off.
+ *
+ * <p>Snapshots are held within a byte budget, least recently used evicted first; a snapshot whose tokens extend
+ * another's replaces it. Engine thread only, except the counters ({@link #stats}), which any thread may read.
+ */
+final class PromptCache implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(PromptCache.class.getName());
+
+    /** A finished sequence's cached positions: their tokens and their keys and values. */
+    private static final class Entry {
+        final int[] tokens;
+        final gpt2_kv_snapshot snap;
+        final long bytes;
+        long lastUse;
+
+        Entry(int[] tokens, gpt2_kv_snapshot snap, long bytes) {
+            this.tokens = tokens;
+            this.snap = snap;
+            this.bytes = bytes;
+        }
+    }
+
+    /** The counters behind EngineStats' prompt-cache figures. */
+    record Stats(long hits, long misses, long reusedTokens, long bytesHeld, int entries) {
+        static final Stats OFF = new Stats(0, 0, 0, 0, 0);
+    }
+
+    private final long budgetBytes;
+    private final ArrayList<Entry> entries = new ArrayList<>();
+    private long clock;
+    private long held;
+    private boolean disabled;
+    private final AtomicLong hits = new AtomicLong();
+    private final AtomicLong misses = new AtomicLong();
+    private final AtomicLong reusedTokens = new AtomicLong();
+    private volatile long bytesHeld;
+    private volatile int entryCount;
+
+    PromptCache(long budgetBytes) {
+        this.budgetBytes = budgetBytes;
+    }
+
+    Stats stats() {
+        return new Stats(hits.get(), misses.get(), reusedTokens.get(), bytesHeld, entryCount);
+    }
+
+    /**
+     * Fills sequence R.slot (just cleared) with the longest cached prefix of R's prompt, leaving at least its last
+     * token; returns the positions it now holds (0: nothing reusable, or the cache failed and is now off).
+     * SLOTS are the engine's running sequences (R's own slot included, skipped).
+     */
+    int reuse(gpt2_context ctx, Request r, Request[] slots) {
+        if (disabled) {
+            return 0;
+        }
+        int[] prompt = r.promptTokens;
+        int limit = prompt.length - 1;
+        int bestLen = 0;
+        Request bestSlot = null;
+        Entry bestEntry = null;
+        for (Request other : slots) {
+            if (other == null || other == r || other.sampler == null) {
+                continue;
+            }
+            int n = commonPrefix(prompt, limit, other);
+            if (n > bestLen) {
+                bestLen = n;
+                bestSlot = other;
+            }
+        }
+        for (Entry e : entries) {
+            int n = commonPrefix(prompt, limit, e.tokens, e.tokens.length);
+            if (n > bestLen) {
+                bestLen = n;
+                bestSlot = null;
+                bestEntry = e;
+            }
+        }
+        if (bestLen == 0) {
+            misses.incrementAndGet();
+            return 0;
+        }
+        int status = bestEntry != null
+                ? Gpt2Native.gpt2_kv_snapshot_restore(ctx, r.slot, bestEntry.snap, bestLen)
+                : Gpt2Native.gpt2_context_seq_copy(ctx, bestSlot.slot, r.slot, bestLen);
+        if (status != Gpt2Native.GPT2_OK) {
+            // e.g. GPT2_ERR_UNSUPPORTED: the request computes its whole prompt, the cache stops trying
+            disable(NativeCalls.failure(status, bestEntry != null ? "gpt2_kv_snapshot_restore"
+                    : "gpt2_context_seq_copy"));
+            Gpt2Native.gpt2_context_seq_clear(ctx, r.slot);
+            return 0;
+        }
+        if (bestEntry != null) {
+            bestEntry.lastUse = ++clock;
+        }
+        hits.incrementAndGet();
+        reusedTokens.addAndGet(bestLen);
+        return bestLen;
+    }
+
+    /**
+     * Keeps the first N_POS cached positions of R's sequence (slot R.slot, about to be released) as a snapshot,
+     * unless a kept one already covers them; evicts the least recently used entries to stay within the budget.
+     */
+    void retire(gpt2_context ctx, Request r, int nPos) {
+        if (disabled || nPos <= 1) {
+            return;
+        }
+        int[] tokens = new int[nPos];
+        for (int i = 0; i < nPos; i++) {
+            tokens[i] = r.cachedToken(i);
+        }
+        for (Entry e : entries) {
+            if (e.tokens.length >= nPos && commonPrefix(tokens, nPos, e.tokens, e.tokens.length) == nPos) {
+                e.lastUse = ++clock;   // already held (e.g. the request was served from it and added nothing)
+                return;
+            }
+        }
+        gpt2_kv_snapshot snap = new gpt2_kv_snapshot();
+        int status = Gpt2Native.gpt2_kv_snapshot_save(ctx, r.slot, nPos, snap);
+        if (status != Gpt2Native.GPT2_OK) {
+            disable(NativeCalls.failure(status, "gpt2_kv_snapshot_save"));
+            return;
+        }
+        long bytes = Gpt2Native.gpt2_kv_snapshot_bytes(snap);
+        if (bytes > budgetBytes) {
+            Gpt2Native.gpt2_kv_snapshot_free(snap);
+            return;
+        }
+        // entries the new one extends are redundant: it serves every prompt they would
+        for (Iterator<Entry> it = entries.iterator(); it.hasNext(); ) {
+            Entry e = it.next();
+            if (e.tokens.length < nPos && commonPrefix(tokens, nPos, e.tokens, e.tokens.length) == e.tokens.length) {
+                it.remove();
+                free(e);
+            }
+        }
+        while (held + bytes > budgetBytes && !entries.isEmpty()) {
+            Entry lru = entries.get(0);
+            for (Entry e : entries) {
+                if (e.lastUse < lru.lastUse) {
+                    lru = e;
+                }
+            }
+            entries.remove(lru);
+            free(lru);
+        }
+        Entry e = new Entry(tokens, snap, bytes);
+        e.lastUse = ++clock;
+        entries.add(e);
+        held += bytes;
+        publish();
+    }
+
+    @Override
+    public void close() {
+        for (Entry e : entries) {
+            Gpt2Native.gpt2_kv_snapshot_free(e.snap);
+        }
+        entries.clear();
+        held = 0;
+        publish();
+    }
+
+    private void free(Entry e) {
+        Gpt2Native.gpt2_kv_snapshot_free(e.snap);
+        held -= e.bytes;
+    }
+
+    private void publish() {
+        bytesHeld = held;
+        entryCount = entries.size();
+    }
+
+    private void disable(Gpt2Exception why) {
+        LOG.log(System.Logger.Level.WARNING, "prompt cache disabled: " + why.getMessage());
+        disabled = true;
+        close();
+    }
+
+    /** Length of the common prefix of PROMPT (at most LIMIT tokens) and the positions OTHER has cached. */
+    private static int commonPrefix(int[] prompt, int limit, Request other) {
+        int n = Math.min(limit, other.nPast);
+        int i = 0;
+        while (i < n && prompt[i] == other.cachedToken(i)) {
+            i++;
+        }
+        return i;
+    }
+
+    private static int commonPrefix(int[] a, int limit, int[] b, int bLen) {
+        int n = Math.min(limit, bLen);
+        int i = 0;
+        while (i < n && a[i] == b[i]) {
+            i++;
+        }
+        return i;
+    }
+}

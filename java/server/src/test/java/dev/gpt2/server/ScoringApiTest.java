@@ -1,0 +1,140 @@
+// Exact scoring over HTTP: /v1/completions echo + logprobs (+ max_tokens 0), as lm-evaluation-harness's
+// loglikelihood requests send it, and TGI's decoder_input_details; the prompt cache's figures on /metrics.
+package dev.gpt2.server;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.lessThanOrEqualTo;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.gpt2.GenerationParams;
+import dev.gpt2.GenerationResult;
+import dev.gpt2.PromptToken;
+import io.helidon.config.Config;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.testing.junit5.ServerTest;
+import io.helidon.webserver.testing.junit5.SetUpServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+@ServerTest
+class ScoringApiTest {
+    private static final String PROMPT = "The cat sat on the mat, and then it slept.";
+    private static ModelHolder models;
+    private final URI base;
+
+    ScoringApiTest(WebServer server) {
+        this.base = URI.create("http://localhost:" + server.port());
+    }
+
+    @SetUpServer
+    static void server(WebServerConfig.Builder server) {
+        models = ModelHolder.of(TestModels.load(4, 32, TestModels.N_CTX), "tiny-test");
+        Main.configure(server, Config.empty(), models, new ServerMetrics(),
+                TestModels.settings(Duration.ofSeconds(60)));
+    }
+
+    @AfterAll
+    static void close() {
+        models.close();
+    }
+
+    /** The library's own scores of PROMPT (the engine, no HTTP). */
+    private static List<PromptToken> libraryScores() {
+        GenerationResult r = models.model().generate(PROMPT, GenerationParams.builder().maxNewTokens(0)
+                .promptLogprobs(true).topNTokens(2).build());
+        return r.promptLogprobs();
+    }
+
+    @Test
+    void completionsEchoLogprobsMaxTokensZeroScoresThePrompt() {
+        JsonNode r = TestModels.post(base, "/v1/completions", """
+                {"prompt":"%s","max_tokens":0,"echo":true,"logprobs":2,"temperature":0}""".formatted(PROMPT)).json();
+        JsonNode c = r.get("choices").get(0);
+        assertThat(c.get("text").asText(), is(PROMPT));
+        assertThat(c.get("finish_reason").asText(), is("length"));
+        assertThat(r.get("usage").get("completion_tokens").asInt(), is(0));
+        JsonNode lp = c.get("logprobs");
+        List<PromptToken> expected = libraryScores();
+        int n = expected.size();
+        assertThat(r.get("usage").get("prompt_tokens").asInt(), is(n));
+        assertThat(lp.get("tokens").size(), is(n));
+        assertThat(lp.get("token_logprobs").get(0).isNull(), is(true));
+        assertThat(lp.get("top_logprobs").get(0).isNull(), is(true));
+        StringBuilder joined = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            assertThat(lp.get("text_offset").get(i).asInt(), is(joined.length()));
+            joined.append(lp.get("tokens").get(i).asText());
+            if (i > 0) {
+                double v = lp.get("token_logprobs").get(i).asDouble();
+                assertThat((float) v, is(expected.get(i).logprob()));
+                JsonNode top = lp.get("top_logprobs").get(i);
+                assertThat(top.size(), lessThanOrEqualTo(2));
+                assertThat(top.size(), greaterThan(0));
+                top.fields().forEachRemaining(e -> assertThat(e.getValue().asDouble(), greaterThanOrEqualTo(v)));
+            }
+        }
+        assertThat(joined.toString(), is(PROMPT));
+    }
+
+    @Test
+    void completionsEchoLogprobsWithGeneratedTokens() {
+        JsonNode c = TestModels.post(base, "/v1/completions", """
+                {"prompt":"%s","max_tokens":3,"echo":true,"logprobs":1,"temperature":0,"ignore_eos":true}"""
+                .formatted(PROMPT)).json().get("choices").get(0);
+        int n = libraryScores().size();
+        JsonNode lp = c.get("logprobs");
+        assertThat(lp.get("tokens").size(), is(n + 3));
+        assertThat(lp.get("token_logprobs").get(0).isNull(), is(true));
+        for (int i = 1; i < n + 3; i++) {
+            assertThat(lp.get("token_logprobs").get(i).isNumber(), is(true));
+        }
+        assertThat(c.get("text").asText().startsWith(PROMPT), is(true));
+    }
+
+    @Test
+    void tgiDecoderInputDetailsGivesThePrefillLogprobs() {
+        JsonNode d = TestModels.post(base, "/generate", """
+                {"inputs":"%s","parameters":{"max_new_tokens":1,"details":true,"decoder_input_details":true}}"""
+                .formatted(PROMPT)).json().get("details");
+        List<PromptToken> expected = libraryScores();
+        JsonNode prefill = d.get("prefill");
+        assertThat(prefill.size(), is(expected.size()));
+        assertThat(prefill.get(0).get("logprob").isNull(), is(true));
+        for (int i = 0; i < expected.size(); i++) {
+            assertThat(prefill.get(i).get("id").asInt(), is(expected.get(i).id()));
+            if (i > 0) {
+                assertThat((float) prefill.get(i).get("logprob").asDouble(), is(expected.get(i).logprob()));
+            }
+        }
+        // without it the prefill logprobs stay null (nothing is scored)
+        JsonNode plain = TestModels.post(base, "/generate", """
+                {"inputs":"%s","parameters":{"max_new_tokens":1,"details":true}}""".formatted(PROMPT)).json()
+                .get("details").get("prefill");
+        assertThat(plain.get(1).get("logprob").isNull(), is(true));
+        // streaming cannot carry it: a clear error, as TGI's
+        TestModels.Reply s = TestModels.post(base, "/generate_stream", """
+                {"inputs":"x","parameters":{"decoder_input_details":true}}""");
+        assertThat(s.status() == 400 || s.status() == 422, is(true));
+        assertThat(s.body(), containsString("decoder_input_details"));
+    }
+
+    @Test
+    void promptCacheFiguresAreOnMetrics() {
+        String body = "{\"prompt\":\"" + "Once upon a time there was a cache. ".repeat(3) + "\",\"max_tokens\":2}";
+        TestModels.post(base, "/v1/completions", body);
+        TestModels.post(base, "/v1/completions", body);
+        assertThat(TestModels.metric(base, "gpt2_prompt_cache_hits_total"), greaterThanOrEqualTo(1.0));
+        assertThat(TestModels.metric(base, "gpt2_prompt_cache_misses_total"), greaterThanOrEqualTo(1.0));
+        assertThat(TestModels.metric(base, "gpt2_prompt_cache_reused_tokens_total"), greaterThan(10.0));
+        assertThat(TestModels.metric(base, "gpt2_prompt_cache_bytes"), greaterThan(0.0));
+    }
+}
