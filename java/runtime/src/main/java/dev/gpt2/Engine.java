@@ -328,11 +328,10 @@ final class Engine implements Runnable {
         r.admitNanos = System.nanoTime();
         try {
             NativeCalls.check(Gpt2Native.gpt2_context_seq_clear(ctx, r.slot), "gpt2_context_seq_clear");
-            // a scoring request computes its whole prompt: a cached prefix carries no logits to score it with
-            if (promptCache != null && r.promptScores == null) {
+            if (promptCache != null) {   // a cached prefix (and, for a scoring request, its scores)
                 r.nPast = r.nPromptFed = promptCache.reuse(ctx, r, slots);
             }
-            if (r.promptScores != null) {
+            if (r.promptScores != null && r.promptScores.isEmpty()) {
                 scorer.start(r);
             }
             r.sampler = NativeSampler.create(model, r.params, r.seed, r.promptTokens, nCtx);

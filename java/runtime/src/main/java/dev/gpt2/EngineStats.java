@@ -2,7 +2,7 @@ package dev.gpt2;
 
 /**
  * A snapshot of the engine's state and counters since the model was loaded. Prompt cache: requests that reused a
- * cached prefix (hits) or found none (misses; requests that bypass the cache count as neither), prompt tokens
+ * cached prefix (hits) or found none (misses), prompt tokens
  * taken from the cache instead of computed, and the bytes its kept snapshots hold (all 0 when it is off).
  */
 public record EngineStats(int activeSequences, int queuedRequests, int batchSlots, int queueCapacity,

@@ -6,6 +6,7 @@ import dev.gpt2.binding.Gpt2Native.gpt2_kv_snapshot;
 
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -15,6 +16,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * cached), and decodes only the rest. At least the last prompt token is always left to compute: its logits give
  * the first sample. The runtime's kernels are batch-invariant, so a restored prefix is the same bits a recompute
  * would give: the output does not change with the cache on or off.
+ *
+ * <p>A request that scores its prompt (prompt logprobs) needs, besides the keys and values, the score of every
+ * prompt token, which came from logits the cache does not keep: it reuses only prefixes whose sequence scored its
+ * own prompt (with at least as many alternatives), taking their scores along; the score of the first token it
+ * computes itself came from the last reused position, so the source must have scored one token further.
  *
  * <p>Snapshots are held within a byte budget, least recently used evicted first; a snapshot whose tokens extend
  * another's replaces it. Engine thread only, except the counters ({@link #stats}), which any thread may read.
@@ -28,6 +34,8 @@ final class PromptCache implements AutoCloseable {
         final gpt2_kv_snapshot snap;
         final long bytes;
         long lastUse;
+        List<PromptToken> scores;   // scores of tokens 0.. (the first null) when the sequence scored its prompt
+        int scoreTop;               // alternatives per scored token
 
         Entry(int[] tokens, gpt2_kv_snapshot snap, long bytes) {
             this.tokens = tokens;
@@ -74,18 +82,22 @@ final class PromptCache implements AutoCloseable {
         int bestLen = 0;
         Request bestSlot = null;
         Entry bestEntry = null;
+        boolean scoring = r.promptScores != null;
+        int top = r.params.topNTokens();
         for (Request other : slots) {
             if (other == null || other == r || other.sampler == null) {
                 continue;
             }
-            int n = commonPrefix(prompt, limit, other);
+            int n = scoring ? Math.min(other.nPast, scoredPrefix(prompt, limit, other.promptScores,
+                    other.params.topNTokens(), top)) : commonPrefix(prompt, limit, other);
             if (n > bestLen) {
                 bestLen = n;
                 bestSlot = other;
             }
         }
         for (Entry e : entries) {
-            int n = commonPrefix(prompt, limit, e.tokens, e.tokens.length);
+            int n = scoring ? scoredPrefix(prompt, limit, e.scores, e.scoreTop, top)
+                    : commonPrefix(prompt, limit, e.tokens, e.tokens.length);
             if (n > bestLen) {
                 bestLen = n;
                 bestSlot = null;
@@ -109,6 +121,14 @@ final class PromptCache implements AutoCloseable {
         if (bestEntry != null) {
             bestEntry.lastUse = ++clock;
         }
+        if (scoring) {   // tokens 0..bestLen: the last one's score came from the last reused position's logits
+            List<PromptToken> from = bestEntry != null ? bestEntry.scores : bestSlot.promptScores;
+            for (int i = 0; i <= bestLen; i++) {
+                PromptToken t = from.get(i);
+                r.promptScores.add(t.top().size() <= top ? t
+                        : new PromptToken(t.id(), t.text(), t.logprob(), t.top().subList(0, top)));
+            }
+        }
         hits.incrementAndGet();
         reusedTokens.addAndGet(bestLen);
         return bestLen;
@@ -126,9 +146,18 @@ final class PromptCache implements AutoCloseable {
         for (int i = 0; i < nPos; i++) {
             tokens[i] = r.cachedToken(i);
         }
+        List<PromptToken> scores = r.promptScores != null && r.promptScores.size() > 1
+                ? List.copyOf(r.promptScores) : null;
+        int scoreTop = r.params.topNTokens();
         for (Entry e : entries) {
             if (e.tokens.length >= nPos && commonPrefix(tokens, nPos, e.tokens, e.tokens.length) == nPos) {
-                e.lastUse = ++clock;   // already held (e.g. the request was served from it and added nothing)
+                // already held (e.g. the request was served from it and added nothing): only its scores may be new
+                if (scores != null && (e.scores == null
+                        || (scoreTop >= e.scoreTop && scores.size() >= e.scores.size()))) {
+                    e.scores = scores;
+                    e.scoreTop = scoreTop;
+                }
+                e.lastUse = ++clock;
                 return;
             }
         }
@@ -143,10 +172,15 @@ final class PromptCache implements AutoCloseable {
             Gpt2Native.gpt2_kv_snapshot_free(snap);
             return;
         }
-        // entries the new one extends are redundant: it serves every prompt they would
+        // entries the new one extends are redundant: it serves every prompt they would (their scores, of the same
+        // tokens, go along when it has none of its own)
         for (Iterator<Entry> it = entries.iterator(); it.hasNext(); ) {
             Entry e = it.next();
             if (e.tokens.length < nPos && commonPrefix(tokens, nPos, e.tokens, e.tokens.length) == e.tokens.length) {
+                if (scores == null && e.scores != null) {
+                    scores = e.scores;
+                    scoreTop = e.scoreTop;
+                }
                 it.remove();
                 free(e);
             }
@@ -162,6 +196,8 @@ final class PromptCache implements AutoCloseable {
             free(lru);
         }
         Entry e = new Entry(tokens, snap, bytes);
+        e.scores = scores;
+        e.scoreTop = scoreTop;
         e.lastUse = ++clock;
         entries.add(e);
         held += bytes;
@@ -192,6 +228,23 @@ final class PromptCache implements AutoCloseable {
         LOG.log(System.Logger.Level.WARNING, "prompt cache disabled: " + why.getMessage());
         disabled = true;
         close();
+    }
+
+    /**
+     * How many positions a scoring request with PROMPT (TOP alternatives) may reuse from a source that scored
+     * SCORES (TOP_HAVE alternatives each): m such that its scored tokens 0..m are PROMPT's (the score of token m
+     * came from position m - 1's logits), at most LIMIT; 0 without scores or with fewer alternatives.
+     */
+    private static int scoredPrefix(int[] prompt, int limit, List<PromptToken> scores, int topHave, int top) {
+        if (scores == null || topHave < top) {
+            return 0;
+        }
+        int n = Math.min(prompt.length, scores.size());
+        int i = 0;
+        while (i < n && prompt[i] == scores.get(i).id()) {
+            i++;
+        }
+        return Math.max(0, Math.min(i - 1, limit));
     }
 
     /** Length of the common prefix of PROMPT (at most LIMIT tokens) and the positions OTHER has cached. */

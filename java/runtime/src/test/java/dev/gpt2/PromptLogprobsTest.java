@@ -20,8 +20,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Exact scoring (GenerationParams.promptLogprobs): the summed prompt logprobs of a text equal gpt2-perplexity's
  * figure for it (one window, first token context only) to 1e-4 nats, on a generated model and on the trained
- * tiny-shakespeare model (skipped when ../shared is absent), also after the prompt cache holds a prefix of the
- * text; scores are the same bits whatever shares the batch; maxNewTokens 0 scores without generating.
+ * tiny-shakespeare model (skipped when ../shared is absent), also when the prompt cache served part of the text (a
+ * cached prefix carries its scores; one without them is not used); scores are the same bits whatever shares the
+ * batch; maxNewTokens 0 scores without generating.
  */
 class PromptLogprobsTest {
     private static final double TOLERANCE = 1e-4;
@@ -129,6 +130,43 @@ class PromptLogprobsTest {
     }
 
     @Test
+    void scoresComeFromTheCacheWhenItHoldsThem() throws Exception {
+        Path file = TestModels.smallModel();
+        double expected = perplexitySum(file, TEXT, 128);
+        GenerationResult alone;
+        try (Gpt2Model model = Gpt2Model.load(file, ModelOptions.builder().threads(1).promptCacheMb(0).build())) {
+            alone = model.generate(TEXT, scoring(3));
+        }
+        try (Gpt2Model model = Gpt2Model.load(file, ModelOptions.builder().threads(2).batchSlots(2).build())) {
+            // a generation's prefix carries no scores: the scoring request computes its prompt in full
+            model.generate(TEXT.substring(0, 60), GenerationParams.greedy(2));
+            GenerationResult full = model.generate(TEXT, scoring(3));
+            assertArrayEquals(bits(alone), bits(full));
+            long reused = model.stats().promptCacheReusedTokens();
+            assertEquals(0, reused, model.stats().toString());
+            // now the cache holds TEXT's scores (3 alternatives): a longer text starting with it reuses them, and so
+            // does a request for fewer alternatives; one for more computes its own
+            GenerationResult longer = model.generate(TEXT + " And then some more words.", scoring(3));
+            int n = alone.promptLogprobs().size();
+            assertArrayEquals(bits(alone), java.util.Arrays.copyOf(bits(longer), n - 1));
+            assertEquals(alone.promptLogprobs(), longer.promptLogprobs().subList(0, n));
+            assertTrue(model.stats().promptCacheReusedTokens() >= reused + n - 1, model.stats().toString());
+            GenerationResult fewer = model.generate(TEXT, scoring(2));
+            checkShape(fewer, 2);
+            assertArrayEquals(bits(alone), bits(fewer));
+            for (int i = 1; i < n; i++) {
+                assertEquals(alone.promptLogprobs().get(i).top().subList(0, 2), fewer.promptLogprobs().get(i).top());
+            }
+            assertEquals(expected, nllSum(fewer), TOLERANCE);
+            long before = model.stats().promptCacheReusedTokens();
+            GenerationResult more = model.generate(TEXT, scoring(5));
+            checkShape(more, 5);
+            assertArrayEquals(bits(alone), bits(more));
+            assertEquals(before, model.stats().promptCacheReusedTokens(), "5 alternatives are not cached");
+        }
+    }
+
+    @Test
     void aScoringRequestMayFillTheWholeContext() throws Exception {
         try (Gpt2Model model = Gpt2Model.load(TestModels.smallModel(), ModelOptions.builder().threads(1)
                 .contextSize(32).build())) {
@@ -158,9 +196,13 @@ class PromptLogprobsTest {
         String text = heldout.substring(0, 700);
         double expected = perplexitySum(file, text, 256);
         try (Gpt2Model model = Gpt2Model.load(file, ModelOptions.builder().threads(2).build())) {
-            model.generate(heldout.substring(0, 300), GenerationParams.greedy(2));   // a cached prefix
+            model.generate(heldout.substring(0, 300), scoring(5));   // a cached prefix, with its scores
             GenerationResult r = model.generate(text, scoring(5));
             checkShape(r, 5);
+            assertTrue(model.stats().promptCacheReusedTokens() > 50, "the cache served part of the text: "
+                    + model.stats());
+            System.out.printf("tiny-shakespeare: %d prompt tokens scored, sum %.6f nats, gpt2-perplexity %.6f, "
+                    + "difference %.2e%n", r.promptTokens() - 1, nllSum(r), expected, Math.abs(nllSum(r) - expected));
             assertEquals(expected, nllSum(r), TOLERANCE);
             // a trained model predicts its own text far better than uniform (ln 50257 = 10.8 nats)
             assertTrue(nllSum(r) / (r.promptTokens() - 1) < 7.0, "nll " + nllSum(r) / (r.promptTokens() - 1));
