@@ -196,7 +196,7 @@ test-java: build-native
 # from there) and the release one is put back after it, pass or fail. The ASan runtime is preloaded into the JVMs;
 # handle_segv=0 because HotSpot uses SIGSEGV itself; leak checking is off because the JVM never frees everything.
 ASAN_JAVA_BUILD := build/asan-java
-ASAN_JAVA_TESTS ?= ContextEndTest,EngineTest,EngineFailureTest,BatchIsolationTest,GenerationTest,ModelTest,ChunkedPrefillTest
+ASAN_JAVA_TESTS ?= ContextEndTest,EngineTest,EngineFailureTest,BatchIsolationTest,GenerationTest,ModelTest,ChunkedPrefillTest,PromptCacheTest,PromptLogprobsTest
 RUNTIME_LIB     := java/runtime/target/classes/dev/gpt2/binding/linux-x86_64/libgpt2.so
 test-java-asan: build-native
 	$(call section,Java engine tests against an ASan + UBSan libgpt2.so ($(ASAN_JAVA_BUILD)))

@@ -618,7 +618,11 @@ final class Engine implements Runnable {
             r.sampler = null;
         }
         if (promptCache != null && !exiting && r.slot >= 0 && slots[r.slot] == r) {
-            promptCache.retire(ctx, r, r.nPast);   // its cached positions outlive the slot
+            try {
+                promptCache.retire(ctx, r, r.nPast);   // its cached positions outlive the slot
+            } catch (RuntimeException e) {   // the slot must be freed whatever the cache does
+                LOG.log(System.Logger.Level.WARNING, "prompt cache: keeping " + r + " failed", e);
+            }
         }
         if (r.slot >= 0) {
             lock.lock();

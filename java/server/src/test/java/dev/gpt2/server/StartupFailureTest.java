@@ -66,6 +66,8 @@ class StartupFailureTest {
                 "--device (gpt2.device) must be \"cpu\", \"cuda\" or \"cuda:N\", got gpu");
         assertOneClearLine(runMain("--model", model.toString(), "--prefill-chunk", "0"), 2,
                 "--prefill-chunk (gpt2.prefill-chunk) must be in [1, 65536], got 0");
+        assertOneClearLine(runMain("--model", model.toString(), "--prompt-cache-mb", "-1"), 2,
+                "--prompt-cache-mb (gpt2.prompt-cache-mb) must be in [0, 1048576], got -1");
     }
 
     @Test
