@@ -54,9 +54,12 @@ final class OpenAiService implements RoutedService {
         return List.of(Route.post("/completions", this::completions), Route.get("/models", this::listModels));
     }
 
-    /** A parsed request: one prompt per entry, n choices each. */
-    record CompletionRequest(List<String> prompts, GenerationParams params, int n, boolean stream,
-                             boolean includeUsage, Integer logprobs, boolean echo) {
+    /**
+     * A parsed request: one prompt per entry (text, or token ids in TOKEN_PROMPTS, then PROMPTS is null), n choices
+     * each.
+     */
+    record CompletionRequest(List<String> prompts, List<int[]> tokenPrompts, GenerationParams params, int n,
+                             boolean stream, boolean includeUsage, Integer logprobs, boolean echo) {
     }
 
     private void listModels(ServerRequest req, ServerResponse res) {
@@ -70,8 +73,17 @@ final class OpenAiService implements RoutedService {
         CompletionRequest r = parse(JsonBody.read(req, settings));
         Gpt2Model model = models.model();
         List<int[]> prompts = new ArrayList<>();
-        for (String prompt : r.prompts()) {
-            prompts.add(Prompts.prepare(model, prompt, r.params(), "prompt"));
+        List<String> texts = new ArrayList<>();   // what echo prepends
+        if (r.tokenPrompts() != null) {
+            for (int[] tokens : r.tokenPrompts()) {
+                prompts.add(Prompts.prepareTokens(model, tokens, r.params(), "prompt"));
+                texts.add(model.detokenize(tokens));
+            }
+        } else {
+            for (String prompt : r.prompts()) {
+                prompts.add(Prompts.prepare(model, prompt, r.params(), "prompt"));
+                texts.add(prompt);
+            }
         }
         // more choices than the engine can ever hold at once would answer 429 for ever: a request error
         int capacity = model.info().batchSlots() + model.info().queueCapacity();
@@ -98,14 +110,14 @@ final class OpenAiService implements RoutedService {
         String id = "cmpl-" + UUID.randomUUID().toString().replace("-", "");
         long created = System.currentTimeMillis() / 1000;
         if (r.stream()) {
-            stream(r, res, runs, id, created);
+            stream(r, texts, res, runs, id, created);
         } else {
-            complete(r, res, model, runs, id, created);
+            complete(r, texts, res, model, runs, id, created);
         }
     }
 
-    private void complete(CompletionRequest r, ServerResponse res, Gpt2Model model, List<GenerationRun> runs,
-                          String id, long created) throws InterruptedException {
+    private void complete(CompletionRequest r, List<String> texts, ServerResponse res, Gpt2Model model,
+                          List<GenerationRun> runs, String id, long created) throws InterruptedException {
         ClientWatch.start(res, () -> runs.forEach(GenerationRun::clientGone));
         ObjectNode out = header(id, created);
         ArrayNode choices = out.putArray("choices");
@@ -113,7 +125,7 @@ final class OpenAiService implements RoutedService {
         int completionTokens = 0;
         for (int i = 0; i < runs.size(); i++) {
             GenerationResult result = runs.get(i).awaitResult();
-            String prompt = r.prompts().get(i / r.n());
+            String prompt = texts.get(i / r.n());
             if (i % r.n() == 0) {
                 promptTokens += result.promptTokens();
             }
@@ -134,15 +146,15 @@ final class OpenAiService implements RoutedService {
     }
 
     /** Choices one after another (each generating concurrently in the engine), then [DONE]. */
-    private void stream(CompletionRequest r, ServerResponse res, List<GenerationRun> runs, String id, long created)
-            throws InterruptedException {
+    private void stream(CompletionRequest r, List<String> texts, ServerResponse res, List<GenerationRun> runs,
+                        String id, long created) throws InterruptedException {
         int promptTokens = 0;
         int completionTokens = 0;
         ClientWatch.start(res, () -> runs.forEach(GenerationRun::cancel));   // gone while queued, too
         try (Sse sse = new Sse(res)) {
             for (int i = 0; i < runs.size(); i++) {
                 GenerationRun run = runs.get(i);
-                if (r.echo() && !sse.send(chunk(id, created, i, r.prompts().get(i / r.n()), null, null))) {
+                if (r.echo() && !sse.send(chunk(id, created, i, texts.get(i / r.n()), null, null))) {
                     runs.forEach(GenerationRun::cancel);
                     return;
                 }
@@ -258,9 +270,12 @@ final class OpenAiService implements RoutedService {
         JsonBody.rejectUnknown(body, FIELDS, "");
         JsonBody.optString(body, "model", "");
         JsonBody.optString(body, "user", "");
-        List<String> prompts = JsonBody.optStrings(body, "prompt", "");
-        if (prompts == null || prompts.isEmpty()) {
-            throw ApiException.invalid("prompt", "'prompt' is required (a string or an array of strings)");
+        List<int[]> tokenPrompts = tokenPrompts(body.get("prompt"));
+        List<String> prompts = tokenPrompts != null ? null : JsonBody.optStrings(body, "prompt", "");
+        int nPrompts = tokenPrompts != null ? tokenPrompts.size() : prompts == null ? 0 : prompts.size();
+        if (nPrompts == 0) {
+            throw ApiException.invalid("prompt", "'prompt' is required (a string, an array of strings, an array of "
+                    + "token ids or an array of such arrays)");
         }
         Map<GenerationParameter, Object> values = ApiParameters.read(body, "", ApiParameters.Family.OPENAI);
         // TGI's name for logprobs, which @huggingface/inference sends here
@@ -304,8 +319,8 @@ final class OpenAiService implements RoutedService {
         ObjectNode streamOptions = JsonBody.optObject(body, "stream_options", "");
         boolean includeUsage = streamOptions != null
                 && Boolean.TRUE.equals(JsonBody.optBool(streamOptions, "include_usage", "stream_options."));
-        if ((long) prompts.size() * n > MAX_N) {
-            throw ApiException.invalid("n", "prompts x n must be <= " + MAX_N + ", got " + prompts.size() * n);
+        if ((long) nPrompts * n > MAX_N) {
+            throw ApiException.invalid("n", "prompts x n must be <= " + MAX_N + ", got " + nPrompts * n);
         }
         GenerationParams params;
         try {
@@ -313,7 +328,43 @@ final class OpenAiService implements RoutedService {
         } catch (dev.gpt2.ParameterException e) {
             throw ErrorDialect.OPENAI.translate(e);
         }
-        return new CompletionRequest(prompts, params, n, stream, includeUsage, logprobs, echo);
+        return new CompletionRequest(prompts, tokenPrompts, params, n, stream, includeUsage, logprobs, echo);
+    }
+
+    /**
+     * OpenAI's token prompts: an array of token ids (one prompt) or an array of such arrays; null when PROMPT is
+     * not one of them (a string or strings, read as text; anything else is the text reader's error).
+     */
+    private static List<int[]> tokenPrompts(com.fasterxml.jackson.databind.JsonNode prompt) {
+        if (prompt == null || !prompt.isArray() || prompt.isEmpty()) {
+            return null;
+        }
+        if (prompt.get(0).isIntegralNumber()) {
+            return List.of(tokenIds(prompt));
+        }
+        if (!prompt.get(0).isArray()) {
+            return null;
+        }
+        List<int[]> out = new ArrayList<>();
+        for (com.fasterxml.jackson.databind.JsonNode p : prompt) {
+            if (!p.isArray()) {
+                throw ApiException.invalid("prompt", "'prompt' must not mix token arrays with other values");
+            }
+            out.add(tokenIds(p));
+        }
+        return out;
+    }
+
+    private static int[] tokenIds(com.fasterxml.jackson.databind.JsonNode ids) {
+        int[] out = new int[ids.size()];
+        for (int i = 0; i < out.length; i++) {
+            com.fasterxml.jackson.databind.JsonNode t = ids.get(i);
+            if (!t.isIntegralNumber() || !t.canConvertToInt()) {
+                throw ApiException.invalid("prompt", "'prompt' token arrays must contain only token ids (integers)");
+            }
+            out[i] = t.intValue();
+        }
+        return out;
     }
 
     private static int orElse(Integer v, int fallback) {

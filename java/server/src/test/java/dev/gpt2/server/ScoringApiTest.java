@@ -85,6 +85,53 @@ class ScoringApiTest {
         assertThat(joined.toString(), is(PROMPT));
     }
 
+    /** What lm-evaluation-harness's local-completions loglikelihood sends and reads (tokenized requests). */
+    @Test
+    void lmEvalLoglikelihoodRequestOnTokenIds() {
+        int[] context = models.model().tokenize("The cat sat on the");
+        int[] continuation = models.model().tokenize(" mat, and then it slept.");
+        int[] all = java.util.stream.IntStream.concat(java.util.Arrays.stream(context),
+                java.util.Arrays.stream(continuation)).toArray();
+        String ids = java.util.Arrays.toString(all).replace("[", "").replace("]", "");
+        JsonNode r = TestModels.post(base, "/v1/completions", "{\"model\":\"gpt2\",\"prompt\":[" + ids
+                + "],\"temperature\":0,\"max_tokens\":1,\"logprobs\":1,\"seed\":1234,\"echo\":true}").json();
+        JsonNode lp = r.get("choices").get(0).get("logprobs");
+        assertThat(lp.get("tokens").size(), is(all.length + 1));
+        // the harness: sum(token_logprobs[ctxlen:-1]), and is_greedy = each one equals its top_logprobs' maximum
+        double sum = 0;
+        boolean greedy = true;
+        for (int i = context.length; i < all.length; i++) {
+            double v = lp.get("token_logprobs").get(i).asDouble();
+            sum += (double) (float) v;   // JSON carries the float's shortest decimal
+            double max = Double.NEGATIVE_INFINITY;
+            for (JsonNode t : lp.get("top_logprobs").get(i)) {
+                max = Math.max(max, t.asDouble());
+            }
+            assertThat(max, greaterThanOrEqualTo(v));
+            greedy &= v == max;
+        }
+        GenerationResult lib = models.model().generate(all, GenerationParams.builder().maxNewTokens(0)
+                .promptLogprobs(true).topNTokens(1).build());
+        double expected = 0;
+        boolean expectedGreedy = true;
+        for (int i = context.length; i < all.length; i++) {
+            PromptToken t = lib.promptLogprobs().get(i);
+            expected += (double) (float) t.logprob();
+            expectedGreedy &= t.top().get(0).id() == t.id();
+        }
+        assertThat(sum, is(expected));
+        assertThat(greedy, is(expectedGreedy));
+        // several token prompts; a bad id is a clear error
+        JsonNode two = TestModels.post(base, "/v1/completions", "{\"prompt\":[[" + ids + "],[" + all[0]
+                + "]],\"max_tokens\":0,\"echo\":true,\"logprobs\":0}").json();
+        assertThat(two.get("choices").size(), is(2));
+        assertThat(two.get("choices").get(1).get("logprobs").get("tokens").size(), is(1));
+        assertThat(two.get("choices").get(0).get("text").asText(), is(models.model().detokenize(all)));
+        TestModels.Reply bad = TestModels.post(base, "/v1/completions", "{\"prompt\":[1,99999999],\"max_tokens\":1}");
+        assertThat(bad.status(), is(400));
+        assertThat(bad.body(), containsString("token ids"));
+    }
+
     @Test
     void completionsEchoLogprobsWithGeneratedTokens() {
         JsonNode c = TestModels.post(base, "/v1/completions", """
