@@ -175,6 +175,24 @@ class ScoringApiTest {
     }
 
     @Test
+    void zeroNewTokensEndsEveryRouteAtOnce() {
+        TestModels.Reply tgi = TestModels.post(base, "/generate_stream",
+                "{\"inputs\":\"Hi there\",\"parameters\":{\"max_new_tokens\":0}}");
+        assertThat(tgi.status(), is(200));
+        assertThat(tgi.body(), containsString("\"finish_reason\":\"length\""));
+        assertThat(tgi.body(), containsString("\"generated_tokens\":0"));
+        TestModels.Reply openAi = TestModels.post(base, "/v1/completions",
+                "{\"prompt\":\"Hi there\",\"max_tokens\":0,\"stream\":true}");
+        assertThat(openAi.status(), is(200));
+        assertThat(openAi.body(), containsString("\"finish_reason\":\"length\""));
+        assertThat(openAi.body(), containsString("data: [DONE]"));
+        JsonNode plain = TestModels.post(base, "/generate",
+                "{\"inputs\":\"Hi there\",\"parameters\":{\"max_new_tokens\":0,\"details\":true}}").json();
+        assertThat(plain.get("generated_text").asText(), is(""));
+        assertThat(plain.get("details").get("generated_tokens").asInt(), is(0));
+    }
+
+    @Test
     void promptCacheFiguresAreOnMetrics() {
         String body = "{\"prompt\":\"" + "Once upon a time there was a cache. ".repeat(3) + "\",\"max_tokens\":2}";
         TestModels.post(base, "/v1/completions", body);
