@@ -52,6 +52,7 @@ final class Engine implements Runnable {
     private final Request[] slots;
     private int active;
     private boolean closing;
+    private boolean unpinRequested;
 
     private final AtomicLong nextId = new AtomicLong(1);
     private final AtomicLong completed = new AtomicLong();
@@ -155,7 +156,20 @@ final class Engine implements Runnable {
     // ---- called from any thread --------------------------------------------------------------------------
 
     Request submit(int[] prompt, GenerationParams params, GenerationListener listener, long seed) {
+        return submit(prompt, params, listener, seed, false);
+    }
+
+    /**
+     * Queues a request; PIN = keep its cached positions in the prompt cache for good (Gpt2Model.pinPrompt; an
+     * IllegalStateException when the cache is off).
+     */
+    Request submit(int[] prompt, GenerationParams params, GenerationListener listener, long seed, boolean pin) {
+        if (pin && promptCache == null) {
+            throw new IllegalStateException("the prompt cache is off (promptCacheMb 0, or a CUDA device): nothing can"
+                    + " be pinned");
+        }
         Request r = new Request(nextId.getAndIncrement(), prompt, params, seed, listener, this);
+        r.pin = pin;
         lock.lock();
         try {
             if (closing) {
@@ -186,6 +200,17 @@ final class Engine implements Runnable {
         if (removed) {
             cancelledCount.incrementAndGet();
             complete(r, FinishReason.CANCELLED);
+        }
+    }
+
+    /** Makes every pinned prompt-cache entry evictable again, at the engine thread's next iteration. */
+    void unpinPrompts() {
+        lock.lock();
+        try {
+            unpinRequested = true;
+            work.signal();
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -283,7 +308,7 @@ final class Engine implements Runnable {
             while (true) {
                 lock.lock();
                 try {
-                    while (!closing && queue.isEmpty() && active == 0 && injectedFailure == null) {
+                    while (!closing && queue.isEmpty() && active == 0 && injectedFailure == null && !unpinRequested) {
                         work.awaitUninterruptibly();
                     }
                     if (injectedFailure != null) {
@@ -291,6 +316,10 @@ final class Engine implements Runnable {
                     }
                     if (closing) {
                         break;
+                    }
+                    if (unpinRequested) {
+                        unpinRequested = false;
+                        promptCache.unpinAll();
                     }
                     for (int s = 0; s < nSlots && !queue.isEmpty(); s++) {
                         if (slots[s] == null) {
@@ -619,9 +648,13 @@ final class Engine implements Runnable {
         }
         if (promptCache != null && !exiting && r.slot >= 0 && slots[r.slot] == r) {
             try {
-                promptCache.retire(ctx, r, r.nPast);   // its cached positions outlive the slot
+                String notKept = promptCache.retire(ctx, r, r.nPast);   // its cached positions outlive the slot
+                if (r.pin && notKept != null) {
+                    r.pinFailure = notKept;
+                }
             } catch (RuntimeException e) {   // the slot must be freed whatever the cache does
                 LOG.log(System.Logger.Level.WARNING, "prompt cache: keeping " + r + " failed", e);
+                r.pinFailure = String.valueOf(e.getMessage());
             }
         }
         if (r.slot >= 0) {

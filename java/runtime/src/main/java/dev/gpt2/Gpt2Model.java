@@ -180,6 +180,48 @@ public final class Gpt2Model implements AutoCloseable {
                 listener -> submit(prompt, params, listener));
     }
 
+    /**
+     * Computes PREFIX's keys and values and keeps them in the prompt cache for good (a system prompt or few-shot
+     * preamble that requests start with): they count against {@link ModelOptions#promptCacheMb()} but are never
+     * evicted, so every later prompt that starts with these tokens computes only the rest. Waits until it is kept
+     * and returns the number of tokens pinned. IllegalStateException when the prompt cache is off (size 0 or a
+     * CUDA device) or the budget cannot hold the prefix beside what is pinned already.
+     */
+    public int pinPrompt(String prefix) {
+        Objects.requireNonNull(prefix, "prefix");
+        return pinPrompt(tokenize(prefix));
+    }
+
+    /** {@link #pinPrompt(String)} for tokens (at most the context size). */
+    public int pinPrompt(int[] prefixTokens) {
+        Objects.requireNonNull(prefixTokens, "prefixTokens");
+        if (prefixTokens.length == 0 || prefixTokens.length > engine.contextSize()) {
+            throw new ParameterException("prefixTokens", "a pinned prefix must hold 1 to " + engine.contextSize()
+                    + " tokens, got " + prefixTokens.length);
+        }
+        for (int t : prefixTokens) {
+            if (t < 0 || t >= vocabSize) {
+                throw new ParameterException("prefixTokens", "prefixTokens must be in [0, " + vocabSize + "), got " + t);
+            }
+        }
+        if (closed.get()) {
+            throw new ModelClosedException();
+        }
+        Request r = engine.submit(prefixTokens.clone(), GenerationParams.builder().maxNewTokens(0).build(),
+                new GenerationListener() { }, 0L, true);
+        await(r);
+        String failure = r.pinFailure;
+        if (failure != null) {
+            throw new IllegalStateException("prompt not pinned: " + failure);
+        }
+        return prefixTokens.length;
+    }
+
+    /** Makes every pinned prefix evictable again (they stay cached until the budget needs their room). */
+    public void unpinPrompts() {
+        engine.unpinPrompts();
+    }
+
     public EngineStats stats() {
         return engine.stats();
     }

@@ -23,7 +23,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * computes itself came from the last reused position, so the source must have scored one token further.
  *
  * <p>Snapshots are held within a byte budget, least recently used evicted first; a snapshot whose tokens extend
- * another's replaces it. Engine thread only, except the counters ({@link #stats}), which any thread may read.
+ * another's replaces it. Pinned entries (Gpt2Model.pinPrompt: a system prompt every request starts with) count
+ * against the budget but are never evicted or replaced, until unpinned. Engine thread only, except the counters ({@link #stats}), which any thread may read.
  */
 final class PromptCache implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(PromptCache.class.getName());
@@ -34,6 +35,7 @@ final class PromptCache implements AutoCloseable {
         final gpt2_kv_snapshot snap;
         final long bytes;
         long lastUse;
+        boolean pinned;             // Gpt2Model.pinPrompt: never evicted, never replaced by an extension
         List<PromptToken> scores;   // scores of tokens 0.. (the first null) when the sequence scored its prompt
         int scoreTop;               // alternatives per scored token
 
@@ -136,11 +138,16 @@ final class PromptCache implements AutoCloseable {
 
     /**
      * Keeps the first N_POS cached positions of R's sequence (slot R.slot, about to be released) as a snapshot,
-     * unless a kept one already covers them; evicts the least recently used entries to stay within the budget.
+     * unless a kept one already covers them; evicts the least recently used unpinned entries to stay within the
+     * budget. A pin request (R.pin) makes the entry that covers its positions pinned. Returns null when the
+     * positions are kept (or need not be), else why not: the caller reports it for a pin request.
      */
-    void retire(gpt2_context ctx, Request r, int nPos) {
-        if (disabled || nPos <= 1) {
-            return;
+    String retire(gpt2_context ctx, Request r, int nPos) {
+        if (disabled) {
+            return "the prompt cache is disabled after a native failure";
+        }
+        if (nPos < 1 || (nPos == 1 && !r.pin)) {   // one position saves no work worth a snapshot
+            return "nothing was cached";
         }
         int[] tokens = new int[nPos];
         for (int i = 0; i < nPos; i++) {
@@ -158,25 +165,33 @@ final class PromptCache implements AutoCloseable {
                     e.scoreTop = scoreTop;
                 }
                 e.lastUse = ++clock;
-                return;
+                e.pinned |= r.pin;
+                return null;
             }
         }
         gpt2_kv_snapshot snap = new gpt2_kv_snapshot();
         int status = Gpt2Native.gpt2_kv_snapshot_save(ctx, r.slot, nPos, snap);
         if (status != Gpt2Native.GPT2_OK) {
-            disable(NativeCalls.failure(status, "gpt2_kv_snapshot_save"));
-            return;
+            Gpt2Exception why = NativeCalls.failure(status, "gpt2_kv_snapshot_save");
+            disable(why);
+            return why.getMessage();
         }
         long bytes = Gpt2Native.gpt2_kv_snapshot_bytes(snap);
-        if (bytes > budgetBytes) {
+        long pinnedBytes = 0;
+        for (Entry e : entries) {
+            pinnedBytes += e.pinned ? e.bytes : 0;
+        }
+        if (pinnedBytes + bytes > budgetBytes) {   // cannot fit even after evicting everything evictable
             Gpt2Native.gpt2_kv_snapshot_free(snap);
-            return;
+            return nPos + " positions take " + bytes + " bytes; with " + pinnedBytes + " bytes pinned already the"
+                    + " prompt cache's budget of " + budgetBytes + " bytes cannot hold them";
         }
         // entries the new one extends are redundant: it serves every prompt they would (their scores, of the same
         // tokens, go along when it has none of its own)
         for (Iterator<Entry> it = entries.iterator(); it.hasNext(); ) {
             Entry e = it.next();
-            if (e.tokens.length < nPos && commonPrefix(tokens, nPos, e.tokens, e.tokens.length) == e.tokens.length) {
+            if (!e.pinned && e.tokens.length < nPos
+                    && commonPrefix(tokens, nPos, e.tokens, e.tokens.length) == e.tokens.length) {
                 if (scores == null && e.scores != null) {
                     scores = e.scores;
                     scoreTop = e.scoreTop;
@@ -185,23 +200,35 @@ final class PromptCache implements AutoCloseable {
                 free(e);
             }
         }
-        while (held + bytes > budgetBytes && !entries.isEmpty()) {
-            Entry lru = entries.get(0);
+        while (held + bytes > budgetBytes) {   // terminates: the unpinned entries alone exceed what is missing
+            Entry lru = null;
             for (Entry e : entries) {
-                if (e.lastUse < lru.lastUse) {
+                if (!e.pinned && (lru == null || e.lastUse < lru.lastUse)) {
                     lru = e;
                 }
+            }
+            if (lru == null) {
+                break;
             }
             entries.remove(lru);
             free(lru);
         }
         Entry e = new Entry(tokens, snap, bytes);
+        e.pinned = r.pin;
         e.scores = scores;
         e.scoreTop = scoreTop;
         e.lastUse = ++clock;
         entries.add(e);
         held += bytes;
         publish();
+        return null;
+    }
+
+    /** Makes every pinned entry an ordinary, evictable one. */
+    void unpinAll() {
+        for (Entry e : entries) {
+            e.pinned = false;
+        }
     }
 
     @Override

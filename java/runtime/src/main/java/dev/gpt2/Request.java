@@ -19,6 +19,10 @@ final class Request implements Generation {
     final long submitNanos;
     final CompletableFuture<GenerationResult> result = new CompletableFuture<>();
     volatile boolean cancelled;
+    /** Set before submit by Gpt2Model.pinPrompt: its cached positions are kept in the prompt cache, never evicted. */
+    boolean pin;
+    /** Why a pin request's prefix could not be kept (set by the engine before the result completes); null if kept. */
+    volatile String pinFailure;
     /** Test hook: added to this sequence's positions, so that gpt2_decode rejects its entries. */
     volatile int positionSkewForTest;
 

@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -130,6 +131,53 @@ class PromptCacheTest {
             assertEquals(1, model.stats().promptCacheHits());
             model.generate(first, greedy);
             assertEquals(15, model.stats().promptCacheMisses());
+        }
+    }
+
+    private static int[] distinct(int length, int variant) {
+        int[] p = new int[length];
+        for (int j = 0; j < length; j++) {
+            p[j] = (j * 4099 + variant * 7727 + 11) % 50000;
+        }
+        return p;
+    }
+
+    @Test
+    void pinnedPrefixesSurviveEvictionAndServeLaterPrompts() throws Exception {
+        // f32 caches of an 8-layer, 128-wide model: 2 * 8 * 128 * 4 = 8 KiB per position; 1 MiB holds 128
+        Path file = TestModels.randomModel("prompt-cache-pin.gguf", "--layers", "8", "--heads", "2", "--embd", "128",
+                "--ctx", "128", "--seed", "9");
+        int[] system = distinct(60, 0);
+        int[] withSystem = concat(system, distinct(9, 1), 0);
+        GenerationParams greedy = GenerationParams.greedy(4);
+        int[] on;
+        try (Gpt2Model model = Gpt2Model.load(file, ModelOptions.builder().threads(1).batchSlots(2).promptCacheMb(1)
+                .build())) {
+            assertEquals(60, model.pinPrompt(system));
+            for (int i = 0; i < 6; i++) {   // 6 x 42 positions beside the 60 pinned: the budget must evict
+                model.generate(distinct(38, 10 + i), greedy);
+            }
+            EngineStats s = model.stats();
+            assertTrue(s.promptCacheBytes() <= 1 << 20, s.toString());
+            long reused = s.promptCacheReusedTokens();
+            on = model.generate(withSystem, greedy).tokenIds();
+            assertEquals(reused + 60, model.stats().promptCacheReusedTokens(), "the pinned prefix served the prompt");
+
+            // 70 more positions do not fit beside the 60 pinned ones, whatever is evicted
+            IllegalStateException full = assertThrows(IllegalStateException.class,
+                    () -> model.pinPrompt(distinct(70, 2)));
+            assertTrue(full.getMessage().contains("budget"), full.getMessage());
+            // unpinned, the old pin is an ordinary entry the budget may evict
+            model.unpinPrompts();
+            assertEquals(70, model.pinPrompt(distinct(70, 2)));
+            assertEquals(70, model.pinPrompt(distinct(70, 2)), "pinning what is kept already is fine");
+            assertThrows(ParameterException.class, () -> model.pinPrompt(new int[0]));
+            assertThrows(ParameterException.class, () -> model.pinPrompt(new int[] {-1}));
+        }
+        try (Gpt2Model model = Gpt2Model.load(file, ModelOptions.builder().threads(1).promptCacheMb(0).build())) {
+            assertArrayEquals(model.generate(withSystem, greedy).tokenIds(), on, "same tokens with the cache off");
+            IllegalStateException off = assertThrows(IllegalStateException.class, () -> model.pinPrompt(system));
+            assertTrue(off.getMessage().contains("off"), off.getMessage());
         }
     }
 
