@@ -506,6 +506,16 @@ final class Engine implements Runnable {
             fail(r, scoreFailure);
         }
         scoreFailed.clear();
+        for (Request r : batch) {   // prompts now wholly scored: their scores go out before their first token
+            if (r.promptScores != null && !r.promptScoresSent && !r.prefilling() && slots[r.slot] == r) {
+                r.promptScoresSent = true;
+                try {
+                    r.listener.onPromptScored(java.util.Collections.unmodifiableList(r.promptScores));
+                } catch (Throwable t) {
+                    LOG.log(System.Logger.Level.WARNING, "listener of " + r + " threw from onPromptScored", t);
+                }
+            }
+        }
         // every sequence with logits is sampled in one native call, spread over the context's threads
         int k = 0;
         for (Request r : batch) {

@@ -6,6 +6,14 @@ package dev.gpt2;
  * caught and do not affect the engine.
  */
 public interface GenerationListener {
+    /**
+     * Once, when the whole prompt is in and scored, before the first {@link #onToken} (and before onComplete for
+     * a scoring-only request): only for requests with {@link GenerationParams#promptLogprobs()}. PROMPT_LOGPROBS
+     * is what {@link GenerationResult#promptLogprobs()} will hold (the first token's logprob null).
+     */
+    default void onPromptScored(java.util.List<PromptToken> promptLogprobs) {
+    }
+
     default void onToken(StreamEvent event) {
     }
 

@@ -35,6 +35,7 @@ final class Request implements Generation {
     final List<TokenInfo> tokens = new ArrayList<>();
     /** Prompt tokens scored so far (params.promptLogprobs()); null when not asked for. */
     final List<PromptToken> promptScores;
+    boolean promptScoresSent;   // listener.onPromptScored has run
     final StringBuilder text = new StringBuilder();
     long admitNanos;
     long firstTokenNanos;

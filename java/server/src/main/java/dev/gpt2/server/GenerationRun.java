@@ -13,6 +13,7 @@ import dev.gpt2.Generation;
 import dev.gpt2.GenerationListener;
 import dev.gpt2.GenerationParams;
 import dev.gpt2.GenerationResult;
+import dev.gpt2.PromptToken;
 import dev.gpt2.Gpt2Model;
 import dev.gpt2.StreamEvent;
 
@@ -22,6 +23,8 @@ final class GenerationRun implements GenerationListener {
     }
 
     private final BlockingQueue<Object> events = new LinkedBlockingQueue<>();
+    private final java.util.concurrent.CompletableFuture<java.util.List<PromptToken>> promptScores =
+            new java.util.concurrent.CompletableFuture<>();
     private final ServerMetrics metrics;
     private final long submittedNanos = System.nanoTime();
     private final long deadlineNanos;
@@ -47,6 +50,24 @@ final class GenerationRun implements GenerationListener {
     }
 
     @Override
+    public void onPromptScored(java.util.List<PromptToken> promptLogprobs) {
+        promptScores.complete(java.util.List.copyOf(promptLogprobs));
+    }
+
+    /**
+     * The prompt's scores (requests with prompt logprobs), waiting for them at most until the request's deadline;
+     * empty when the generation ended, failed or timed out first (the caller's stream loop then reports that).
+     */
+    java.util.List<PromptToken> awaitPromptScores() throws InterruptedException {
+        try {
+            long left = deadlineNanos - System.nanoTime();
+            return promptScores.get(Math.max(left, 0), TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            return java.util.List.of();
+        }
+    }
+
+    @Override
     public void onToken(StreamEvent event) {
         long now = System.nanoTime();
         if (lastTokenNanos == 0) {
@@ -60,12 +81,14 @@ final class GenerationRun implements GenerationListener {
 
     @Override
     public void onComplete(GenerationResult result) {
+        promptScores.complete(java.util.List.of());
         metrics.recordTokens(result.generatedTokens(), result.promptTokens());
         events.add(result);
     }
 
     @Override
     public void onError(Throwable error) {
+        promptScores.complete(java.util.List.of());
         events.add(new Failure(error));
     }
 

@@ -110,7 +110,7 @@ final class OpenAiService implements RoutedService {
         String id = "cmpl-" + UUID.randomUUID().toString().replace("-", "");
         long created = System.currentTimeMillis() / 1000;
         if (r.stream()) {
-            stream(r, texts, res, runs, id, created);
+            stream(r, texts, prompts, res, runs, id, created);
         } else {
             complete(r, texts, res, model, runs, id, created);
         }
@@ -146,15 +146,18 @@ final class OpenAiService implements RoutedService {
     }
 
     /** Choices one after another (each generating concurrently in the engine), then [DONE]. */
-    private void stream(CompletionRequest r, List<String> texts, ServerResponse res, List<GenerationRun> runs,
-                        String id, long created) throws InterruptedException {
+    private void stream(CompletionRequest r, List<String> texts, List<int[]> prompts, ServerResponse res,
+                        List<GenerationRun> runs, String id, long created) throws InterruptedException {
         int promptTokens = 0;
         int completionTokens = 0;
         ClientWatch.start(res, () -> runs.forEach(GenerationRun::cancel));   // gone while queued, too
         try (Sse sse = new Sse(res)) {
             for (int i = 0; i < runs.size(); i++) {
                 GenerationRun run = runs.get(i);
-                if (r.echo() && !sse.send(chunk(id, created, i, texts.get(i / r.n()), null, null))) {
+                // the echoed prompt is the choice's first chunk; with logprobs it waits for the prompt's scores
+                ObjectNode echoed = r.echo() && r.logprobs() != null
+                        ? logprobs(models.model(), prompts.get(i / r.n()), run.awaitPromptScores(), List.of()) : null;
+                if (r.echo() && !sse.send(chunk(id, created, i, texts.get(i / r.n()), echoed, null))) {
                     runs.forEach(GenerationRun::cancel);
                     return;
                 }
@@ -225,7 +228,7 @@ final class OpenAiService implements RoutedService {
 
     /**
      * OpenAI's legacy shape. Echoed prompt tokens carry their SCORES when the engine scored the prompt (echo with
-     * logprobs, not streamed: the first token's logprob and top_logprobs are null, as OpenAI's), else nulls.
+     * logprobs, streamed or not: the first token's logprob and top_logprobs are null, as OpenAI's), else nulls.
      */
     private static ObjectNode logprobs(Gpt2Model model, int[] echoed, List<PromptToken> scores,
                                        List<TokenInfo> tokens) {
@@ -295,7 +298,7 @@ final class OpenAiService implements RoutedService {
                 || Boolean.TRUE.equals(JsonBody.optBool(body, "return_full_text", ""));
         boolean stream = Boolean.TRUE.equals(JsonBody.optBool(body, "stream", ""));
         // echo + logprobs scores the prompt (lm-evaluation-harness's loglikelihood; max_tokens 0 = score only)
-        if (echo && logprobs != null && !stream) {
+        if (echo && logprobs != null) {
             b.promptLogprobs(true);
         }
         int n = orElse(JsonBody.optInt(body, "n", "", 1, MAX_N), 1);

@@ -175,6 +175,27 @@ class ScoringApiTest {
     }
 
     @Test
+    void streamedCompletionsEchoCarriesThePromptScores() throws Exception {
+        TestModels.Reply s = TestModels.post(base, "/v1/completions", """
+                {"prompt":"%s","max_tokens":3,"echo":true,"logprobs":2,"temperature":0,"stream":true}"""
+                .formatted(PROMPT));
+        assertThat(s.status(), is(200));
+        // the first data chunk is the echoed prompt, with its tokens' logprobs (the first null)
+        String first = s.body().lines().filter(l -> l.startsWith("data: {")).findFirst().orElseThrow();
+        JsonNode c = JsonBody.MAPPER.readTree(first.substring("data: ".length())).get("choices").get(0);
+        assertThat(c.get("text").asText(), is(PROMPT));
+        JsonNode lp = c.get("logprobs");
+        List<PromptToken> expected = libraryScores();
+        assertThat(lp.get("tokens").size(), is(expected.size()));
+        assertThat(lp.get("token_logprobs").get(0).isNull(), is(true));
+        for (int i = 1; i < expected.size(); i++) {
+            assertThat((float) lp.get("token_logprobs").get(i).asDouble(), is(expected.get(i).logprob()));
+            assertThat(lp.get("top_logprobs").get(i).size(), greaterThan(0));
+        }
+        assertThat(s.body(), containsString("data: [DONE]"));
+    }
+
+    @Test
     void zeroNewTokensEndsEveryRouteAtOnce() {
         TestModels.Reply tgi = TestModels.post(base, "/generate_stream",
                 "{\"inputs\":\"Hi there\",\"parameters\":{\"max_new_tokens\":0}}");
