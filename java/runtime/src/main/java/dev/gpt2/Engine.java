@@ -41,6 +41,7 @@ final class Engine implements Runnable {
     private final int queueCapacity;
     private final int nThreads;
     private final gpt2_context ctx;
+    private final Speculation speculation;
 
     // guarded by lock
     private final ReentrantLock lock = new ReentrantLock();
@@ -121,6 +122,7 @@ final class Engine implements Runnable {
         this.sampleResults = new gpt2_sample_result((long) nSlots);
         this.sampling = new Request[nSlots];
         this.chunk = new int[nSlots];
+        this.speculation = new Speculation(options.speculativeTokens());
         this.thread = new Thread(this, "gpt2-engine");
         this.thread.setDaemon(true);
     }
@@ -186,7 +188,8 @@ final class Engine implements Runnable {
         lock.lock();
         try {
             return new EngineStats(active, queue.size(), nSlots, queueCapacity, completed.get(), cancelledCount.get(),
-                    rejected.get(), tokensGenerated.get(), promptTokensProcessed.get());
+                    rejected.get(), tokensGenerated.get(), promptTokensProcessed.get(), speculation.drafted.get(),
+                    speculation.accepted.get());
         } finally {
             lock.unlock();
         }
@@ -320,6 +323,7 @@ final class Engine implements Runnable {
         try {
             NativeCalls.check(Gpt2Native.gpt2_context_seq_clear(ctx, r.slot), "gpt2_context_seq_clear");
             r.sampler = NativeSampler.create(model, r.params, r.seed, r.promptTokens, nCtx);
+            r.spec = speculation.open(r);
         } catch (RuntimeException e) {
             release(r);
             fail(r, e);
@@ -360,6 +364,11 @@ final class Engine implements Runnable {
         batch.addAll(decoding);
         prefilling.sort(BY_ARRIVAL);
         int budget = nBatch - decoding.size();
+        for (Request r : decoding) {   // speculative sequences add their drafts while the batch has room
+            if (r.spec != null) {
+                budget -= speculation.plan(r, budget, nCtx);
+            }
+        }
         if (!decoding.isEmpty()) {
             budget = Math.min(budget, prefillChunk);
         }
@@ -416,6 +425,13 @@ final class Engine implements Runnable {
                 wantLogits.put(n, (byte) 1);
                 entryOf[r.slot] = n;
                 n++;
+                int drafts = r.spec != null ? r.spec.nDraft : 0;
+                for (int j = 0; j < drafts; j++, n++) {   // verified by Speculation.verify, all with logits
+                    seqIds.put(n, r.slot);
+                    positions.put(n, r.nPast + 1 + j + skew);
+                    batchTokens.put(n, r.spec.draft[j]);
+                    wantLogits.put(n, (byte) 1);
+                }
                 continue;
             }
             int take = chunk[r.slot];
@@ -452,7 +468,7 @@ final class Engine implements Runnable {
         int k = 0;
         for (Request r : batch) {
             int entry = entryOf[r.slot];
-            if (entry >= 0) {
+            if (entry >= 0 && !drafting(r)) {
                 samplerPtrs.put(k, r.sampler.handle());
                 sampleEntries.put(k, entry);
                 sampleStatuses.put(k, NOT_SAMPLED);
@@ -490,7 +506,25 @@ final class Engine implements Runnable {
             }
         }
         sampleResults.position(0);
+        for (Request r : batch) {
+            if (drafting(r)) {
+                try {
+                    speculation.verify(r, ctx, entryOf[r.slot], sampleResults.position(0), this::accept);
+                } catch (RuntimeException e) {
+                    release(r);
+                    fail(r, e);
+                    continue;
+                }
+                r.decodeMs += (System.nanoTime() - t0) / NANOS_PER_MS;
+            }
+        }
+        sampleResults.position(0);
         return Gpt2Native.GPT2_OK;
+    }
+
+    /** Whether R is a decoding sequence with drafted tokens in this step's batch. */
+    private static boolean drafting(Request r) {
+        return r.spec != null && r.spec.nDraft > 0 && !r.prefilling() && r.sampler != null;
     }
 
     private void failBatch(List<Request> batch, int status) {
@@ -522,6 +556,9 @@ final class Engine implements Runnable {
         }
         r.tokens.add(info);
         r.text.append(piece);
+        if (r.spec != null) {
+            r.spec.append(token);
+        }
         tokensGenerated.incrementAndGet();
         StreamEvent event = new StreamEvent(info, piece, r.tokens.size() - 1);
         try {
@@ -599,7 +636,8 @@ final class Engine implements Runnable {
         Timings timings = new Timings((admit - r.submitNanos) / NANOS_PER_MS, r.promptMs, r.decodeMs,
                 r.firstTokenNanos != 0 ? (r.firstTokenNanos - r.submitNanos) / NANOS_PER_MS : 0.0);
         GenerationResult result = new GenerationResult(r.text.toString(), r.tokens, reason, r.promptTokens.length,
-                r.tokens.size(), r.seed, timings, r.promptTokens);
+                r.tokens.size(), r.seed, timings, r.promptTokens,
+                r.spec == null ? SpeculationStats.NONE : new SpeculationStats(r.spec.drafted, r.spec.accepted));
         try {
             r.listener.onComplete(result);
         } catch (Throwable t) {

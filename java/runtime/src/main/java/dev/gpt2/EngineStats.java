@@ -1,7 +1,14 @@
 package dev.gpt2;
 
-/** A snapshot of the engine's state and counters since the model was loaded. */
+/**
+ * A snapshot of the engine's state and counters since the model was loaded. draftedTokens / acceptedDraftTokens:
+ * speculative decoding's verified drafts and, of them, the accepted ones.
+ */
 public record EngineStats(int activeSequences, int queuedRequests, int batchSlots, int queueCapacity,
                           long requestsCompleted, long requestsCancelled, long requestsRejected, long tokensGenerated,
-                          long promptTokensProcessed) {
+                          long promptTokensProcessed, long draftedTokens, long acceptedDraftTokens) {
+    /** acceptedDraftTokens / draftedTokens; 0 before any draft. */
+    public double draftAcceptanceRate() {
+        return draftedTokens == 0 ? 0.0 : (double) acceptedDraftTokens / draftedTokens;
+    }
 }

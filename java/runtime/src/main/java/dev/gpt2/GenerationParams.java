@@ -35,6 +35,7 @@ public final class GenerationParams {
     private final int topNTokens;
     private final boolean parseSpecial;
     private final int truncate;
+    private final int speculate;
 
     private GenerationParams(Builder b) {
         this.maxNewTokens = b.maxNewTokens;
@@ -52,6 +53,7 @@ public final class GenerationParams {
         this.topNTokens = b.topNTokens;
         this.parseSpecial = b.parseSpecial;
         this.truncate = b.truncate;
+        this.speculate = b.speculate;
     }
 
     /** The defaults (32 new tokens, temperature 1, no filters, random seed). */
@@ -85,6 +87,7 @@ public final class GenerationParams {
         b.topNTokens = topNTokens;
         b.parseSpecial = parseSpecial;
         b.truncate = truncate;
+        b.speculate = speculate;
         return b;
     }
 
@@ -103,6 +106,8 @@ public final class GenerationParams {
     public int topNTokens() { return topNTokens; }
     public boolean parseSpecial() { return parseSpecial; }
     public int truncate() { return truncate; }
+    /** Most drafted tokens per step of speculative decoding; 0 = off; -1 = the engine's default. */
+    public int speculate() { return speculate; }
 
     @Override
     public boolean equals(Object o) {
@@ -116,13 +121,13 @@ public final class GenerationParams {
                 && Float.compare(presencePenalty, p.presencePenalty) == 0
                 && Float.compare(frequencyPenalty, p.frequencyPenalty) == 0 && seed.equals(p.seed)
                 && stop.equals(p.stop) && ignoreEos == p.ignoreEos && topNTokens == p.topNTokens
-                && parseSpecial == p.parseSpecial && truncate == p.truncate;
+                && parseSpecial == p.parseSpecial && truncate == p.truncate && speculate == p.speculate;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(maxNewTokens, temperature, topK, topP, minP, typicalP, repetitionPenalty,
-                presencePenalty, frequencyPenalty, seed, stop, ignoreEos, topNTokens, parseSpecial, truncate);
+                presencePenalty, frequencyPenalty, seed, stop, ignoreEos, topNTokens, parseSpecial, truncate, speculate);
     }
 
     @Override
@@ -131,7 +136,7 @@ public final class GenerationParams {
                 + ", topP=" + topP + ", minP=" + minP + ", typicalP=" + typicalP + ", repetitionPenalty="
                 + repetitionPenalty + ", presencePenalty=" + presencePenalty + ", frequencyPenalty="
                 + frequencyPenalty + ", seed=" + seed + ", stop=" + stop + ", ignoreEos=" + ignoreEos
-                + ", topNTokens=" + topNTokens + ", parseSpecial=" + parseSpecial + ", truncate=" + truncate + "}";
+                + ", topNTokens=" + topNTokens + ", parseSpecial=" + parseSpecial + ", truncate=" + truncate + ", speculate=" + speculate + "}";
     }
 
     /** Mutable builder of {@link GenerationParams}. */
@@ -151,6 +156,7 @@ public final class GenerationParams {
         private int topNTokens = 0;
         private boolean parseSpecial = false;
         private int truncate = 0;
+        private int speculate = intDefault(GenerationParameter.SPECULATE);
 
         private Builder() {
         }
@@ -181,6 +187,7 @@ public final class GenerationParams {
         public Builder topNTokens(int v) { this.topNTokens = v; return this; }
         public Builder parseSpecial(boolean v) { this.parseSpecial = v; return this; }
         public Builder truncate(int v) { this.truncate = v; return this; }
+        public Builder speculate(int v) { this.speculate = v; return this; }
 
         /**
          * Validates every field against {@link GenerationParameter}'s ranges; throws {@link ParameterException}
@@ -212,6 +219,7 @@ public final class GenerationParams {
             }
             GenerationParameter.TOP_N_TOKENS.check(topNTokens);
             GenerationParameter.TRUNCATE.check(truncate);
+            GenerationParameter.SPECULATE.check(speculate);
             return new GenerationParams(this);
         }
     }

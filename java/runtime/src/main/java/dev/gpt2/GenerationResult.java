@@ -2,9 +2,13 @@ package dev.gpt2;
 
 import java.util.List;
 
-/** The outcome of one generation. {@code seed} is the one used (chosen by the engine when none was given). */
+/**
+ * The outcome of one generation. {@code seed} is the one used (chosen by the engine when none was given);
+ * {@code speculation} counts its drafted and accepted tokens (zero when it did not speculate).
+ */
 public record GenerationResult(String text, List<TokenInfo> tokens, FinishReason finishReason, int promptTokens,
-                               int generatedTokens, long seed, Timings timings, int[] promptTokenIds) {
+                               int generatedTokens, long seed, Timings timings, int[] promptTokenIds,
+                               SpeculationStats speculation) {
     public GenerationResult {
         tokens = List.copyOf(tokens);
         promptTokenIds = promptTokenIds.clone();

@@ -21,9 +21,12 @@ package dev.gpt2;
  *                      between processes, but the file must then not be truncated or rewritten while the model is
  *                      loaded (a read past a truncated end is a SIGBUS that kills the JVM). Default false: the
  *                      loaded model is independent of the file.
+ * @param speculativeTokens speculative decoding's default for requests that do not choose (GenerationParams
+ *                      speculate = -1): most tokens drafted per step by prompt lookup and verified in the same
+ *                      forward; 0 (default) = off. Output is unchanged either way. 0..16
  */
 public record ModelOptions(int threads, int contextSize, int batchSlots, int queueCapacity, int batchTokens,
-                           String device, boolean useMmap, int prefillChunkTokens) {
+                           String device, boolean useMmap, int prefillChunkTokens, int speculativeTokens) {
 
     public ModelOptions {
         check("threads", threads, 0, 1024);
@@ -32,6 +35,7 @@ public record ModelOptions(int threads, int contextSize, int batchSlots, int que
         check("queueCapacity", queueCapacity, 0, 1_000_000);
         check("batchTokens", batchTokens, 1, 65536);
         check("prefillChunkTokens", prefillChunkTokens, 1, 65536);
+        check("speculativeTokens", speculativeTokens, 0, Speculation.MAX_DRAFT);
         if (batchTokens < batchSlots) {
             throw new ParameterException("batchTokens",
                     "batchTokens must be >= batchSlots (" + batchSlots + "), got " + batchTokens);
@@ -77,7 +81,7 @@ public record ModelOptions(int threads, int contextSize, int batchSlots, int que
     public Builder toBuilder() {
         return new Builder().threads(threads).contextSize(contextSize).batchSlots(batchSlots)
                 .queueCapacity(queueCapacity).batchTokens(batchTokens).device(device)
-                .useMmap(useMmap).prefillChunkTokens(prefillChunkTokens);
+                .useMmap(useMmap).prefillChunkTokens(prefillChunkTokens).speculativeTokens(speculativeTokens);
     }
 
     /** Mutable builder; {@link #build()} validates every field (ParameterException naming it). */
@@ -90,6 +94,7 @@ public record ModelOptions(int threads, int contextSize, int batchSlots, int que
         private String device = "cpu";
         private boolean useMmap = false;
         private int prefillChunkTokens = 8;
+        private int speculativeTokens = 0;
 
         private Builder() {
         }
@@ -134,9 +139,14 @@ public record ModelOptions(int threads, int contextSize, int batchSlots, int que
             return this;
         }
 
+        public Builder speculativeTokens(int speculativeTokens) {
+            this.speculativeTokens = speculativeTokens;
+            return this;
+        }
+
         public ModelOptions build() {
             return new ModelOptions(threads, contextSize, batchSlots, queueCapacity, batchTokens, device, useMmap,
-                    prefillChunkTokens);
+                    prefillChunkTokens, speculativeTokens);
         }
     }
 }

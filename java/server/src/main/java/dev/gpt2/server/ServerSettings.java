@@ -29,15 +29,17 @@ import io.helidon.config.Config;
  * @param device         cpu, cuda or cuda:N ({@code gpt2.device}; see ModelOptions.device)
  * @param prefillChunk   prompt tokens per step while other requests are generating ({@code gpt2.prefill-chunk};
  *                       see ModelOptions.prefillChunkTokens)
+ * @param speculate      speculative decoding's default drafted tokens per step for requests that do not choose,
+ *                       0 = off ({@code gpt2.speculate}; see ModelOptions.speculativeTokens)
  */
 record ServerSettings(Path modelPath, int threads, int contextSize, int batchSlots, int queueSize,
                       Duration requestTimeout, long maxBodyBytes, String modelName, boolean useMmap,
-                      Duration bodyTimeout, String device, int prefillChunk) {
+                      Duration bodyTimeout, String device, int prefillChunk, int speculate) {
 
     static final String FLAG_HELP = """
             --model PATH  --host HOST  --port N  --threads N  --context N  --slots N  --queue N
             --request-timeout-seconds N  --max-body-bytes N  --model-name NAME  --mmap true|false
-            --body-timeout-seconds N  --device cpu|cuda|cuda:N  --prefill-chunk N""";
+            --body-timeout-seconds N  --device cpu|cuda|cuda:N  --prefill-chunk N  --speculate N""";
 
     private static final Map<String, String> FLAGS = Map.ofEntries(
             Map.entry("model", "gpt2.model"),
@@ -53,12 +55,13 @@ record ServerSettings(Path modelPath, int threads, int contextSize, int batchSlo
             Map.entry("mmap", "gpt2.mmap"),
             Map.entry("body-timeout-seconds", "gpt2.body-timeout-seconds"),
             Map.entry("device", "gpt2.device"),
-            Map.entry("prefill-chunk", "gpt2.prefill-chunk"));
+            Map.entry("prefill-chunk", "gpt2.prefill-chunk"),
+            Map.entry("speculate", "gpt2.speculate"));
 
     /** ModelOptions field -> the gpt2 key that sets it, so that its range errors can name the flag. */
     private static final Map<String, String> OPTION_KEYS = Map.of(
             "threads", "threads", "contextSize", "context", "batchSlots", "slots", "queueCapacity", "queue",
-            "device", "device", "prefillChunkTokens", "prefill-chunk");
+            "device", "device", "prefillChunkTokens", "prefill-chunk", "speculativeTokens", "speculate");
 
     /**
      * Reads and validates the {@code gpt2} node; IllegalArgumentException names the flag, the allowed range and
@@ -79,7 +82,8 @@ record ServerSettings(Path modelPath, int threads, int contextSize, int batchSlo
                 bool(gpt2, "mmap", false),
                 Duration.ofSeconds(number(gpt2, "body-timeout-seconds", 30, 1, 3600)),
                 gpt2.get("device").asString().orElse("cpu").trim(),
-                (int) number(gpt2, "prefill-chunk", 8, Integer.MIN_VALUE, Integer.MAX_VALUE));
+                (int) number(gpt2, "prefill-chunk", 8, Integer.MIN_VALUE, Integer.MAX_VALUE),
+                (int) number(gpt2, "speculate", 0, Integer.MIN_VALUE, Integer.MAX_VALUE));
     }
 
     /** The engine's options; a value out of ModelOptions' range is an IllegalArgumentException naming the flag. */
@@ -93,6 +97,7 @@ record ServerSettings(Path modelPath, int threads, int contextSize, int batchSlo
                     .useMmap(useMmap)
                     .device(device)
                     .prefillChunkTokens(prefillChunk)
+                    .speculativeTokens(speculate)
                     .build();
         } catch (ParameterException e) {
             String key = OPTION_KEYS.get(e.field());

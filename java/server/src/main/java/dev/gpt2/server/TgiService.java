@@ -13,6 +13,7 @@ import dev.gpt2.GenerationParameter;
 import dev.gpt2.GenerationParams;
 import dev.gpt2.GenerationResult;
 import dev.gpt2.Gpt2Model;
+import dev.gpt2.SpeculationStats;
 import dev.gpt2.StreamEvent;
 import dev.gpt2.TokenInfo;
 import dev.gpt2.TopToken;
@@ -94,6 +95,7 @@ final class TgiService implements RoutedService {
             details.put("finish_reason", WireNames.tgi(result.finishReason()));
             details.put("generated_tokens", result.generatedTokens());
             putSeed(details, r, result);
+            putSpeculation(details, result);
             ArrayNode prefill = details.putArray("prefill");
             for (int id : prompt) {
                 prefill.addObject().put("id", id).put("text", model.detokenize(new int[] {id})).putNull("logprob");
@@ -140,6 +142,7 @@ final class TgiService implements RoutedService {
             details.put("finish_reason", WireNames.tgi(result.finishReason()));
             details.put("generated_tokens", result.generatedTokens());
             putSeed(details, r, result);
+            putSpeculation(details, result);
             sse.send(last);
         }
     }
@@ -158,6 +161,15 @@ final class TgiService implements RoutedService {
 
     private int[] prepare(Gpt2Model model, TgiRequest r) {
         return Prompts.prepare(model, r.inputs(), r.params(), "inputs");
+    }
+
+    /** Speculative decoding's figures of the request (an extension of TGI's details), when it drafted tokens. */
+    private static void putSpeculation(ObjectNode details, GenerationResult result) {
+        SpeculationStats s = result.speculation();
+        if (s.draftedTokens() > 0) {
+            details.putObject("speculation").put("drafted_tokens", s.draftedTokens())
+                    .put("accepted_tokens", s.acceptedTokens()).put("acceptance_rate", s.acceptanceRate());
+        }
     }
 
     private static void putSeed(ObjectNode details, TgiRequest r, GenerationResult result) {

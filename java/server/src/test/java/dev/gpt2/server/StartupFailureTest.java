@@ -66,6 +66,8 @@ class StartupFailureTest {
                 "--device (gpt2.device) must be \"cpu\", \"cuda\" or \"cuda:N\", got gpu");
         assertOneClearLine(runMain("--model", model.toString(), "--prefill-chunk", "0"), 2,
                 "--prefill-chunk (gpt2.prefill-chunk) must be in [1, 65536], got 0");
+        assertOneClearLine(runMain("--model", model.toString(), "--speculate", "17"), 2,
+                "--speculate (gpt2.speculate) must be in [0, 16], got 17");
     }
 
     @Test
