@@ -399,7 +399,7 @@ class ApiTest {
         JsonNode details = b.at("/usage/completion_tokens_details");
         assertThat(details.get("accepted_prediction_tokens").asInt() + details.get("rejected_prediction_tokens").asInt(),
                 greaterThan(0));
-        assertTgiError("{\"inputs\":\"x\",\"parameters\":{\"speculate\":17}}", 422, "speculate");
+        assertTgiError("{\"inputs\":\"x\",\"parameters\":{\"speculate\":17}}", 422, "parameters.speculate");
         assertOpenAiError("{\"prompt\":\"x\",\"speculate\":-2}", "speculate");
         Map<String, Double> samples = TestModels.prometheus(TestModels.get(base, "/metrics").body());
         assertThat(samples.get("gpt2_speculative_drafted_tokens_total"), greaterThan(0.0));
