@@ -122,7 +122,13 @@ final class Engine implements Runnable {
         this.sampleResults = new gpt2_sample_result((long) nSlots);
         this.sampling = new Request[nSlots];
         this.chunk = new int[nSlots];
-        this.speculation = new Speculation(options.speculativeTokens());
+        try {
+            this.speculation = new Speculation(options.speculativeTokens(), options.draftModel() == null ? null
+                    : DraftModel.open(options.draftModel(), model, nCtx, nSlots, nBatch, nThreads), nSlots);
+        } catch (RuntimeException e) {
+            Gpt2Native.gpt2_context_free(ctx);
+            throw e;
+        }
         this.thread = new Thread(this, "gpt2-engine");
         this.thread.setDaemon(true);
     }
@@ -364,11 +370,7 @@ final class Engine implements Runnable {
         batch.addAll(decoding);
         prefilling.sort(BY_ARRIVAL);
         int budget = nBatch - decoding.size();
-        for (Request r : decoding) {   // speculative sequences add their drafts while the batch has room
-            if (r.spec != null) {
-                budget -= speculation.plan(r, budget, nCtx);
-            }
-        }
+        budget -= speculation.plan(decoding, budget, nCtx);   // speculative sequences' drafts, while there is room
         if (!decoding.isEmpty()) {
             budget = Math.min(budget, prefillChunk);
         }
@@ -682,6 +684,7 @@ final class Engine implements Runnable {
         }
         Gpt2Native.gpt2_context_free(ctx);
         ctx.setNull();
+        speculation.close();
         seqIds.close();
         positions.close();
         batchTokens.close();

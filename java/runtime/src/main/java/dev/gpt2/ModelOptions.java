@@ -24,9 +24,12 @@ package dev.gpt2;
  * @param speculativeTokens speculative decoding's default for requests that do not choose (GenerationParams
  *                      speculate = -1): most tokens drafted per step by prompt lookup and verified in the same
  *                      forward; 0 (default) = off. Output is unchanged either way. 0..16
+ * @param draftModel    speculative decoding drafts with this smaller GPT-2 (same vocabulary, e.g. gpt2 for
+ *                      gpt2-xl; checked at load) instead of prompt lookup; null (default) = prompt lookup
  */
 public record ModelOptions(int threads, int contextSize, int batchSlots, int queueCapacity, int batchTokens,
-                           String device, boolean useMmap, int prefillChunkTokens, int speculativeTokens) {
+                           String device, boolean useMmap, int prefillChunkTokens, int speculativeTokens,
+                           java.nio.file.Path draftModel) {
 
     public ModelOptions {
         check("threads", threads, 0, 1024);
@@ -81,7 +84,8 @@ public record ModelOptions(int threads, int contextSize, int batchSlots, int que
     public Builder toBuilder() {
         return new Builder().threads(threads).contextSize(contextSize).batchSlots(batchSlots)
                 .queueCapacity(queueCapacity).batchTokens(batchTokens).device(device)
-                .useMmap(useMmap).prefillChunkTokens(prefillChunkTokens).speculativeTokens(speculativeTokens);
+                .useMmap(useMmap).prefillChunkTokens(prefillChunkTokens).speculativeTokens(speculativeTokens)
+                .draftModel(draftModel);
     }
 
     /** Mutable builder; {@link #build()} validates every field (ParameterException naming it). */
@@ -95,6 +99,7 @@ public record ModelOptions(int threads, int contextSize, int batchSlots, int que
         private boolean useMmap = false;
         private int prefillChunkTokens = 8;
         private int speculativeTokens = 0;
+        private java.nio.file.Path draftModel;
 
         private Builder() {
         }
@@ -144,9 +149,14 @@ public record ModelOptions(int threads, int contextSize, int batchSlots, int que
             return this;
         }
 
+        public Builder draftModel(java.nio.file.Path draftModel) {
+            this.draftModel = draftModel;
+            return this;
+        }
+
         public ModelOptions build() {
             return new ModelOptions(threads, contextSize, batchSlots, queueCapacity, batchTokens, device, useMmap,
-                    prefillChunkTokens, speculativeTokens);
+                    prefillChunkTokens, speculativeTokens, draftModel);
         }
     }
 }

@@ -4,6 +4,8 @@ import dev.gpt2.binding.Gpt2Native;
 import dev.gpt2.binding.Gpt2Native.gpt2_context;
 import dev.gpt2.binding.Gpt2Native.gpt2_sample_result;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -12,7 +14,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * sampler then verifies the drafts position by position (gpt2_sampler_sample_draft: greedy keeps the argmax,
  * sampled runs standard speculative sampling with a point-mass draft, so output follows the target model exactly),
  * every chosen token is emitted as its own event, and the sequence's cache is rolled back past the rejected drafts
- * (gpt2_context_seq_keep). The drafts come from {@link PromptLookup}.
+ * (gpt2_context_seq_keep). The drafts come from {@link PromptLookup}, or from a {@link DraftModel} when the engine
+ * has one.
  */
 final class Speculation {
     /** Most drafted tokens per step a request may ask for. */
@@ -24,12 +27,27 @@ final class Speculation {
     }
 
     private final int defaultDraft;
+    private final DraftModel draftModel;   // null: prompt lookup
+    private final ArrayList<Request> drafting = new ArrayList<>();
+    private final int[] maxOf;
     final AtomicLong drafted = new AtomicLong();
     final AtomicLong accepted = new AtomicLong();
 
-    /** DEFAULT_DRAFT: drafted tokens per step for requests that do not say (GenerationParams.speculate() = -1). */
-    Speculation(int defaultDraft) {
+    /**
+     * DEFAULT_DRAFT: drafted tokens per step for requests that do not say (GenerationParams.speculate() = -1);
+     * DRAFT_MODEL: the drafter, null for prompt lookup (owned from here on: {@link #close()} frees it).
+     */
+    Speculation(int defaultDraft, DraftModel draftModel, int nSlots) {
         this.defaultDraft = defaultDraft;
+        this.draftModel = draftModel;
+        this.maxOf = new int[nSlots];
+    }
+
+    /** Frees the draft model, if any (engine thread, at exit). */
+    void close() {
+        if (draftModel != null) {
+            draftModel.close();
+        }
     }
 
     /** The drafting state of a newly admitted request, or null when it does not speculate. */
@@ -39,24 +57,44 @@ final class Speculation {
     }
 
     /**
-     * Drafts this step's tokens of decoding sequence R (at most ROOM: what the batch has left), clamped so that every
-     * entry stays inside the context (positions nPast .. nPast + nDraft < nCtx) and no draft lies beyond the
-     * request's token limit. Returns the number drafted (r.spec.nDraft).
+     * Drafts this step's tokens of the speculative sequences among DECODING, at most ROOM in all (what the batch has
+     * left, shared in order), each clamped so that every entry stays inside the context (positions nPast ..
+     * nPast + nDraft < nCtx) and no draft lies beyond the request's token limit. Sets each one's nDraft; returns the
+     * total.
      */
-    int plan(Request r, int room, int nCtx) {
-        SpeculativeState s = r.spec;
-        s.nDraft = 0;
-        int remaining = r.params.maxNewTokens() - r.tokens.size() - 1;   // the step's last token needs no draft
-        int max = Math.min(Math.min(room, nCtx - 1 - r.nPast), remaining);
-        if (max <= 0) {
-            return 0;
+    int plan(List<Request> decoding, int room, int nCtx) {
+        drafting.clear();
+        for (Request r : decoding) {
+            if (r.spec == null) {
+                continue;
+            }
+            r.spec.nDraft = 0;
+            int remaining = r.params.maxNewTokens() - r.tokens.size() - 1;   // the step's last token needs no draft
+            int max = Math.min(Math.min(room, nCtx - 1 - r.nPast), remaining);
+            if (max <= 0) {
+                continue;
+            }
+            max = Math.min(max, r.spec.budget());
+            if (max <= 0) {
+                continue;
+            }
+            if (draftModel == null) {
+                r.spec.nDraft = PromptLookup.draft(r.spec.text, r.spec.length, max, r.spec.draft);
+            } else {
+                maxOf[drafting.size()] = max;
+                drafting.add(r);
+            }
+            room -= max;
         }
-        int budget = s.budget();
-        if (budget <= 0) {
-            return 0;
+        if (!drafting.isEmpty()) {
+            draftModel.draft(drafting, maxOf);
+            drafting.clear();
         }
-        s.nDraft = PromptLookup.draft(s.text, s.length, Math.min(budget, max), s.draft);
-        return s.nDraft;
+        int total = 0;
+        for (Request r : decoding) {
+            total += r.spec != null ? r.spec.nDraft : 0;
+        }
+        return total;
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.gpt2.binding;
 
 import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.Pointer;
@@ -337,6 +338,7 @@ public final class Gpt2Native {
     public static native int gpt2_decode(gpt2_context ctx, int n, @Const IntPointer seq_ids,
                                          @Const IntPointer positions, @Const IntPointer tokens,
                                          @Cast("const int8_t*") BytePointer want_logits);
+    public static native int gpt2_copy_logits(gpt2_context ctx, int i, FloatPointer out, int n_vocab);
 
     // ---- sampler -----------------------------------------------------------------------------------------
     public static native @ByVal gpt2_sampler_params gpt2_sampler_default_params();
