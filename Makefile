@@ -317,7 +317,8 @@ bench: build-native
 	   -Dexec.mainClass=dev.gpt2.bench.BatchThroughput -Dexec.args="$$model 8 64"; \
 	 printf '\n\033[1m==> Java engine: 7 streams while a 1000-token prompt arrives (dev.gpt2.bench.MixedLoad)\033[0m\n'; \
 	 $(MVN) -q -f java/runtime/pom.xml -Dgpt2.native.skip=true exec:java -Dexec.classpathScope=test \
-	   -Dexec.mainClass=dev.gpt2.bench.MixedLoad -Dexec.args="$$model 7 8 1000 $$threads"
+	   -Dexec.mainClass=dev.gpt2.bench.MixedLoad -Dexec.args="$$model 7 8 1000 $$threads"; \
+	 bash bench/speculative.sh $(BUILD) $$threads
 
 # Every throughput figure of the kernels side by side in one run (bench/throughput.sh): the machine's ceilings,
 # prefill / decode / batched / position-1000 per type; with LLAMA_LIB_DIR (+ LLAMA_INCLUDE_DIRS) or LLAMA_BENCH,

@@ -4,13 +4,15 @@ package dev.gpt2;
  * One speculative sequence's drafting state (engine thread only): its text so far (prompt + generated tokens, what
  * the drafters read), the draft of the current step, and the adaptive draft length.
  *
- * <p>Adaptive length keeps the mechanical overhead small when drafts keep failing: the length grows by one after a
- * step whose whole draft was accepted and drops to (accepted + 1) after a rejection; a step that accepted nothing at
- * length 1 starts a pause of 1, 2, 4 .. {@link #MAX_PAUSE} steps without drafting, reset by any accepted draft. All of
- * it depends only on this sequence's own history, so a seeded request stays reproducible.
+ * <p>Adaptive length keeps the mechanical overhead small when drafts keep failing: the length starts at 2, doubles
+ * after a step whose whole draft was accepted and drops to (accepted + 1) after a rejection; a step that accepted nothing at
+ * length 1 starts a pause without drafting, of 1, 2, 4 .. {@link #MAX_PAUSE} steps as such failures repeat, and each
+ * step that accepts something halves the next pause (a lucky hit among many misses, as a random draft model's, does
+ * not bring back drafting at every step). All of it depends only on this sequence's own history, so a seeded request
+ * stays reproducible.
  */
 final class SpeculativeState {
-    static final int MAX_PAUSE = 16;
+    static final int MAX_PAUSE = 64;
 
     final int maxDraft;          // the request's limit of drafted tokens per step
     int[] text;                  // prompt + generated tokens
@@ -26,7 +28,7 @@ final class SpeculativeState {
     SpeculativeState(int maxDraft, int[] prompt) {
         this.maxDraft = maxDraft;
         this.draft = new int[maxDraft];
-        this.draftLength = maxDraft;
+        this.draftLength = Math.min(2, maxDraft);   // proven before it grows: a failing drafter costs little
         this.text = java.util.Arrays.copyOf(prompt, Math.max(16, prompt.length * 2));
         this.length = prompt.length;
     }
@@ -53,12 +55,12 @@ final class SpeculativeState {
         drafted += nDraft;
         accepted += acceptedNow;
         if (acceptedNow == nDraft) {
-            draftLength = Math.min(maxDraft, draftLength + 1);
+            draftLength = Math.min(maxDraft, draftLength * 2);
         } else {
             draftLength = Math.max(1, acceptedNow + 1);
         }
         if (acceptedNow > 0) {
-            nextPause = 1;
+            nextPause = Math.max(1, nextPause / 2);
         } else if (nDraft == 1) {
             pause = nextPause;
             nextPause = Math.min(MAX_PAUSE, nextPause * 2);

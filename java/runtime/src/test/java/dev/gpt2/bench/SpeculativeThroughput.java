@@ -23,8 +23,10 @@ import java.util.List;
  * <pre>
  * mvn -f java/runtime/pom.xml -q -Dgpt2.native.skip=true test-compile exec:java -Dexec.classpathScope=test \
  *   -Dexec.mainClass=dev.gpt2.bench.SpeculativeThroughput \
- *   -Dexec.args="MODEL.gguf [tokens=200] [streams=1] [draft=8] [threads=2] [temperature=0] [rounds=3]"
+ *   -Dexec.args="MODEL.gguf [tokens=200] [streams=1] [draft=8] [threads=2] [temperature=0] [rounds=3] [DRAFT.gguf]"
  * </pre>
+ * With DRAFT.gguf the drafts come from that draft model instead of prompt lookup (a random draft model for a random
+ * target: nearly every draft is rejected, so the figure is the overhead of drafting and verifying in vain).
  */
 public final class SpeculativeThroughput {
     private static final String[] PROMPTS = {
@@ -40,7 +42,7 @@ public final class SpeculativeThroughput {
     public static void main(String[] args) throws Exception {
         if (args.length < 1) {
             System.err.println("usage: SpeculativeThroughput MODEL.gguf [tokens=200] [streams=1] [draft=8] [threads=2]"
-                    + " [temperature=0] [rounds=3]");
+                    + " [temperature=0] [rounds=3] [DRAFT.gguf]");
             System.exit(2);
         }
         Path path = Path.of(args[0]);
@@ -50,14 +52,17 @@ public final class SpeculativeThroughput {
         int threads = args.length > 4 ? Integer.parseInt(args[4]) : 2;
         float temperature = args.length > 5 ? Float.parseFloat(args[5]) : 0f;
         int rounds = args.length > 6 ? Integer.parseInt(args[6]) : 3;
-        ModelOptions options = ModelOptions.builder().threads(threads).batchSlots(streams).build();
+        Path draftModel = args.length > 7 ? Path.of(args[7]) : null;
+        ModelOptions options = ModelOptions.builder().threads(threads).batchSlots(streams).draftModel(draftModel)
+                .build();
         try (Gpt2Model model = Gpt2Model.load(path, options)) {
             int room = model.info().contextSize() - 24;
             int n = Math.min(tokens, room);
             System.out.printf("model %s: %d layers, %d wide, %s, ctx %d, %d threads; %d tokens x %d prompts, %d "
-                            + "stream(s), temperature %s, draft <= %d%n", path, model.info().layers(),
+                            + "stream(s), temperature %s, draft <= %d from %s%n", path, model.info().layers(),
                     model.info().embeddingSize(), model.info().type(), model.info().contextSize(),
-                    model.info().threads(), n, PROMPTS.length, streams, temperature, draft);
+                    model.info().threads(), n, PROMPTS.length, streams, temperature, draft,
+                    draftModel == null ? "prompt lookup" : draftModel);
             model.generate("Warm up", GenerationParams.greedy(8));
             double bestPlain = 0, bestSpec = 0;
             long drafted = 0, accepted = 0;
