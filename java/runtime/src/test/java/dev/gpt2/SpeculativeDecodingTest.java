@@ -159,6 +159,28 @@ class SpeculativeDecodingTest {
     }
 
     @Test
+    void everyAcceptedTokenIsItsOwnEventInOrder() throws Exception {
+        try (Gpt2Model model = Gpt2Model.load(f32, ModelOptions.builder().threads(1).batchSlots(1).build())) {
+            List<StreamEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+            GenerationResult r = model.submit(prompt(2), greedy(2).speculate(8).build(), new GenerationListener() {
+                @Override
+                public void onToken(StreamEvent event) {
+                    events.add(event);
+                }
+            }).result().get(60, TimeUnit.SECONDS);
+            assertTrue(r.speculation().acceptedTokens() > 0);
+            assertEquals(r.generatedTokens(), events.size());
+            StringBuilder text = new StringBuilder();
+            for (int i = 0; i < events.size(); i++) {
+                assertEquals(i, events.get(i).index());
+                assertEquals(r.tokens().get(i).id(), events.get(i).token().id());
+                text.append(events.get(i).text());
+            }
+            assertEquals(r.text(), text.toString());
+        }
+    }
+
+    @Test
     void cancellingInsideAnAcceptedRunStopsTheEvents() throws Exception {
         try (Gpt2Model model = Gpt2Model.load(f32, ModelOptions.builder().threads(1).batchSlots(2).build())) {
             AtomicInteger events = new AtomicInteger();
