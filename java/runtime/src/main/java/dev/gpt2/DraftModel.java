@@ -128,6 +128,12 @@ final class DraftModel implements AutoCloseable {
         }
     }
 
+    /** Drops what the draft cache of SLOT holds (after a failed draft): the next draft starts from nothing. */
+    void forget(int slot) {
+        owner[slot] = null;
+        nCached[slot] = 0;
+    }
+
     /** Rolls R's draft cache back to its longest prefix that is R's text (a new request starts from nothing). */
     private void sync(Request r) {
         int slot = r.slot;

@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * has one.
  */
 final class Speculation {
+    private static final System.Logger LOG = System.getLogger(Speculation.class.getName());
     /** Most drafted tokens per step a request may ask for. */
     static final int MAX_DRAFT = 16;
 
@@ -87,7 +88,15 @@ final class Speculation {
             room -= max;
         }
         if (!drafting.isEmpty()) {
-            draftModel.draft(drafting, maxOf);
+            try {
+                draftModel.draft(drafting, maxOf);
+            } catch (RuntimeException e) {   // drafts are optional: the step goes on without them
+                LOG.log(System.Logger.Level.WARNING, "the draft model failed; this step decodes without drafts", e);
+                for (Request r : drafting) {
+                    r.spec.nDraft = 0;
+                    draftModel.forget(r.slot);
+                }
+            }
             drafting.clear();
         }
         int total = 0;
