@@ -3,8 +3,9 @@
 # plain vs speculative tokens/s, drafted / accepted tokens and the acceptance rate, for
 #   1. the trained model of ../shared/models/tiny-shakespeare (f32 and q8_0) with prompt lookup: greedy GPT-2
 #      loops, so most drafts are accepted (skipped when ../shared is absent);
-#   2. a random-weights model with a random one-layer draft model (same vocabulary): nearly every draft is rejected,
-#      so the figure is the mechanical overhead of drafting and verifying in vain.
+#   2. a random-weights model with a random one-layer draft model (same vocabulary): greedy, most drafts are
+#      rejected; sampled at temperature 1 (near-uniform over 50257 tokens), every draft is rejected, so the figure is
+#      the mechanical overhead of drafting and verifying in vain.
 # Prints, never asserts. Usage: bench/speculative.sh BUILD_DIR THREADS
 set -euo pipefail
 build="${1:-build/release}"
@@ -34,5 +35,7 @@ fi
 
 "$build/gpt2-random" "$tmp/target.gguf" --layers 4 --heads 3 --embd 192 --ctx 256 --seed 3 --type q8_0 >/dev/null
 "$build/gpt2-random" "$tmp/draft.gguf" --layers 1 --heads 2 --embd 32 --ctx 256 --seed 9 --type q8_0 >/dev/null
-printf '\n\033[1m==> speculative decoding, random draft model for a random model (drafts rejected): overhead\033[0m\n'
+printf '\n\033[1m==> speculative decoding, random draft model for a random model, greedy (most drafts rejected)\033[0m\n'
 bench "$tmp/target.gguf" 200 1 8 0 6 "$tmp/draft.gguf"
+printf '\n\033[1m==> the same, sampled at temperature 1 (every draft rejected): the mechanical overhead\033[0m\n'
+bench "$tmp/target.gguf" 200 1 8 1 6 "$tmp/draft.gguf"
