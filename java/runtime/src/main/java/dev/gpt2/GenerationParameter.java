@@ -29,9 +29,9 @@ public enum GenerationParameter {
     IGNORE_EOS("ignoreEos", Kind.BOOL, 0, true, 1, true, false),
     PARSE_SPECIAL("parseSpecial", Kind.BOOL, 0, true, 1, true, false),
     /**
-     * Speculative decoding: most drafted tokens per step (prompt lookup or the draft model), verified by the target model in one forward
-     * (output unchanged: greedy identical, sampled from the same distribution); 0 = off; -1 = the engine's default
-     * ({@link ModelOptions#speculativeTokens()}, the server's --speculate).
+     * Speculative decoding: most drafted tokens per step (prompt lookup or the draft model), verified by the target
+     * model in one forward (output unchanged: greedy identical, sampled from the same distribution); 0 = off; -1 = the
+     * engine's default ({@link ModelOptions#speculativeTokens()}, the server's --speculate).
      */
     SPECULATE("speculate", Kind.INT, -1, true, Speculation.MAX_DRAFT, true, -1);
 

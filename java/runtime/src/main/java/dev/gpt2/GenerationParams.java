@@ -127,7 +127,8 @@ public final class GenerationParams {
     @Override
     public int hashCode() {
         return Objects.hash(maxNewTokens, temperature, topK, topP, minP, typicalP, repetitionPenalty,
-                presencePenalty, frequencyPenalty, seed, stop, ignoreEos, topNTokens, parseSpecial, truncate, speculate);
+                presencePenalty, frequencyPenalty, seed, stop, ignoreEos, topNTokens, parseSpecial, truncate,
+                speculate);
     }
 
     @Override
@@ -136,7 +137,8 @@ public final class GenerationParams {
                 + ", topP=" + topP + ", minP=" + minP + ", typicalP=" + typicalP + ", repetitionPenalty="
                 + repetitionPenalty + ", presencePenalty=" + presencePenalty + ", frequencyPenalty="
                 + frequencyPenalty + ", seed=" + seed + ", stop=" + stop + ", ignoreEos=" + ignoreEos
-                + ", topNTokens=" + topNTokens + ", parseSpecial=" + parseSpecial + ", truncate=" + truncate + ", speculate=" + speculate + "}";
+                + ", topNTokens=" + topNTokens + ", parseSpecial=" + parseSpecial + ", truncate=" + truncate
+                + ", speculate=" + speculate + "}";
     }
 
     /** Mutable builder of {@link GenerationParams}. */

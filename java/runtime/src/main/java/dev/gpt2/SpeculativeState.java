@@ -5,11 +5,11 @@ package dev.gpt2;
  * the drafters read), the draft of the current step, and the adaptive draft length.
  *
  * <p>Adaptive length keeps the mechanical overhead small when drafts keep failing: the length starts at 2, doubles
- * after a step whose whole draft was accepted and drops to (accepted + 1) after a rejection; a step that accepted nothing at
- * length 1 starts a pause without drafting, of 1, 2, 4 .. {@link #MAX_PAUSE} steps as such failures repeat, and each
- * step that accepts something halves the next pause (a lucky hit among many misses, as a random draft model's, does
- * not bring back drafting at every step). All of it depends only on this sequence's own history, so a seeded request
- * stays reproducible.
+ * after a step whose whole draft was accepted and drops to (accepted + 1) after a rejection; a step that accepted
+ * nothing at length 1 starts a pause without drafting, of 1, 2, 4 .. {@link #MAX_PAUSE} steps as such failures
+ * repeat, and each step that accepts something halves the next pause (a lucky hit among many misses, as a random
+ * draft model's, does not bring back drafting at every step). All of it depends only on this sequence's own history,
+ * so a seeded request stays reproducible.
  */
 final class SpeculativeState {
     static final int MAX_PAUSE = 64;

@@ -65,7 +65,8 @@ record ServerSettings(Path modelPath, int threads, int contextSize, int batchSlo
     /** ModelOptions field -> the gpt2 key that sets it, so that its range errors can name the flag. */
     private static final Map<String, String> OPTION_KEYS = Map.of(
             "threads", "threads", "contextSize", "context", "batchSlots", "slots", "queueCapacity", "queue",
-            "device", "device", "prefillChunkTokens", "prefill-chunk", "speculativeTokens", "speculate", "draftModel", "draft-model");
+            "device", "device", "prefillChunkTokens", "prefill-chunk", "speculativeTokens", "speculate",
+            "draftModel", "draft-model");
 
     /**
      * Reads and validates the {@code gpt2} node; IllegalArgumentException names the flag, the allowed range and
