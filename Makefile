@@ -193,8 +193,9 @@ test-java: build-native
 # The Java engine's tests (sequences to the context end, cancellation, batch isolation, engine death, close,
 # speculative decoding) against an AddressSanitizer + UBSan build of libgpt2.so: memory safety across the JNI
 # boundary, not only in the C tests. The ASan library replaces the release one in java/runtime/target/classes for
-# the run (JavaCPP loads it from there) and the release one is put back after it, pass or fail. The ASan runtime is preloaded into the JVMs;
-# handle_segv=0 because HotSpot uses SIGSEGV itself; leak checking is off because the JVM never frees everything.
+# the run (JavaCPP loads it from there) and the release one is put back after it, pass or fail. The ASan runtime is
+# preloaded into the JVMs; handle_segv=0 because HotSpot uses SIGSEGV itself; leak checking is off because the JVM
+# never frees everything.
 ASAN_JAVA_BUILD := build/asan-java
 ASAN_JAVA_TESTS ?= ContextEndTest,EngineTest,EngineFailureTest,BatchIsolationTest,GenerationTest,ModelTest,ChunkedPrefillTest,SpeculativeDecodingTest,DraftModelTest
 RUNTIME_LIB     := java/runtime/target/classes/dev/gpt2/binding/linux-x86_64/libgpt2.so
