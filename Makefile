@@ -190,13 +190,14 @@ test-java: build-native
 	$(MVN) -f java/pom.xml install -Dgpt2.cmake.jobs=$(JOBS)
 	@mkdir -p $(STAMPS) && touch $(STAMPS)/java-install
 
-# The Java engine's tests (sequences to the context end, cancellation, batch isolation, engine death, close)
-# against an AddressSanitizer + UBSan build of libgpt2.so: memory safety across the JNI boundary, not only in the C
-# tests. The ASan library replaces the release one in java/runtime/target/classes for the run (JavaCPP loads it
-# from there) and the release one is put back after it, pass or fail. The ASan runtime is preloaded into the JVMs;
-# handle_segv=0 because HotSpot uses SIGSEGV itself; leak checking is off because the JVM never frees everything.
+# The Java engine's tests (sequences to the context end, cancellation, batch isolation, engine death, close,
+# speculative decoding) against an AddressSanitizer + UBSan build of libgpt2.so: memory safety across the JNI
+# boundary, not only in the C tests. The ASan library replaces the release one in java/runtime/target/classes for
+# the run (JavaCPP loads it from there) and the release one is put back after it, pass or fail. The ASan runtime is
+# preloaded into the JVMs; handle_segv=0 because HotSpot uses SIGSEGV itself; leak checking is off because the JVM
+# never frees everything.
 ASAN_JAVA_BUILD := build/asan-java
-ASAN_JAVA_TESTS ?= ContextEndTest,EngineTest,EngineFailureTest,BatchIsolationTest,GenerationTest,ModelTest,ChunkedPrefillTest,PromptCacheTest,PromptLogprobsTest
+ASAN_JAVA_TESTS ?= ContextEndTest,EngineTest,EngineFailureTest,BatchIsolationTest,GenerationTest,ModelTest,ChunkedPrefillTest,PromptCacheTest,PromptLogprobsTest,SpeculativeDecodingTest,DraftModelTest
 RUNTIME_LIB     := java/runtime/target/classes/dev/gpt2/binding/linux-x86_64/libgpt2.so
 test-java-asan: build-native
 	$(call section,Java engine tests against an ASan + UBSan libgpt2.so ($(ASAN_JAVA_BUILD)))
@@ -320,7 +321,8 @@ bench: build-native
 	   -Dexec.mainClass=dev.gpt2.bench.MixedLoad -Dexec.args="$$model 7 8 1000 $$threads"; \
 	 printf '\n\033[1m==> Java engine: time to first token, 900 cached + 20 new prompt tokens vs none cached (dev.gpt2.bench.PromptCacheBench)\033[0m\n'; \
 	 $(MVN) -q -f java/runtime/pom.xml -Dgpt2.native.skip=true exec:java -Dexec.classpathScope=test \
-	   -Dexec.mainClass=dev.gpt2.bench.PromptCacheBench -Dexec.args="$$model 900 20 $$threads 5"
+	   -Dexec.mainClass=dev.gpt2.bench.PromptCacheBench -Dexec.args="$$model 900 20 $$threads 5"; \
+	 bash bench/speculative.sh $(BUILD) $$threads
 
 # Every throughput figure of the kernels side by side in one run (bench/throughput.sh): the machine's ceilings,
 # prefill / decode / batched / position-1000 per type; with LLAMA_LIB_DIR (+ LLAMA_INCLUDE_DIRS) or LLAMA_BENCH,

@@ -44,6 +44,7 @@ final class Engine implements Runnable {
     private final PromptCache promptCache;   // null when off (promptCacheMb 0, or a CUDA device)
     private final PromptScorer scorer;
     private boolean exiting;                 // engine thread: exit() runs, released slots are not cached
+    private final Speculation speculation;
 
     // guarded by lock
     private final ReentrantLock lock = new ReentrantLock();
@@ -129,6 +130,13 @@ final class Engine implements Runnable {
         this.promptCache = options.promptCacheMb() > 0 && options.deviceKind() == 0
                 ? new PromptCache(options.promptCacheMb() * (1L << 20)) : null;
         this.scorer = new PromptScorer(model, nBatch);
+        try {
+            this.speculation = new Speculation(options.speculativeTokens(), options.draftModel() == null ? null
+                    : DraftModel.open(options.draftModel(), model, nCtx, nSlots, nBatch, nThreads), nSlots);
+        } catch (RuntimeException e) {
+            Gpt2Native.gpt2_context_free(ctx);
+            throw e;
+        }
         this.thread = new Thread(this, "gpt2-engine");
         this.thread.setDaemon(true);
     }
@@ -220,7 +228,7 @@ final class Engine implements Runnable {
             PromptCache.Stats c = promptCache != null ? promptCache.stats() : PromptCache.Stats.OFF;
             return new EngineStats(active, queue.size(), nSlots, queueCapacity, completed.get(), cancelledCount.get(),
                     rejected.get(), tokensGenerated.get(), promptTokensProcessed.get(), c.hits(), c.misses(),
-                    c.reusedTokens(), c.bytesHeld());
+                    c.reusedTokens(), c.bytesHeld(), speculation.drafted.get(), speculation.accepted.get());
         } finally {
             lock.unlock();
         }
@@ -364,6 +372,7 @@ final class Engine implements Runnable {
                 scorer.start(r);
             }
             r.sampler = NativeSampler.create(model, r.params, r.seed, r.promptTokens, nCtx);
+            r.spec = speculation.open(r);
         } catch (RuntimeException e) {
             release(r);
             fail(r, e);
@@ -404,6 +413,7 @@ final class Engine implements Runnable {
         batch.addAll(decoding);
         prefilling.sort(BY_ARRIVAL);
         int budget = nBatch - decoding.size();
+        budget -= speculation.plan(decoding, budget, nCtx);   // speculative sequences' drafts, while there is room
         if (!decoding.isEmpty()) {
             budget = Math.min(budget, prefillChunk);
         }
@@ -460,6 +470,13 @@ final class Engine implements Runnable {
                 wantLogits.put(n, (byte) 1);
                 entryOf[r.slot] = n;
                 n++;
+                int drafts = r.spec != null ? r.spec.nDraft : 0;
+                for (int j = 0; j < drafts; j++, n++) {   // verified by Speculation.verify, all with logits
+                    seqIds.put(n, r.slot);
+                    positions.put(n, r.nPast + 1 + j + skew);
+                    batchTokens.put(n, r.spec.draft[j]);
+                    wantLogits.put(n, (byte) 1);
+                }
                 continue;
             }
             int take = chunk[r.slot];
@@ -520,7 +537,7 @@ final class Engine implements Runnable {
         int k = 0;
         for (Request r : batch) {
             int entry = entryOf[r.slot];
-            if (entry >= 0) {
+            if (entry >= 0 && !drafting(r)) {
                 samplerPtrs.put(k, r.sampler.handle());
                 sampleEntries.put(k, entry);
                 sampleStatuses.put(k, NOT_SAMPLED);
@@ -558,6 +575,19 @@ final class Engine implements Runnable {
             }
         }
         sampleResults.position(0);
+        for (Request r : batch) {
+            if (drafting(r)) {
+                try {
+                    speculation.verify(r, ctx, entryOf[r.slot], sampleResults.position(0), this::accept);
+                } catch (RuntimeException e) {
+                    release(r);
+                    fail(r, e);
+                    continue;
+                }
+                r.decodeMs += (System.nanoTime() - t0) / NANOS_PER_MS;
+            }
+        }
+        sampleResults.position(0);
         // a scoring-only request (maxNewTokens 0) ends once its prompt is in: nothing to sample
         for (Request r : batch) {
             if (!r.samples() && !r.prefilling() && slots[r.slot] == r) {
@@ -567,6 +597,11 @@ final class Engine implements Runnable {
             }
         }
         return Gpt2Native.GPT2_OK;
+    }
+
+    /** Whether R is a decoding sequence with drafted tokens in this step's batch. */
+    private static boolean drafting(Request r) {
+        return r.spec != null && r.spec.nDraft > 0 && !r.prefilling() && r.sampler != null;
     }
 
     private void failBatch(List<Request> batch, int status) {
@@ -598,6 +633,9 @@ final class Engine implements Runnable {
         }
         r.tokens.add(info);
         r.text.append(piece);
+        if (r.spec != null) {
+            r.spec.append(token);
+        }
         tokensGenerated.incrementAndGet();
         StreamEvent event = new StreamEvent(info, piece, r.tokens.size() - 1);
         try {
@@ -687,7 +725,8 @@ final class Engine implements Runnable {
                 r.firstTokenNanos != 0 ? (r.firstTokenNanos - r.submitNanos) / NANOS_PER_MS : 0.0);
         GenerationResult result = new GenerationResult(r.text.toString(), r.tokens, reason, r.promptTokens.length,
                 r.tokens.size(), r.seed, timings, r.promptTokens,
-                r.promptScores != null ? r.promptScores : List.of());
+                r.promptScores != null ? r.promptScores : List.of(),
+                r.spec == null ? SpeculationStats.NONE : new SpeculationStats(r.spec.drafted, r.spec.accepted));
         try {
             r.listener.onComplete(result);
         } catch (Throwable t) {
@@ -737,6 +776,7 @@ final class Engine implements Runnable {
         scorer.close();
         Gpt2Native.gpt2_context_free(ctx);
         ctx.setNull();
+        speculation.close();
         seqIds.close();
         positions.close();
         batchTokens.close();

@@ -28,7 +28,13 @@ public enum GenerationParameter {
     /** 0 = off; N keeps the last N prompt tokens. */
     TRUNCATE("truncate", Kind.INT, 0, true, Integer.MAX_VALUE, true, 0),
     IGNORE_EOS("ignoreEos", Kind.BOOL, 0, true, 1, true, false),
-    PARSE_SPECIAL("parseSpecial", Kind.BOOL, 0, true, 1, true, false);
+    PARSE_SPECIAL("parseSpecial", Kind.BOOL, 0, true, 1, true, false),
+    /**
+     * Speculative decoding: most drafted tokens per step (prompt lookup or the draft model), verified by the target
+     * model in one forward (output unchanged: greedy identical, sampled from the same distribution); 0 = off; -1 = the
+     * engine's default ({@link ModelOptions#speculativeTokens()}, the server's --speculate).
+     */
+    SPECULATE("speculate", Kind.INT, -1, true, Speculation.MAX_DRAFT, true, -1);
 
     /** What a value of the field is. */
     public enum Kind { INT, LONG, FLOAT, BOOL, STRINGS }

@@ -36,6 +36,7 @@ public final class GenerationParams {
     private final boolean parseSpecial;
     private final int truncate;
     private final boolean promptLogprobs;
+    private final int speculate;
 
     private GenerationParams(Builder b) {
         this.maxNewTokens = b.maxNewTokens;
@@ -54,6 +55,7 @@ public final class GenerationParams {
         this.parseSpecial = b.parseSpecial;
         this.truncate = b.truncate;
         this.promptLogprobs = b.promptLogprobs;
+        this.speculate = b.speculate;
     }
 
     /** The defaults (32 new tokens, temperature 1, no filters, random seed). */
@@ -88,6 +90,7 @@ public final class GenerationParams {
         b.parseSpecial = parseSpecial;
         b.truncate = truncate;
         b.promptLogprobs = promptLogprobs;
+        b.speculate = speculate;
         return b;
     }
 
@@ -112,6 +115,8 @@ public final class GenerationParams {
      * evaluation harnesses call. With {@code maxNewTokens} 0 the prompt is scored and nothing is generated.
      */
     public boolean promptLogprobs() { return promptLogprobs; }
+    /** Most drafted tokens per step of speculative decoding; 0 = off; -1 = the engine's default. */
+    public int speculate() { return speculate; }
 
     @Override
     public boolean equals(Object o) {
@@ -125,14 +130,15 @@ public final class GenerationParams {
                 && Float.compare(presencePenalty, p.presencePenalty) == 0
                 && Float.compare(frequencyPenalty, p.frequencyPenalty) == 0 && seed.equals(p.seed)
                 && stop.equals(p.stop) && ignoreEos == p.ignoreEos && topNTokens == p.topNTokens
-                && parseSpecial == p.parseSpecial && truncate == p.truncate && promptLogprobs == p.promptLogprobs;
+                && parseSpecial == p.parseSpecial && truncate == p.truncate && promptLogprobs == p.promptLogprobs
+                && speculate == p.speculate;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(maxNewTokens, temperature, topK, topP, minP, typicalP, repetitionPenalty,
                 presencePenalty, frequencyPenalty, seed, stop, ignoreEos, topNTokens, parseSpecial, truncate,
-                promptLogprobs);
+                promptLogprobs, speculate);
     }
 
     @Override
@@ -142,7 +148,7 @@ public final class GenerationParams {
                 + repetitionPenalty + ", presencePenalty=" + presencePenalty + ", frequencyPenalty="
                 + frequencyPenalty + ", seed=" + seed + ", stop=" + stop + ", ignoreEos=" + ignoreEos
                 + ", topNTokens=" + topNTokens + ", parseSpecial=" + parseSpecial + ", truncate=" + truncate
-                + ", promptLogprobs=" + promptLogprobs + "}";
+                + ", promptLogprobs=" + promptLogprobs + ", speculate=" + speculate + "}";
     }
 
     /** Mutable builder of {@link GenerationParams}. */
@@ -163,6 +169,7 @@ public final class GenerationParams {
         private boolean parseSpecial = false;
         private int truncate = 0;
         private boolean promptLogprobs = false;
+        private int speculate = intDefault(GenerationParameter.SPECULATE);
 
         private Builder() {
         }
@@ -194,6 +201,7 @@ public final class GenerationParams {
         public Builder parseSpecial(boolean v) { this.parseSpecial = v; return this; }
         public Builder truncate(int v) { this.truncate = v; return this; }
         public Builder promptLogprobs(boolean v) { this.promptLogprobs = v; return this; }
+        public Builder speculate(int v) { this.speculate = v; return this; }
 
         /**
          * Validates every field against {@link GenerationParameter}'s ranges; throws {@link ParameterException}
@@ -225,6 +233,7 @@ public final class GenerationParams {
             }
             GenerationParameter.TOP_N_TOKENS.check(topNTokens);
             GenerationParameter.TRUNCATE.check(truncate);
+            GenerationParameter.SPECULATE.check(speculate);
             return new GenerationParams(this);
         }
     }

@@ -5,11 +5,12 @@ import java.util.List;
 /**
  * The outcome of one generation. {@code seed} is the one used (chosen by the engine when none was given).
  * {@code promptLogprobs}: every prompt token scored (first one's logprob null) when {@link
- * GenerationParams#promptLogprobs()} asked for it, else empty.
+ * GenerationParams#promptLogprobs()} asked for it, else empty. {@code speculation} counts its drafted and accepted
+ * tokens (zero when it did not speculate).
  */
 public record GenerationResult(String text, List<TokenInfo> tokens, FinishReason finishReason, int promptTokens,
                                int generatedTokens, long seed, Timings timings, int[] promptTokenIds,
-                               List<PromptToken> promptLogprobs) {
+                               List<PromptToken> promptLogprobs, SpeculationStats speculation) {
     public GenerationResult {
         tokens = List.copyOf(tokens);
         promptTokenIds = promptTokenIds.clone();

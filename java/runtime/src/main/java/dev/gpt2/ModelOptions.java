@@ -25,9 +25,15 @@ package dev.gpt2;
  *                      a later prompt starting with the same tokens computes only the rest (running sequences'
  *                      prefixes are shared too). Least recently used entries go first. 0 = off. 0..1_048_576;
  *                      default 256 (GPT-2 124M: ~7000 positions). Ignored (off) on a CUDA device.
+ * @param speculativeTokens speculative decoding's default for requests that do not choose (GenerationParams
+ *                      speculate = -1): most tokens drafted per step by prompt lookup and verified in the same
+ *                      forward; 0 (default) = off. Output is unchanged either way. 0..16
+ * @param draftModel    speculative decoding drafts with this smaller GPT-2 (same vocabulary, e.g. gpt2 for
+ *                      gpt2-xl; checked at load) instead of prompt lookup; null (default) = prompt lookup
  */
 public record ModelOptions(int threads, int contextSize, int batchSlots, int queueCapacity, int batchTokens,
-                           String device, boolean useMmap, int prefillChunkTokens, int promptCacheMb) {
+                           String device, boolean useMmap, int prefillChunkTokens, int promptCacheMb,
+                           int speculativeTokens, java.nio.file.Path draftModel) {
 
     public ModelOptions {
         check("threads", threads, 0, 1024);
@@ -37,6 +43,7 @@ public record ModelOptions(int threads, int contextSize, int batchSlots, int que
         check("batchTokens", batchTokens, 1, 65536);
         check("prefillChunkTokens", prefillChunkTokens, 1, 65536);
         check("promptCacheMb", promptCacheMb, 0, 1_048_576);
+        check("speculativeTokens", speculativeTokens, 0, Speculation.MAX_DRAFT);
         if (batchTokens < batchSlots) {
             throw new ParameterException("batchTokens",
                     "batchTokens must be >= batchSlots (" + batchSlots + "), got " + batchTokens);
@@ -85,7 +92,8 @@ public record ModelOptions(int threads, int contextSize, int batchSlots, int que
     public Builder toBuilder() {
         return new Builder().threads(threads).contextSize(contextSize).batchSlots(batchSlots)
                 .queueCapacity(queueCapacity).batchTokens(batchTokens).device(device)
-                .useMmap(useMmap).prefillChunkTokens(prefillChunkTokens).promptCacheMb(promptCacheMb);
+                .useMmap(useMmap).prefillChunkTokens(prefillChunkTokens).promptCacheMb(promptCacheMb)
+                .speculativeTokens(speculativeTokens).draftModel(draftModel);
     }
 
     /** Mutable builder; {@link #build()} validates every field (ParameterException naming it). */
@@ -99,6 +107,8 @@ public record ModelOptions(int threads, int contextSize, int batchSlots, int que
         private boolean useMmap = false;
         private int prefillChunkTokens = 8;
         private int promptCacheMb = DEFAULT_PROMPT_CACHE_MB;
+        private int speculativeTokens = 0;
+        private java.nio.file.Path draftModel;
 
         private Builder() {
         }
@@ -148,9 +158,19 @@ public record ModelOptions(int threads, int contextSize, int batchSlots, int que
             return this;
         }
 
+        public Builder speculativeTokens(int speculativeTokens) {
+            this.speculativeTokens = speculativeTokens;
+            return this;
+        }
+
+        public Builder draftModel(java.nio.file.Path draftModel) {
+            this.draftModel = draftModel;
+            return this;
+        }
+
         public ModelOptions build() {
             return new ModelOptions(threads, contextSize, batchSlots, queueCapacity, batchTokens, device, useMmap,
-                    prefillChunkTokens, promptCacheMb);
+                    prefillChunkTokens, promptCacheMb, speculativeTokens, draftModel);
         }
     }
 }

@@ -29,6 +29,7 @@ final class Request implements Generation {
     // ---- engine thread only ----
     int slot = -1;
     NativeSampler sampler;
+    SpeculativeState spec;  // null: not speculative
     int nPast;              // positions cached for this sequence
     int nPromptFed;         // prompt tokens decoded so far
     int lastToken;          // sampled token to decode next

@@ -1,6 +1,7 @@
 package dev.gpt2.binding;
 
 import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.Pointer;
@@ -337,6 +338,7 @@ public final class Gpt2Native {
     public static native int gpt2_decode(gpt2_context ctx, int n, @Const IntPointer seq_ids,
                                          @Const IntPointer positions, @Const IntPointer tokens,
                                          @Cast("const int8_t*") BytePointer want_logits);
+    public static native int gpt2_copy_logits(gpt2_context ctx, int i, FloatPointer out, int n_vocab);
 
     // ---- sampler -----------------------------------------------------------------------------------------
     public static native @ByVal gpt2_sampler_params gpt2_sampler_default_params();
@@ -349,6 +351,8 @@ public final class Gpt2Native {
                                                      int n_ctx);
     public static native int gpt2_sampler_sample_ctx(gpt2_sampler sampler, gpt2_context ctx, int i,
                                                      gpt2_sample_result result);
+    public static native int gpt2_sampler_sample_draft(gpt2_sampler sampler, gpt2_context ctx, int i, int draft,
+                                                       gpt2_sample_result result);
     public static native int gpt2_sample_batch(gpt2_context ctx, @Cast("gpt2_sampler*const*") PointerPointer<?> samplers,
                                                @Const IntPointer entries, int n, gpt2_sample_result results,
                                                IntPointer statuses);

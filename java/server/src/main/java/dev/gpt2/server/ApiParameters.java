@@ -43,7 +43,8 @@ final class ApiParameters {
             new Row(GenerationParameter.TOP_N_TOKENS, "top_n_tokens", "logprobs", "n_probs"),
             new Row(GenerationParameter.TRUNCATE, "truncate", "truncate", null),
             new Row(GenerationParameter.IGNORE_EOS, "ignore_eos", "ignore_eos", "ignore_eos"),
-            new Row(GenerationParameter.PARSE_SPECIAL, "parse_special", null, null));
+            new Row(GenerationParameter.PARSE_SPECIAL, "parse_special", null, null),
+            new Row(GenerationParameter.SPECULATE, "speculate", "speculate", null));
 
     /** TGI's default of max_new_tokens (the library's is 32). */
     static final int TGI_DEFAULT_MAX_NEW_TOKENS = 20;
@@ -123,6 +124,7 @@ final class ApiParameters {
                 case TRUNCATE -> b.truncate((Integer) v);
                 case IGNORE_EOS -> b.ignoreEos((Boolean) v);
                 case PARSE_SPECIAL -> b.parseSpecial((Boolean) v);
+                case SPECULATE -> b.speculate((Integer) v);
             }
         });
         return b;

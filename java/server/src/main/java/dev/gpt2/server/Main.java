@@ -51,6 +51,9 @@ public final class Main {
             }
             options = settings.modelOptions();
             checkModelFile(settings.modelPath());
+            if (settings.draftModel() != null) {
+                checkModelFile(settings.draftModel());
+            }
             checkPortFree(host, port);
         } catch (RuntimeException e) {
             exit(2, e.getMessage());

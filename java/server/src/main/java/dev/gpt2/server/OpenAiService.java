@@ -37,7 +37,9 @@ final class OpenAiService implements RoutedService {
             "user", "best_of", "logit_bias", "suffix",
             // TGI extras sent by @huggingface/inference 4.x textGeneration
             "do_sample", "top_k", "min_p", "typical_p", "repetition_penalty", "truncate", "return_full_text",
-            "watermark", "details", "decoder_input_details", "top_n_tokens", "ignore_eos");
+            "watermark", "details", "decoder_input_details", "top_n_tokens", "ignore_eos",
+            // this server's extension: speculative decoding per request
+            "speculate");
 
     private final ModelHolder models;
     private final ServerMetrics metrics;
@@ -123,6 +125,8 @@ final class OpenAiService implements RoutedService {
         ArrayNode choices = out.putArray("choices");
         int promptTokens = 0;
         int completionTokens = 0;
+        long drafted = 0;
+        long accepted = 0;
         for (int i = 0; i < runs.size(); i++) {
             GenerationResult result = runs.get(i).awaitResult();
             String prompt = texts.get(i / r.n());
@@ -130,6 +134,8 @@ final class OpenAiService implements RoutedService {
                 promptTokens += result.promptTokens();
             }
             completionTokens += result.generatedTokens();
+            drafted += result.speculation().draftedTokens();
+            accepted += result.speculation().acceptedTokens();
             ObjectNode c = choices.addObject();
             c.put("text", r.echo() ? prompt + result.text() : result.text());
             c.put("index", i);
@@ -141,7 +147,7 @@ final class OpenAiService implements RoutedService {
             }
             c.put("finish_reason", WireNames.openAi(result.finishReason()));
         }
-        out.set("usage", usage(promptTokens, completionTokens));
+        out.set("usage", usage(promptTokens, completionTokens, drafted, accepted));
         Responses.sendJson(res, out);
     }
 
@@ -150,6 +156,8 @@ final class OpenAiService implements RoutedService {
                         List<GenerationRun> runs, String id, long created) throws InterruptedException {
         int promptTokens = 0;
         int completionTokens = 0;
+        long drafted = 0;
+        long accepted = 0;
         ClientWatch.start(res, () -> runs.forEach(GenerationRun::cancel));   // gone while queued, too
         try (Sse sse = new Sse(res)) {
             for (int i = 0; i < runs.size(); i++) {
@@ -179,6 +187,8 @@ final class OpenAiService implements RoutedService {
                     promptTokens += result.promptTokens();
                 }
                 completionTokens += result.generatedTokens();
+                drafted += result.speculation().draftedTokens();
+                accepted += result.speculation().acceptedTokens();
                 if (!sse.send(chunk(id, created, i, "", null, WireNames.openAi(result.finishReason())))) {
                     runs.forEach(GenerationRun::cancel);
                     return;
@@ -187,7 +197,7 @@ final class OpenAiService implements RoutedService {
             if (r.includeUsage()) {
                 ObjectNode last = header(id, created);
                 last.putArray("choices");
-                last.set("usage", usage(promptTokens, completionTokens));
+                last.set("usage", usage(promptTokens, completionTokens, drafted, accepted));
                 sse.send(last);
             }
             sse.sendRaw("[DONE]".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
@@ -221,9 +231,18 @@ final class OpenAiService implements RoutedService {
         return o;
     }
 
-    private static ObjectNode usage(int prompt, int completion) {
-        return JsonBody.MAPPER.createObjectNode().put("prompt_tokens", prompt)
+    /**
+     * OpenAI's usage; when speculative decoding drafted tokens, completion_tokens_details reports them as OpenAI's
+     * predicted outputs do: accepted_prediction_tokens and rejected_prediction_tokens (drafted - accepted).
+     */
+    private static ObjectNode usage(int prompt, int completion, long drafted, long accepted) {
+        ObjectNode u = JsonBody.MAPPER.createObjectNode().put("prompt_tokens", prompt)
                 .put("completion_tokens", completion).put("total_tokens", prompt + completion);
+        if (drafted > 0) {
+            u.putObject("completion_tokens_details").put("accepted_prediction_tokens", accepted)
+                    .put("rejected_prediction_tokens", drafted - accepted);
+        }
+        return u;
     }
 
     /**

@@ -85,6 +85,15 @@ final class ServerMetrics implements HttpFeature {
                 EngineStats::promptCacheReusedTokens);
         engineGauge(models, "gpt2_prompt_cache_bytes", "Bytes the prompt cache holds.",
                 EngineStats::promptCacheBytes);
+        engineCounter(models, "gpt2_speculative_drafted_tokens",
+                "Tokens drafted by speculative decoding and verified by the model.", EngineStats::draftedTokens);
+        engineCounter(models, "gpt2_speculative_accepted_tokens",
+                "Drafted tokens the model accepted (acceptance rate = accepted / drafted).",
+                EngineStats::acceptedDraftTokens);
+        meters.add(registry.getOrCreate(Gauge.builder("gpt2_speculative_acceptance_rate", () -> {
+            EngineStats stats = stats(models);
+            return stats == null ? 0.0 : stats.draftAcceptanceRate();
+        }).description("Accepted / drafted tokens of speculative decoding since the model loaded (0 before any).")));
         meters.add(registry.getOrCreate(Gauge.builder("gpt2_model_ready", () -> models.ready() ? 1 : 0)
                 .description("1 when the model is loaded.")));
     }

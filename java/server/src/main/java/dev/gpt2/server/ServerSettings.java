@@ -31,15 +31,21 @@ import io.helidon.config.Config;
  *                       see ModelOptions.prefillChunkTokens)
  * @param promptCacheMb  MiB the prompt cache may hold, 0 = off ({@code gpt2.prompt-cache-mb}; see
  *                       ModelOptions.promptCacheMb)
+ * @param speculate      speculative decoding's default drafted tokens per step for requests that do not choose,
+ *                       0 = off ({@code gpt2.speculate}; see ModelOptions.speculativeTokens)
+ * @param draftModel     a smaller GPT-2 with the same vocabulary that drafts instead of prompt lookup; null = none
+ *                       ({@code gpt2.draft-model}; see ModelOptions.draftModel)
  */
 record ServerSettings(Path modelPath, int threads, int contextSize, int batchSlots, int queueSize,
                       Duration requestTimeout, long maxBodyBytes, String modelName, boolean useMmap,
-                      Duration bodyTimeout, String device, int prefillChunk, int promptCacheMb) {
+                      Duration bodyTimeout, String device, int prefillChunk, int promptCacheMb, int speculate,
+                      Path draftModel) {
 
     static final String FLAG_HELP = """
             --model PATH  --host HOST  --port N  --threads N  --context N  --slots N  --queue N
             --request-timeout-seconds N  --max-body-bytes N  --model-name NAME  --mmap true|false
-            --body-timeout-seconds N  --device cpu|cuda|cuda:N  --prefill-chunk N  --prompt-cache-mb N""";
+            --body-timeout-seconds N  --device cpu|cuda|cuda:N  --prefill-chunk N  --prompt-cache-mb N
+            --speculate N  --draft-model PATH""";
 
     private static final Map<String, String> FLAGS = Map.ofEntries(
             Map.entry("model", "gpt2.model"),
@@ -56,12 +62,15 @@ record ServerSettings(Path modelPath, int threads, int contextSize, int batchSlo
             Map.entry("body-timeout-seconds", "gpt2.body-timeout-seconds"),
             Map.entry("device", "gpt2.device"),
             Map.entry("prefill-chunk", "gpt2.prefill-chunk"),
-            Map.entry("prompt-cache-mb", "gpt2.prompt-cache-mb"));
+            Map.entry("prompt-cache-mb", "gpt2.prompt-cache-mb"),
+            Map.entry("speculate", "gpt2.speculate"),
+            Map.entry("draft-model", "gpt2.draft-model"));
 
     /** ModelOptions field -> the gpt2 key that sets it, so that its range errors can name the flag. */
     private static final Map<String, String> OPTION_KEYS = Map.of(
             "threads", "threads", "contextSize", "context", "batchSlots", "slots", "queueCapacity", "queue",
-            "device", "device", "prefillChunkTokens", "prefill-chunk", "promptCacheMb", "prompt-cache-mb");
+            "device", "device", "prefillChunkTokens", "prefill-chunk", "promptCacheMb", "prompt-cache-mb",
+            "speculativeTokens", "speculate", "draftModel", "draft-model");
 
     /**
      * Reads and validates the {@code gpt2} node; IllegalArgumentException names the flag, the allowed range and
@@ -70,6 +79,7 @@ record ServerSettings(Path modelPath, int threads, int contextSize, int batchSlo
      */
     static ServerSettings from(Config gpt2) {
         String model = gpt2.get("model").asString().orElse("");
+        String draft = gpt2.get("draft-model").asString().orElse("");
         return new ServerSettings(
                 model.isBlank() ? null : Path.of(model),
                 (int) number(gpt2, "threads", 0, Integer.MIN_VALUE, Integer.MAX_VALUE),
@@ -84,7 +94,9 @@ record ServerSettings(Path modelPath, int threads, int contextSize, int batchSlo
                 gpt2.get("device").asString().orElse("cpu").trim(),
                 (int) number(gpt2, "prefill-chunk", 8, Integer.MIN_VALUE, Integer.MAX_VALUE),
                 (int) number(gpt2, "prompt-cache-mb", ModelOptions.DEFAULT_PROMPT_CACHE_MB, Integer.MIN_VALUE,
-                        Integer.MAX_VALUE));
+                        Integer.MAX_VALUE),
+                (int) number(gpt2, "speculate", 0, Integer.MIN_VALUE, Integer.MAX_VALUE),
+                draft.isBlank() ? null : Path.of(draft.trim()));
     }
 
     /** The engine's options; a value out of ModelOptions' range is an IllegalArgumentException naming the flag. */
@@ -99,6 +111,8 @@ record ServerSettings(Path modelPath, int threads, int contextSize, int batchSlo
                     .device(device)
                     .prefillChunkTokens(prefillChunk)
                     .promptCacheMb(promptCacheMb)
+                    .speculativeTokens(speculate)
+                    .draftModel(draftModel)
                     .build();
         } catch (ParameterException e) {
             String key = OPTION_KEYS.get(e.field());

@@ -14,6 +14,7 @@ import dev.gpt2.GenerationParams;
 import dev.gpt2.GenerationResult;
 import dev.gpt2.Gpt2Model;
 import dev.gpt2.PromptToken;
+import dev.gpt2.SpeculationStats;
 import dev.gpt2.StreamEvent;
 import dev.gpt2.TokenInfo;
 import dev.gpt2.TopToken;
@@ -95,6 +96,7 @@ final class TgiService implements RoutedService {
             details.put("finish_reason", WireNames.tgi(result.finishReason()));
             details.put("generated_tokens", result.generatedTokens());
             putSeed(details, r, result);
+            putSpeculation(details, result);
             // decoder_input_details: each prompt token's logprob given the ones before it (the first one's null)
             ArrayNode prefill = details.putArray("prefill");
             List<PromptToken> scores = result.promptLogprobs();
@@ -154,6 +156,7 @@ final class TgiService implements RoutedService {
             details.put("finish_reason", WireNames.tgi(result.finishReason()));
             details.put("generated_tokens", result.generatedTokens());
             putSeed(details, r, result);
+            putSpeculation(details, result);
             sse.send(last);
         }
     }
@@ -172,6 +175,15 @@ final class TgiService implements RoutedService {
 
     private int[] prepare(Gpt2Model model, TgiRequest r) {
         return Prompts.prepare(model, r.inputs(), r.params(), "inputs");
+    }
+
+    /** Speculative decoding's figures of the request (an extension of TGI's details), when it drafted tokens. */
+    private static void putSpeculation(ObjectNode details, GenerationResult result) {
+        SpeculationStats s = result.speculation();
+        if (s.draftedTokens() > 0) {
+            details.putObject("speculation").put("drafted_tokens", s.draftedTokens())
+                    .put("accepted_tokens", s.acceptedTokens()).put("acceptance_rate", s.acceptanceRate());
+        }
     }
 
     private static void putSeed(ObjectNode details, TgiRequest r, GenerationResult result) {

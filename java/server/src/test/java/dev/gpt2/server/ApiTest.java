@@ -377,6 +377,38 @@ class ApiTest {
     }
 
     @Test
+    void speculateIsLosslessAndReportedInBothApisAndMetrics() {
+        String tgi = """
+                {"inputs":"one two one two one two one two","parameters":{"max_new_tokens":12,"details":true,
+                 "ignore_eos":true,"speculate":%d}}""";
+        JsonNode plain = TestModels.post(base, "/generate", tgi.formatted(0)).json();
+        JsonNode spec = TestModels.post(base, "/generate", tgi.formatted(6)).json();
+        assertThat(spec.get("generated_text").asText(), is(plain.get("generated_text").asText()));
+        assertThat(plain.get("details").has("speculation"), is(false));
+        JsonNode s = spec.get("details").get("speculation");
+        assertThat(s.get("drafted_tokens").asInt(), greaterThan(0));
+        assertThat(s.get("accepted_tokens").asInt(), lessThanOrEqualTo(s.get("drafted_tokens").asInt()));
+        assertThat(s.get("acceptance_rate").asDouble(), lessThanOrEqualTo(1.0));
+        String openAi = """
+                {"prompt":"one two one two one two one two","max_tokens":12,"temperature":0,"ignore_eos":true,
+                 "speculate":%d}""";
+        JsonNode a = TestModels.post(base, "/v1/completions", openAi.formatted(0)).json();
+        JsonNode b = TestModels.post(base, "/v1/completions", openAi.formatted(6)).json();
+        assertThat(b.at("/choices/0/text").asText(), is(a.at("/choices/0/text").asText()));
+        assertThat(a.get("usage").has("completion_tokens_details"), is(false));
+        JsonNode details = b.at("/usage/completion_tokens_details");
+        assertThat(details.get("accepted_prediction_tokens").asInt() + details.get("rejected_prediction_tokens").asInt(),
+                greaterThan(0));
+        assertTgiError("{\"inputs\":\"x\",\"parameters\":{\"speculate\":17}}", 422, "parameters.speculate");
+        assertOpenAiError("{\"prompt\":\"x\",\"speculate\":-2}", "speculate");
+        Map<String, Double> samples = TestModels.prometheus(TestModels.get(base, "/metrics").body());
+        assertThat(samples.get("gpt2_speculative_drafted_tokens_total"), greaterThan(0.0));
+        assertThat(samples.get("gpt2_speculative_accepted_tokens_total"),
+                lessThanOrEqualTo(samples.get("gpt2_speculative_drafted_tokens_total")));
+        assertThat(samples.containsKey("gpt2_speculative_acceptance_rate"), is(true));
+    }
+
+    @Test
     void pagesAndOpenApiAreServedFromTheJar() {
         TestModels.Reply index = TestModels.get(base, "/");
         assertThat(index.status(), is(200));

@@ -224,6 +224,19 @@ class LifecycleTest {
                 is(Map.of("server.port", "9090", "gpt2.model", "x.gguf")));
     }
 
+    @Test
+    void speculationSettingsReachTheEngineOptions() {
+        ServerSettings defaults = ServerSettings.from(Main.config(Map.of("gpt2.model", "m.gguf")).get("gpt2"));
+        assertThat(defaults.modelOptions().speculativeTokens(), is(0));
+        assertThat(defaults.modelOptions().draftModel() == null, is(true));
+        Map<String, String> flags = ServerSettings.flagsToConfig(
+                new String[] {"--model", "m.gguf", "--speculate", "6", "--draft-model", "d.gguf"});
+        assertThat(flags, is(Map.of("gpt2.model", "m.gguf", "gpt2.speculate", "6", "gpt2.draft-model", "d.gguf")));
+        ServerSettings s = ServerSettings.from(Main.config(flags).get("gpt2"));
+        assertThat(s.modelOptions().speculativeTokens(), is(6));
+        assertThat(s.modelOptions().draftModel().toString(), is("d.gguf"));
+    }
+
     private static WebServer start(ModelHolder models) {
         return start(models, Duration.ofSeconds(60));
     }
