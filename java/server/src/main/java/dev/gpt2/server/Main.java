@@ -40,6 +40,7 @@ public final class Main {
         Config config = config(flags);
         ServerSettings settings;
         ModelOptions options;
+        String pinText;
         String host;
         int port;
         try {
@@ -54,6 +55,7 @@ public final class Main {
             if (settings.draftModel() != null) {
                 checkModelFile(settings.draftModel());
             }
+            pinText = readPinPrompt(settings.pinPromptFile(), options);
             checkPortFree(host, port);
         } catch (RuntimeException e) {
             exit(2, e.getMessage());
@@ -80,7 +82,7 @@ public final class Main {
         }
         LOG.log(Level.INFO, "gpt2 server listening on http://{0}:{1}/ (model {2} loading)",
                 host, String.valueOf(server.port()), settings.modelPath());
-        models.startLoading(settings.modelPath(), () -> Gpt2Model.load(settings.modelPath(), options));
+        models.startLoading(settings.modelPath(), () -> loadModel(settings.modelPath(), options, pinText));
         // Closing the model first ends in-flight generations (streams get a final error event and end cleanly),
         // then the server stops with no handler left waiting.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -95,6 +97,47 @@ public final class Main {
         System.err.println("gpt2-server: " + message);
         System.err.flush();
         System.exit(code);
+    }
+
+    /**
+     * Loads the model and pins PIN_TEXT (null = none) in its prompt cache; a pin that fails closes the model and is
+     * the load's error (so the process exits with it, as for a bad model file).
+     */
+    static Gpt2Model loadModel(Path path, ModelOptions options, String pinText) {
+        Gpt2Model model = Gpt2Model.load(path, options);
+        if (pinText != null) {
+            try {
+                int n = model.pinPrompt(pinText);
+                LOG.log(Level.INFO, "pinned {0} prompt tokens in the prompt cache", String.valueOf(n));
+            } catch (RuntimeException e) {
+                model.close();
+                throw new IllegalStateException("--pin-prompt-file: " + e.getMessage(), e);
+            }
+        }
+        return model;
+    }
+
+    /** The text of the --pin-prompt-file FILE (null for none), checked before the server starts listening. */
+    static String readPinPrompt(Path file, ModelOptions options) {
+        if (file == null) {
+            return null;
+        }
+        if (options.promptCacheMb() == 0) {
+            throw new IllegalArgumentException("--pin-prompt-file needs the prompt cache: --prompt-cache-mb must be "
+                    + "more than 0");
+        }
+        try {
+            String text = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                    .decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(file))).toString();
+            if (text.isEmpty()) {
+                throw new IllegalArgumentException("--pin-prompt-file " + file + " is empty");
+            }
+            return text;
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new IllegalArgumentException("--pin-prompt-file " + file + " is not UTF-8 text");
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("--pin-prompt-file " + file + " cannot be read: " + e.getMessage());
+        }
     }
 
     /** Fails early (before listening) on the mistakes a load would only report later. */

@@ -35,17 +35,20 @@ import io.helidon.config.Config;
  *                       0 = off ({@code gpt2.speculate}; see ModelOptions.speculativeTokens)
  * @param draftModel     a smaller GPT-2 with the same vocabulary that drafts instead of prompt lookup; null = none
  *                       ({@code gpt2.draft-model}; see ModelOptions.draftModel)
+ * @param pinPromptFile  a UTF-8 text file (a system prompt, a few-shot preamble) whose tokens are computed at startup
+ *                       and pinned in the prompt cache; null = none ({@code gpt2.pin-prompt-file}; see
+ *                       Gpt2Model.pinPrompt)
  */
 record ServerSettings(Path modelPath, int threads, int contextSize, int batchSlots, int queueSize,
                       Duration requestTimeout, long maxBodyBytes, String modelName, boolean useMmap,
                       Duration bodyTimeout, String device, int prefillChunk, int promptCacheMb, int speculate,
-                      Path draftModel) {
+                      Path draftModel, Path pinPromptFile) {
 
     static final String FLAG_HELP = """
             --model PATH  --host HOST  --port N  --threads N  --context N  --slots N  --queue N
             --request-timeout-seconds N  --max-body-bytes N  --model-name NAME  --mmap true|false
             --body-timeout-seconds N  --device cpu|cuda|cuda:N  --prefill-chunk N  --prompt-cache-mb N
-            --speculate N  --draft-model PATH""";
+            --speculate N  --draft-model PATH  --pin-prompt-file PATH""";
 
     private static final Map<String, String> FLAGS = Map.ofEntries(
             Map.entry("model", "gpt2.model"),
@@ -64,7 +67,8 @@ record ServerSettings(Path modelPath, int threads, int contextSize, int batchSlo
             Map.entry("prefill-chunk", "gpt2.prefill-chunk"),
             Map.entry("prompt-cache-mb", "gpt2.prompt-cache-mb"),
             Map.entry("speculate", "gpt2.speculate"),
-            Map.entry("draft-model", "gpt2.draft-model"));
+            Map.entry("draft-model", "gpt2.draft-model"),
+            Map.entry("pin-prompt-file", "gpt2.pin-prompt-file"));
 
     /** ModelOptions field -> the gpt2 key that sets it, so that its range errors can name the flag. */
     private static final Map<String, String> OPTION_KEYS = Map.of(
@@ -80,6 +84,7 @@ record ServerSettings(Path modelPath, int threads, int contextSize, int batchSlo
     static ServerSettings from(Config gpt2) {
         String model = gpt2.get("model").asString().orElse("");
         String draft = gpt2.get("draft-model").asString().orElse("");
+        String pin = gpt2.get("pin-prompt-file").asString().orElse("");
         return new ServerSettings(
                 model.isBlank() ? null : Path.of(model),
                 (int) number(gpt2, "threads", 0, Integer.MIN_VALUE, Integer.MAX_VALUE),
@@ -96,7 +101,8 @@ record ServerSettings(Path modelPath, int threads, int contextSize, int batchSlo
                 (int) number(gpt2, "prompt-cache-mb", ModelOptions.DEFAULT_PROMPT_CACHE_MB, Integer.MIN_VALUE,
                         Integer.MAX_VALUE),
                 (int) number(gpt2, "speculate", 0, Integer.MIN_VALUE, Integer.MAX_VALUE),
-                draft.isBlank() ? null : Path.of(draft.trim()));
+                draft.isBlank() ? null : Path.of(draft.trim()),
+                pin.isBlank() ? null : Path.of(pin.trim()));
     }
 
     /** The engine's options; a value out of ModelOptions' range is an IllegalArgumentException naming the flag. */

@@ -20,6 +20,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import dev.gpt2.Gpt2Model;
+import dev.gpt2.ModelOptions;
+import dev.gpt2.GenerationParams;
 import io.helidon.config.Config;
 import io.helidon.webserver.WebServer;
 import org.junit.jupiter.api.Test;
@@ -235,6 +237,23 @@ class LifecycleTest {
         ServerSettings s = ServerSettings.from(Main.config(flags).get("gpt2"));
         assertThat(s.modelOptions().speculativeTokens(), is(6));
         assertThat(s.modelOptions().draftModel().toString(), is("d.gguf"));
+    }
+
+    @Test
+    void pinPromptFileIsPinnedAtLoad() throws Exception {
+        Map<String, String> flags = ServerSettings.flagsToConfig(
+                new String[] {"--model", "m.gguf", "--pin-prompt-file", "system.txt"});
+        assertThat(flags.get("gpt2.pin-prompt-file"), is("system.txt"));
+        assertThat(ServerSettings.from(Main.config(flags).get("gpt2")).pinPromptFile().toString(), is("system.txt"));
+        // ends in a newline: a trailing space would merge with the next word (" Hello") and the prefix would differ
+        String system = "You are a terse assistant who answers in one line.\n".repeat(3);
+        ModelOptions options = ModelOptions.builder().threads(1).batchSlots(2).build();
+        try (Gpt2Model model = Main.loadModel(TestModels.tinyModel(), options, system)) {
+            int pinned = model.tokenize(system).length;
+            assertThat(model.stats().promptCacheBytes() > 0, is(true));
+            model.generate(system + "Hello?", GenerationParams.greedy(2));
+            assertThat(model.stats().promptCacheReusedTokens() >= pinned, is(true));
+        }
     }
 
     private static WebServer start(ModelHolder models) {

@@ -50,6 +50,21 @@ class StartupFailureTest {
     }
 
     @Test
+    void badPinPromptFileExits2() throws Exception {
+        Path model = TestModels.tinyModel().toAbsolutePath();
+        assertOneClearLine(runMain("--model", model.toString(), "--pin-prompt-file", "/nonexistent/pin.txt"), 2,
+                "--pin-prompt-file /nonexistent/pin.txt cannot be read");
+        Path pin = Files.createTempFile("pin", ".txt");
+        Files.writeString(pin, "You are a helpful assistant.");
+        assertOneClearLine(runMain("--model", model.toString(), "--pin-prompt-file", pin.toString(),
+                "--prompt-cache-mb", "0"), 2, "--pin-prompt-file needs the prompt cache");
+        Files.write(pin, new byte[] {(byte) 0xff, (byte) 0xfe, 'a'});
+        assertOneClearLine(runMain("--model", model.toString(), "--pin-prompt-file", pin.toString()), 2,
+                "is not UTF-8 text");
+        Files.delete(pin);
+    }
+
+    @Test
     void badNumbersExit2NamingTheFlag() throws Exception {
         Path model = TestModels.tinyModel().toAbsolutePath();
         assertOneClearLine(runMain("--model", model.toString(), "--slots", "0"), 2,
