@@ -310,19 +310,12 @@ GPT2_API int32_t gpt2_sampler_sample(gpt2_sampler * sampler, const float * logit
 GPT2_API int32_t gpt2_sampler_sample_ctx(gpt2_sampler * sampler, gpt2_context * ctx, int32_t i,
                                          gpt2_sample_result * result);
 
-/* Speculative decoding's verification of one drafted position: samples batch entry I of CTX's last decode exactly
- * as gpt2_sampler_sample_ctx would (same penalties, filters, stopping state, text stream), with DRAFT, the token a
- * deterministic drafter proposed for this position (prompt lookup, a draft model's greedy token), as the proposal
- * of standard speculative sampling with a point-mass draft distribution:
- *   temperature 0: the argmax as always (the draft is accepted iff it is the argmax: greedy output is unchanged);
- *   temperature > 0: accepts DRAFT with probability p(DRAFT) of the processed distribution p (one uniform from the
- *   sampler's RNG), else draws from p with DRAFT removed and renormalised. The token then follows p exactly.
- * result->token == draft means accepted. DRAFT = -1 (no proposal) is exactly gpt2_sampler_sample_ctx.
- * A host verifying K drafts d_1..d_K decoded (last token, d_1, .., d_K) with logits on every entry, calls this for
- * entries 0..K with drafts d_1..d_K, -1 (the bonus position) and stops at the first result that is not its draft or
- * that finishes; every result is a token of the sequence (its text via gpt2_sampler_text after each call). */
-GPT2_API int32_t gpt2_sampler_sample_draft(gpt2_sampler * sampler, gpt2_context * ctx, int32_t i, int32_t draft,
-                                           gpt2_sample_result * result);
+/* Speculative decoding: a host that decoded a sequence's last token + drafted tokens d_1..d_K (logits on every entry)
+ * samples entries 0..K in order with gpt2_sampler_sample_ctx and stops at the first token that is not its draft
+ * (or that finishes); the tokens sampled are the sequence's, the KV positions past them are dropped with
+ * gpt2_context_seq_keep. With deterministic drafts (prompt lookup, a draft model's greedy tokens) this coupling is
+ * lossless speculative sampling: each token is exactly what plain decoding samples (same RNG draws), so greedy
+ * and seeded outputs do not change, and a draft d is accepted with probability p(d). */
 
 /* Samples N sequences in one call, spread over CTX's threads (the sequences of one continuous-batching step):
  * samplers[i] (all distinct) reads the logits of batch entry entries[i] of CTX's last decode and fills

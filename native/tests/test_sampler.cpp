@@ -526,108 +526,6 @@ void test_validation() {
     CHECK_EQ(validation_message(p), std::string(""));
 }
 
-// Speculative verification, greedy: whatever the draft (the argmax, another token, none), sample_draft picks the
-// same token as sample, with the same logprob, text and finish, step by step; so do stop strings and max_tokens
-// that end the sequence in the middle of a run of accepted drafts.
-void test_draft_greedy() {
-    constexpr int32_t kVocab = 16;
-    for (int variant = 0; variant < 3; ++variant) {
-        auto p = defaults();
-        p.temperature = 0.0f;
-        p.repetition_penalty = 1.3f;   // state that each step advances: both samplers must see the same tokens
-        if (variant == 1) p.max_tokens = 7;
-        auto plain = make_sampler(p, kVocab);
-        auto spec = make_sampler(p, kVocab);
-        if (variant == 2) {   // a stop string across tokens: "t5 t9" stops as soon as both are generated in a row
-            plain.add_stop("t5 t9", 5);
-            spec.add_stop("t5 t9", 5);
-        }
-        int32_t prompt[2] = {1, 2};
-        plain.set_prompt(prompt, 2, 64);
-        spec.set_prompt(prompt, 2, 64);
-        Rng pick(77 + (uint64_t)variant);
-        int steps = 0;
-        for (int step = 0; step < 60 && !plain.finished(); ++step, ++steps) {
-            auto l = random_logits(kVocab, 1000 + (uint64_t)step, 4.0);
-            if (variant == 2 && step == 3) { l[5] = 20.0f; }
-            if (variant == 2 && step == 4) { l[9] = 20.0f; }
-            gpt2_sample_result a{}, b{};
-            plain.sample(l.data(), a);
-            // drafts: the right token half the time, a wrong one or none otherwise
-            const double u = pick.next_unit();
-            const int32_t draft = u < 0.5 ? a.token : u < 0.9 ? (int32_t)(pick.next_u64() % kVocab) : -1;
-            spec.sample_draft(l.data(), draft, b);
-            CHECK_EQ(a.token, b.token);
-            CHECK_EQ(a.logprob, b.logprob);
-            CHECK_EQ(a.finish, b.finish);
-            CHECK_EQ(a.n_generated, b.n_generated);
-            CHECK(plain.text() == spec.text());
-        }
-        CHECK(spec.finished() == plain.finished());
-        if (variant == 1) CHECK_EQ(steps, 7);
-        if (variant == 2) CHECK_EQ(steps, 5);
-    }
-    auto s = make_sampler(defaults(), 4);
-    float l[4] = {0.0f, 1.0f, 2.0f, 3.0f};
-    gpt2_sample_result r{};
-    for (int32_t bad : {-2, 4}) {
-        bool threw = false;
-        try { s.sample_draft(l, bad, r); } catch (const Error &e) {
-            threw = std::string(e.what()).find("draft must be -1") != std::string::npos;
-        }
-        CHECK(threw);
-    }
-}
-
-// Speculative verification, sampled: the token chosen with a point-mass draft follows the sampler's processed
-// distribution exactly, whichever token is drafted (likely, unlikely, filtered out by top-k). Frequencies over
-// kDraws draws with a fixed seed, against the reference distribution (temperature then top-k), within kFreqTol
-// per token (> 4 sigma); and the acceptance rate is p(draft).
-void test_draft_distribution() {
-    constexpr int32_t kVocab = 8;
-    const std::vector<float> logits = {2.0f, 1.0f, 0.5f, 0.0f, -0.5f, 1.5f, -3.0f, 0.2f};
-    auto p = defaults();
-    p.temperature = 0.8f;
-    p.top_k = 6;       // drops ids 6 (-3.0) and 4 (-0.5)
-    p.seed = 12345;
-    std::vector<float> scaled(logits.size());
-    for (size_t i = 0; i < logits.size(); ++i) scaled[i] = logits[i] / 0.8f;
-    scaled[6] = scaled[4] = -std::numeric_limits<float>::infinity();
-    const auto want = softmax_ref(scaled);
-    for (int32_t draft : {0, 3, 6}) {
-        auto s = make_sampler(p, kVocab);
-        std::vector<int> count(kVocab, 0);
-        int accepted = 0;
-        gpt2_sample_result r{};
-        for (int i = 0; i < kDraws; ++i) {
-            s.sample_draft(logits.data(), draft, r);
-            ++count[(size_t)r.token];
-            accepted += r.token == draft;
-        }
-        double tv = 0.0;
-        for (int32_t t = 0; t < kVocab; ++t) {
-            const double freq = (double)count[(size_t)t] / kDraws;
-            CHECK_MSG(std::fabs(freq - want[(size_t)t]) <= kFreqTol, "draft %d token %d: freq %g want %g", draft, t,
-                      freq, want[(size_t)t]);
-            tv += 0.5 * std::fabs(freq - want[(size_t)t]);
-        }
-        CHECK_MSG(tv <= 0.02, "draft %d: total variation %g", draft, tv);
-        CHECK_NEAR((double)accepted / kDraws, want[(size_t)draft], kFreqTol);
-        CHECK_EQ(count[4], 0);
-        CHECK_EQ(count[6], 0);
-    }
-    // Seeded: the same seed and drafts give the same tokens.
-    auto a = make_sampler(p, kVocab), b = make_sampler(p, kVocab);
-    gpt2_sample_result ra{}, rb{};
-    bool same = true;
-    for (int i = 0; i < 200; ++i) {
-        a.sample_draft(logits.data(), i % kVocab, ra);
-        b.sample_draft(logits.data(), i % kVocab, rb);
-        same = same && ra.token == rb.token;
-    }
-    CHECK(same);
-}
-
 }  // namespace
 
 int main() {
@@ -647,7 +545,5 @@ int main() {
     test_logprobs_top_n();
     test_finish_rules();
     test_validation();
-    test_draft_greedy();
-    test_draft_distribution();
     return check_summary("test_sampler");
 }

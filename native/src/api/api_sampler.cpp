@@ -105,22 +105,6 @@ int32_t gpt2_sampler_sample_ctx(gpt2_sampler *sampler, gpt2_context *ctx, int32_
     });
 }
 
-int32_t gpt2_sampler_sample_draft(gpt2_sampler *sampler, gpt2_context *ctx, int32_t i, int32_t draft,
-                                  gpt2_sample_result *result) {
-    return gpt2::guard([&]() -> int32_t {
-        gpt2::require_arg(sampler != nullptr, "sampler must not be NULL");
-        gpt2::require_arg(ctx != nullptr, "ctx must not be NULL");
-        gpt2::require_arg(result != nullptr, "result must not be NULL");
-        const float *logits = gpt2_get_logits(ctx, i);
-        if (logits == nullptr) {
-            throw gpt2::Error(GPT2_ERR_INVALID_ARGUMENT, std::string("no logits for batch entry ") +
-                                                            std::to_string(i) + ": " + gpt2_last_error());
-        }
-        sampler->sample_draft(logits, draft, *result);
-        return GPT2_OK;
-    });
-}
-
 int32_t gpt2_sample_batch(gpt2_context *ctx, gpt2_sampler *const *samplers, const int32_t *entries, int32_t n,
                           gpt2_sample_result *results, int32_t *statuses) {
     return gpt2::guard([&]() -> int32_t {

@@ -139,10 +139,8 @@ void gpt2_sampler::set_prompt(const int32_t *tokens, int32_t n_tokens, int32_t n
     n_ctx_ = n_ctx;
 }
 
-void gpt2_sampler::sample_draft(const float *logits, int32_t draft, gpt2_sample_result &result) {
+void gpt2_sampler::sample(const float *logits, gpt2_sample_result &result) {
     gpt2::require_arg(logits != nullptr, "logits must not be NULL");
-    gpt2::require_arg(draft >= -1 && draft < n_vocab_, "draft must be -1 (none) or a token id < n_vocab (" +
-                                                           std::to_string(n_vocab_) + "), got " + std::to_string(draft));
     gpt2::require_arg(!finished(), "the sampler has finished (finish reason " + std::to_string(finish_) +
                                        "); create a new sampler for a new sequence");
 
@@ -165,7 +163,7 @@ void gpt2_sampler::sample_draft(const float *logits, int32_t draft, gpt2_sample_
         gpt2::filter_top_p(candidates_, params_.top_p);
         gpt2::filter_min_p(candidates_, params_.min_p);
         gpt2::filter_typical(candidates_, params_.typical_p);
-        token = draft < 0 ? gpt2::candidates_sample(candidates_, rng_) : verify_draft(draft);
+        token = gpt2::candidates_sample(candidates_, rng_);
     }
     if (token < 0) {
         throw gpt2::Error(GPT2_ERR_INVALID_ARGUMENT, "no token can be sampled: the penalised logits are all -inf");
@@ -195,24 +193,6 @@ void gpt2_sampler::sample_draft(const float *logits, int32_t draft, gpt2_sample_
     result.finish = finish;
     result.n_generated = n_generated_;
     result.text_len = (int32_t)stream_.text().size();
-}
-
-int32_t gpt2_sampler::verify_draft(int32_t draft) {
-    gpt2::candidates_softmax(candidates_);
-    size_t at = candidates_.size;
-    for (size_t i = 0; i < candidates_.size; ++i) {
-        if (candidates_.items[i].id == draft) { at = i; break; }
-    }
-    const double p_draft = at < candidates_.size ? (double)candidates_.items[at].p : 0.0;
-    if (rng_.next_unit() < p_draft) return draft;
-    if (at < candidates_.size) {   // draw from p without the draft: remove it, the draw renormalises
-        std::swap(candidates_.items[at], candidates_.items[candidates_.size - 1]);
-        --candidates_.size;
-        candidates_.sorted = false;
-    }
-    const int32_t token = gpt2::candidates_sample(candidates_, rng_);
-    // Nothing else has mass (p_draft was 1 up to rounding): the draft is the only possible token.
-    return token < 0 ? draft : token;
 }
 
 void gpt2_sampler::flush() {

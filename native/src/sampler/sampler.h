@@ -9,11 +9,11 @@
 //      else temperature -> top-k -> top-p -> min-p -> typical-p -> draw from the softmax of what is left.
 //   4. stopping: EOS (unless ignore_eos) > stop string > max_tokens (LENGTH) > n_ctx (CONTEXT).
 //
-// Speculative decoding (sample_draft): a drafter proposes a token deterministically (a point-mass proposal
-// q), so standard speculative sampling (Leviathan et al. / Chen et al.) reduces to: greedy picks the argmax as
-// always (the draft is accepted iff it is the argmax); sampled accepts the draft d with probability p(d) of
-// the fully processed distribution p (one uniform), and on rejection draws from p with d removed and
-// renormalised (= norm(max(0, p - q))). The chosen token then follows p exactly, whatever the draft.
+// Speculative decoding needs nothing of its own here: the host samples each drafted position with sample() and
+// a draft is accepted iff it equals the token sample() picked. Drafts are deterministic (a point-mass proposal q),
+// and for such a proposal this coupling is a valid form of speculative sampling: the token is exactly a plain
+// sample, so it follows p, the draft d is accepted with probability p(d), and the RNG advances as in plain
+// decoding, so output is token for token the same with and without speculation (greedy and seeded sampling).
 #pragma once
 
 #include <cstdint>
@@ -60,10 +60,7 @@ struct gpt2_sampler {
     void add_stop(const char *stop, int32_t stop_len);
     void set_prompt(const int32_t *tokens, int32_t n_tokens, int32_t n_ctx);
     // Picks the next token from LOGITS (n_vocab floats), updates all state, fills *result.
-    void sample(const float *logits, gpt2_sample_result &result) { sample_draft(logits, -1, result); }
-    // Same with DRAFT (a drafter's proposal for this position, or -1 for none) as speculative sampling's
-    // proposal; result.token == draft means the draft was accepted. draft = -1 is exactly sample().
-    void sample_draft(const float *logits, int32_t draft, gpt2_sample_result &result);
+    void sample(const float *logits, gpt2_sample_result &result);
     // Releases held-back text (cancellation) into text() and finishes the stream. Repeated calls keep
     // text() as the first call left it (so a caller can retry with a bigger buffer); after a finish
     // reported by sample() nothing is held, and the first flush leaves text() empty.
@@ -91,5 +88,5 @@ private:
     bool flushed_ = false;
 
     // Speculative sampling's accept / reject of DRAFT over the filtered candidates (temperature > 0).
-    int32_t verify_draft(int32_t draft);
+
 };

@@ -10,10 +10,12 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Lossless speculative decoding for the engine (engine thread only, except the counters). A speculative sequence in
- * decoding state puts its last token plus up to K drafted tokens into the step's batch, all with logits; the native
- * sampler then verifies the drafts position by position (gpt2_sampler_sample_draft: greedy keeps the argmax,
- * sampled runs standard speculative sampling with a point-mass draft, so output follows the target model exactly),
- * every chosen token is emitted as its own event, and the sequence's cache is rolled back past the rejected drafts
+ * decoding state puts its last token plus up to K drafted tokens into the step's batch, all with logits; its sampler
+ * then samples the positions in order (gpt2_sampler_sample_ctx, exactly as plain decoding would, RNG included) and
+ * a draft is accepted while it equals the sampled token. Drafts are deterministic, so this is speculative sampling
+ * with a point-mass proposal: every token is plain decoding's own (greedy and seeded output do not change, whatever
+ * the drafts, their length or the batch), and a draft d is accepted with probability p(d). Every chosen token is
+ * emitted as its own event, and the sequence's cache is rolled back past the rejected drafts
  * (gpt2_context_seq_keep). The drafts come from {@link PromptLookup}, or from a {@link DraftModel} when the engine
  * has one.
  */
@@ -118,8 +120,8 @@ final class Speculation {
         int acceptedNow = 0;
         for (int k = 0; k <= n; k++) {
             int draft = k < n ? s.draft[k] : -1;
-            NativeCalls.check(Gpt2Native.gpt2_sampler_sample_draft(r.sampler.handle(), ctx, first + k, draft, result),
-                    "gpt2_sampler_sample_draft");
+            NativeCalls.check(Gpt2Native.gpt2_sampler_sample_ctx(r.sampler.handle(), ctx, first + k, result),
+                    "gpt2_sampler_sample_ctx");
             int token = result.token();
             boolean hit = token == draft;
             if (hit) {

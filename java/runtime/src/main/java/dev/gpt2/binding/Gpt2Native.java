@@ -351,8 +351,6 @@ public final class Gpt2Native {
                                                      int n_ctx);
     public static native int gpt2_sampler_sample_ctx(gpt2_sampler sampler, gpt2_context ctx, int i,
                                                      gpt2_sample_result result);
-    public static native int gpt2_sampler_sample_draft(gpt2_sampler sampler, gpt2_context ctx, int i, int draft,
-                                                       gpt2_sample_result result);
     public static native int gpt2_sample_batch(gpt2_context ctx, @Cast("gpt2_sampler*const*") PointerPointer<?> samplers,
                                                @Const IntPointer entries, int n, gpt2_sample_result results,
                                                IntPointer statuses);
