@@ -1,7 +1,8 @@
 // test_steady_state.cpp — once a context has run a batch of a given shape, further decode steps of that shape
 // allocate nothing on the heap (every global operator new in this process is counted), for prompts, for
 // continuous-batching decode steps, and on 1 and 2 threads. And a sequence's logits are the same bits whether
-// its prompt ran in one batch or in chunks, alone or beside other sequences (batch-invariant kernels).
+// its prompt ran in one batch or in chunks, alone or beside other sequences (batch-invariant kernels), for every
+// weight type.
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
@@ -11,6 +12,7 @@
 
 #include "check.h"
 #include "convert/random_model.h"
+#include "convert/requantize.h"
 #include "gpt2.h"
 
 namespace {
@@ -161,6 +163,30 @@ int main() {
         opt.type = type;
         opt.vocab_dir = std::string(GPT2_SOURCE_DIR) + "/weights/tokenizer";
         gpt2::random_model_write(path, opt);
+        gpt2_model *model = nullptr;
+        CHECK_MSG(gpt2_model_load(path.c_str(), nullptr, &model) == GPT2_OK, "load: %s", gpt2_last_error());
+        if (!model) continue;
+        for (int threads : {1, 2}) {
+            test_no_allocation_per_step(model, threads, type);
+            test_logits_ignore_batching(model, threads);
+        }
+        gpt2_model_free(model);
+    }
+    // Every other weight type (the k-quants need rows of 256): requantized from a 256-wide f32 model. Their matmuls
+    // run through other kernels (dequantized tiles), which must be batch-invariant too.
+    const std::string wide = kBin + "/test_steady_state_wide_f32.gguf";
+    gpt2::RandomModelOptions opt;
+    opt.n_layer = 2;
+    opt.n_head = 2;
+    opt.n_embd = 256;
+    opt.n_ctx = 64;
+    opt.vocab_dir = std::string(GPT2_SOURCE_DIR) + "/weights/tokenizer";
+    gpt2::random_model_write(wide, opt);
+    const gpt2_type others[] = {GPT2_TYPE_BF16, GPT2_TYPE_Q4_1, GPT2_TYPE_Q5_0, GPT2_TYPE_Q5_1, GPT2_TYPE_Q2_K,
+                                GPT2_TYPE_Q3_K, GPT2_TYPE_Q4_K, GPT2_TYPE_Q5_K, GPT2_TYPE_Q6_K, GPT2_TYPE_IQ4_NL};
+    for (gpt2_type type : others) {
+        const std::string path = kBin + "/test_steady_state_wide_" + gpt2_type_name(type) + ".gguf";
+        gpt2::gguf_requantize(wide, path, type);
         gpt2_model *model = nullptr;
         CHECK_MSG(gpt2_model_load(path.c_str(), nullptr, &model) == GPT2_OK, "load: %s", gpt2_last_error());
         if (!model) continue;

@@ -16,7 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
  * chunk sizes, with the prompt cache hit (a prefix's KV restored from a finished or copied from a running sequence)
  * or missed — for greedy and seeded sampling, for every weight type the random-model tool writes. (The kernels
  * are batch-invariant: a token's arithmetic does not depend on its batch; test_kernels and test_steady_state prove
- * that below the engine.)
+ * that below the engine, test_steady_state for every weight type the runtime reads, k-quants included. Speculative
+ * decoding keeps the same tokens too: SpeculativeDecodingTest and DraftModelTest.)
  */
 class DeterminismTest {
     private static final int N = 6;
