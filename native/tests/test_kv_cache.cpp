@@ -7,12 +7,11 @@
 #include <vector>
 
 #include "check.h"
-#include "convert/random_model.h"
+#include "test_models.h"
 #include "gpt2.h"
 
 namespace {
 
-const std::string kBin = GPT2_BINARY_DIR;
 constexpr int32_t kCtx = 48;
 
 // Decodes TOKENS[from, to) into SEQ (positions continue its length); returns the last entry's logits.
@@ -144,17 +143,7 @@ void test_model(gpt2_model *model, gpt2_model *other, const char *type) {
 int main() {
     gpt2_model *other = nullptr;
     for (gpt2_type type : {GPT2_TYPE_F32, GPT2_TYPE_F16, GPT2_TYPE_Q8_0, GPT2_TYPE_Q4_0}) {
-        const std::string path = kBin + "/test_kv_cache_" + gpt2_type_name(type) + ".gguf";
-        gpt2::RandomModelOptions opt;
-        opt.n_layer = 2;
-        opt.n_head = 2;
-        opt.n_embd = 64;
-        opt.n_ctx = kCtx;
-        opt.type = type;
-        opt.vocab_dir = std::string(GPT2_SOURCE_DIR) + "/weights/tokenizer";
-        gpt2::random_model_write(path, opt);
-        gpt2_model *model = nullptr;
-        CHECK_MSG(gpt2_model_load(path.c_str(), nullptr, &model) == GPT2_OK, "load: %s", gpt2_last_error());
+        gpt2_model *model = test_model_write_load("test_kv_cache", test_model_options(type, kCtx));
         if (!model) continue;
         test_model(model, other, gpt2_type_name(type));
         gpt2_model_free(other);

@@ -9,12 +9,11 @@
 #include <vector>
 
 #include "check.h"
-#include "convert/random_model.h"
+#include "test_models.h"
 #include "gpt2.h"
 
 namespace {
 
-const std::string kBin = GPT2_BINARY_DIR;
 constexpr int32_t kCtx = 64;
 constexpr int32_t kTokens = 40;
 constexpr int32_t kTop = 5;
@@ -121,17 +120,7 @@ void test_model(gpt2_model *model, const char *type) {
 
 int main() {
     for (gpt2_type type : {GPT2_TYPE_F32, GPT2_TYPE_Q8_0}) {
-        const std::string path = kBin + "/test_score_" + gpt2_type_name(type) + ".gguf";
-        gpt2::RandomModelOptions opt;
-        opt.n_layer = 2;
-        opt.n_head = 2;
-        opt.n_embd = 64;
-        opt.n_ctx = kCtx;
-        opt.type = type;
-        opt.vocab_dir = std::string(GPT2_SOURCE_DIR) + "/weights/tokenizer";
-        gpt2::random_model_write(path, opt);
-        gpt2_model *model = nullptr;
-        CHECK_MSG(gpt2_model_load(path.c_str(), nullptr, &model) == GPT2_OK, "load: %s", gpt2_last_error());
+        gpt2_model *model = test_model_write_load("test_score", test_model_options(type, kCtx));
         if (!model) continue;
         test_model(model, gpt2_type_name(type));
         gpt2_model_free(model);

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "check.h"
-#include "convert/random_model.h"
+#include "test_models.h"
 #include "convert/requantize.h"
 #include "gpt2.h"
 
@@ -154,17 +154,7 @@ void test_logits_ignore_batching(gpt2_model *model, int threads) {
 int main() {
     const gpt2_type types[] = {GPT2_TYPE_F32, GPT2_TYPE_F16, GPT2_TYPE_Q8_0, GPT2_TYPE_Q4_0};
     for (gpt2_type type : types) {
-        const std::string path = kBin + "/test_steady_state_" + gpt2_type_name(type) + ".gguf";
-        gpt2::RandomModelOptions opt;
-        opt.n_layer = 2;
-        opt.n_head = 2;
-        opt.n_embd = 64;
-        opt.n_ctx = 64;
-        opt.type = type;
-        opt.vocab_dir = std::string(GPT2_SOURCE_DIR) + "/weights/tokenizer";
-        gpt2::random_model_write(path, opt);
-        gpt2_model *model = nullptr;
-        CHECK_MSG(gpt2_model_load(path.c_str(), nullptr, &model) == GPT2_OK, "load: %s", gpt2_last_error());
+        gpt2_model *model = test_model_write_load("test_steady_state", test_model_options(type, 64));
         if (!model) continue;
         for (int threads : {1, 2}) {
             test_no_allocation_per_step(model, threads, type);
@@ -175,13 +165,7 @@ int main() {
     // Every other weight type (the k-quants need rows of 256): requantized from a 256-wide f32 model. Their matmuls
     // run through other kernels (dequantized tiles), which must be batch-invariant too.
     const std::string wide = kBin + "/test_steady_state_wide_f32.gguf";
-    gpt2::RandomModelOptions opt;
-    opt.n_layer = 2;
-    opt.n_head = 2;
-    opt.n_embd = 256;
-    opt.n_ctx = 64;
-    opt.vocab_dir = std::string(GPT2_SOURCE_DIR) + "/weights/tokenizer";
-    gpt2::random_model_write(wide, opt);
+    gpt2::random_model_write(wide, test_model_options(GPT2_TYPE_F32, 64, 256));
     const gpt2_type others[] = {GPT2_TYPE_BF16, GPT2_TYPE_Q4_1, GPT2_TYPE_Q5_0, GPT2_TYPE_Q5_1, GPT2_TYPE_Q2_K,
                                 GPT2_TYPE_Q3_K, GPT2_TYPE_Q4_K, GPT2_TYPE_Q5_K, GPT2_TYPE_Q6_K, GPT2_TYPE_IQ4_NL};
     for (gpt2_type type : others) {

@@ -28,6 +28,14 @@ int32_t copy_text_out(const std::string &text, char *buf, int32_t buf_size, int3
     return GPT2_OK;
 }
 
+// N items of a call over the last decode's entries (gpt2_sample_batch, gpt2_score_tokens): at most one per entry.
+void require_batch_items(const gpt2_context &ctx, int32_t n) {
+    if (n < 0 || n > (int32_t)ctx.logits_row.size()) {
+        throw gpt2::Error(GPT2_ERR_INVALID_ARGUMENT, "n = " + std::to_string(n) + " must be in [0, " +
+                                                        std::to_string(ctx.logits_row.size()) +
+                                                        "] (the entries of the last gpt2_decode)");
+    }
+}
 }  // namespace
 
 extern "C" {
@@ -109,11 +117,7 @@ int32_t gpt2_sample_batch(gpt2_context *ctx, gpt2_sampler *const *samplers, cons
                           gpt2_sample_result *results, int32_t *statuses) {
     return gpt2::guard([&]() -> int32_t {
         gpt2::require_arg(ctx != nullptr, "ctx must not be NULL");
-        if (n < 0 || n > (int32_t)ctx->logits_row.size()) {
-            throw gpt2::Error(GPT2_ERR_INVALID_ARGUMENT, "n = " + std::to_string(n) + " must be in [0, " +
-                                                            std::to_string(ctx->logits_row.size()) +
-                                                            "] (the entries of the last gpt2_decode)");
-        }
+        require_batch_items(*ctx, n);
         if (n == 0) return GPT2_OK;
         gpt2::require_arg(samplers != nullptr && entries != nullptr && results != nullptr && statuses != nullptr,
                           "samplers, entries, results and statuses must not be NULL");
@@ -155,11 +159,7 @@ int32_t gpt2_score_tokens(gpt2_context *ctx, const int32_t *entries, const int32
                           gpt2_sample_result *results) {
     return gpt2::guard([&]() -> int32_t {
         gpt2::require_arg(ctx != nullptr, "ctx must not be NULL");
-        if (n < 0 || n > (int32_t)ctx->logits_row.size()) {
-            throw gpt2::Error(GPT2_ERR_INVALID_ARGUMENT, "n = " + std::to_string(n) + " must be in [0, " +
-                                                            std::to_string(ctx->logits_row.size()) +
-                                                            "] (the entries of the last gpt2_decode)");
-        }
+        require_batch_items(*ctx, n);
         gpt2::require_arg(n_top >= 0 && n_top <= GPT2_MAX_TOP_N, "n_top must be in [0, " +
                                                                      std::to_string(GPT2_MAX_TOP_N) + "], got " +
                                                                      std::to_string(n_top));
