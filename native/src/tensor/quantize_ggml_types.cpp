@@ -6,9 +6,12 @@
 // their sub-block scales (and mins) to 4, 6 or 8 bits of the super-block scale, and the weights are re-rounded
 // with the scales actually stored.
 #include <cmath>
+#include <cstddef>
 #include <cstring>
+#include <vector>
 
 #include "tensor/quant.h"
+#include "tensor/tensor.h"
 
 namespace gpt2 {
 
@@ -631,6 +634,52 @@ void quantize_row_q6_K_ref(const float *x, block_q6_K *y, int64_t n, const float
             }
         }
     }
+}
+
+bool unbias_row_scales(int type, const float *x, void *y, int64_t n) {
+    // where each block of TYPE keeps its fp16 scale and (for the types with an offset) its fp16 min / offset
+    size_t d_at = 0, m_at = 0;
+    bool has_m = false;
+    switch (type) {
+        case GPT2_TYPE_Q4_0: case GPT2_TYPE_Q5_0: case GPT2_TYPE_Q8_0: case GPT2_TYPE_IQ4_NL: break;
+        case GPT2_TYPE_Q4_1: m_at = offsetof(block_q4_1, m); has_m = true; break;
+        case GPT2_TYPE_Q5_1: m_at = offsetof(block_q5_1, m); has_m = true; break;
+        case GPT2_TYPE_Q4_K: m_at = offsetof(block_q4_K, dmin); has_m = true; break;
+        case GPT2_TYPE_Q5_K: m_at = offsetof(block_q5_K, dmin); has_m = true; break;
+        case GPT2_TYPE_Q2_K:
+            d_at = offsetof(block_q2_K, d);
+            m_at = offsetof(block_q2_K, dmin);
+            has_m = true;
+            break;
+        case GPT2_TYPE_Q3_K: d_at = offsetof(block_q3_K, d); break;
+        case GPT2_TYPE_Q6_K: d_at = offsetof(block_q6_K, d); break;
+        default: return false;
+    }
+    const int64_t bs = type_block_size((gpt2_type)type);
+    if (bs <= 0 || n % bs != 0) return false;
+    std::vector<float> r((size_t)n);
+    dequantize_row(type, y, r.data(), n);
+    double xx = 0, xr = 0;
+    for (int64_t i = 0; i < n; ++i) {
+        xx += (double)x[i] * x[i];
+        xr += (double)x[i] * r[(size_t)i];
+    }
+    // a row rounded to (nearly) nothing, or one whose rounding no longer points its way, is left as it is
+    if (!(xx > 0) || !(xr > 0.5 * xx) || !(xr < 2.0 * xx)) return false;
+    const float c = (float)(xx / xr);
+    const size_t block_bytes = type_row_bytes((gpt2_type)type, bs);
+    auto scale_half = [c](uint8_t *p) {
+        uint16_t h;
+        std::memcpy(&h, p, 2);
+        h = fp32_to_fp16(fp16_to_fp32(h) * c);
+        std::memcpy(p, &h, 2);
+    };
+    for (int64_t b = 0; b < n / bs; ++b) {
+        uint8_t *blk = static_cast<uint8_t *>(y) + (size_t)b * block_bytes;
+        scale_half(blk + d_at);
+        if (has_m) scale_half(blk + m_at);
+    }
+    return true;
 }
 
 }  // namespace gpt2
