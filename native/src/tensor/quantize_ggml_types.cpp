@@ -25,9 +25,10 @@ constexpr bool K_AFFINE_WEIGHTED = false;   // q4_K, q5_K sub-blocks
 constexpr bool AFFINE_WEIGHTED = false;     // q4_1, q5_1
 constexpr bool Q5_0_WEIGHTED = true;
 constexpr bool Q6_K_WEIGHTED = false;
-// Rounds of the super-block (d, dmin) refit of q5_K (quantize_k_affine): KL 0.00097 -> 0.00080 on the table's
-// text and 0.00089 -> 0.00077 on the rest of the held-out text; on q4_K it raised both (0.00256 -> 0.00260,
-// 0.00236 -> 0.00252), so q4_K keeps the nearest-or-neighbour scales alone.
+// Rounds of the super-block (d, dmin) refit of q5_K without an imatrix (quantize_k_affine): KL 0.00097 -> 0.00080
+// on the table's text and 0.00089 -> 0.00077 on the rest of the held-out text; on q4_K it raised both (0.00256 ->
+// 0.00260, 0.00236 -> 0.00252), and weighted by an imatrix it raised q5_K's (0.00077 -> 0.00108), so those keep
+// the nearest-or-neighbour scales alone.
 constexpr int K5_SUPER_REFIT = 4;
 constexpr bool Q3_K_WEIGHTED = true;       // with an imatrix; without, q3_K weights by x^2 (q2_K: see its function)
 constexpr int SYM_STEPS = 8;                // candidate scales vmax / (qmin -+ 0.1 k), k = 0..SYM_STEPS
@@ -245,10 +246,10 @@ void quantize_k_affine(const float *x, const float *qw, int nmax, uint16_t *d16,
             }
         }
     }
-    // Q5_K: with the 6-bit scales and mins fixed, the super-block's d and dmin refit by least squares over all
-    // 256 weights on the levels they give (the error weights as above), kept while the rounded pair loses less
+    // Q5_K without an imatrix: with the 6-bit scales and mins fixed, the super-block's d and dmin refit by least
+    // squares over all 256 weights on the levels they give, kept while the rounded pair loses less
     float dq2 = dq, dminq2 = dminq;
-    if (nmax == 31 && K5_SUPER_REFIT > 0) {
+    if (nmax == 31 && K5_SUPER_REFIT > 0 && !qw) {
         auto total = [&](float dd, float mm) {
             float err = 0;
             for (int j = 0; j < 8; ++j) {
@@ -256,7 +257,7 @@ void quantize_k_affine(const float *x, const float *qw, int nmax, uint16_t *d16,
                 for (int l = 0; l < 32; ++l) {
                     const float v = x[32 * j + l];
                     const float r = (step > 0 ? step * (float)nearest((v + off) / step, 0, nmax) : 0.0f) - off - v;
-                    err += (qw ? w[32 * j + l] : 1.0f) * r * r;
+                    err += r * r;
                 }
             }
             return err;
@@ -268,9 +269,12 @@ void quantize_k_affine(const float *x, const float *qw, int nmax, uint16_t *d16,
                 const float step = dq2 * (float)sc[j], off = dminq2 * (float)mn[j];
                 for (int l = 0; l < 32; ++l) {
                     const float v = x[32 * j + l];
-                    const double ww = qw ? w[32 * j + l] : 1.0;
                     const double a = (double)sc[j] * (step > 0 ? nearest((v + off) / step, 0, nmax) : 0), b = mn[j];
-                    saa += ww * a * a; sab += ww * a * b; sbb += ww * b * b; sxa += ww * v * a; sxb += ww * v * b;
+                    saa += a * a;
+                    sab += a * b;
+                    sbb += b * b;
+                    sxa += v * a;
+                    sxb += v * b;
                 }
             }
             const double det = saa * sbb - sab * sab;
