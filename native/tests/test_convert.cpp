@@ -589,8 +589,20 @@ void test_requantize() {
     CHECK_EQ(recipe_tensor_type(mixed, "blk.0.ffn_down.weight", 1024, 12), GPT2_TYPE_Q6_K);
     CHECK_EQ(recipe_tensor_type(mixed, "blk.1.ffn_down.weight", 1024, 12), GPT2_TYPE_Q4_K);
     CHECK_EQ(recipe_tensor_type(mixed, "blk.11.ffn_down.weight", 1024, 12), GPT2_TYPE_Q6_K);
-    CHECK_EQ(recipe_tensor_type(mixed, "blk.3.attn_qkv.weight", 256, 12), GPT2_TYPE_Q4_K);
-    CHECK_EQ(recipe_tensor_type(mixed, "blk.3.attn_qkv.weight", 64, 12), GPT2_TYPE_Q5_0);
+    // llama.cpp's Q4_K_M layers in q6_K: {0, 3, 6, 9, 10, 11} of 12 and {2, 3} of 4, for attn_qkv and ffn_down
+    for (int l = 0; l < 12; ++l) {
+        const bool six = l == 0 || l == 3 || l == 6 || l == 9 || l == 10 || l == 11;
+        const std::string b = "blk." + std::to_string(l);
+        CHECK_EQ(recipe_tensor_type(mixed, b + ".attn_qkv.weight", 256, 12), six ? GPT2_TYPE_Q6_K : GPT2_TYPE_Q4_K);
+        CHECK_EQ(recipe_tensor_type(mixed, b + ".ffn_down.weight", 1024, 12), six ? GPT2_TYPE_Q6_K : GPT2_TYPE_Q4_K);
+        CHECK_EQ(recipe_tensor_type(mixed, b + ".ffn_up.weight", 256, 12), GPT2_TYPE_Q4_K);
+        CHECK_EQ(recipe_tensor_type(mixed, b + ".attn_output.weight", 256, 12), GPT2_TYPE_Q4_K);
+    }
+    for (int l = 0; l < 4; ++l) {
+        const std::string b = "blk." + std::to_string(l);
+        CHECK_EQ(recipe_tensor_type(mixed, b + ".attn_qkv.weight", 256, 4), l >= 2 ? GPT2_TYPE_Q6_K : GPT2_TYPE_Q4_K);
+    }
+    CHECK_EQ(recipe_tensor_type(mixed, "blk.4.attn_qkv.weight", 64, 12), GPT2_TYPE_Q5_0);
     CHECK_EQ(recipe_tensor_type(mixed, "blk.3.attn_norm.weight", 256, 12), GPT2_TYPE_F32);
     CHECK(!recipe_from_name("q3_k_m", nullptr) && recipe_from_name("q2_K", nullptr) && !recipe_from_name("iq2_xxs", nullptr));
     write_text(DIR + "/not_a_model.gguf", "hello");
