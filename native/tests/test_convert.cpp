@@ -554,6 +554,34 @@ void test_requantize() {
     }
     const std::vector<float> lt = first_token_logits(qt), lu = first_token_logits(qu);
     CHECK(!lt.empty() && lt == lu);
+    // our quantizers rescale the head's rows (the tied embedding, or output.weight) to keep each row's projection
+    // onto itself (unbias_row_scales); the other matrices, a lookup-only embedding and q4_0 are rounded as usual
+    {
+        QuantRecipe q51, q51_head, q40;
+        CHECK(recipe_from_name("q5_1", &q51) && recipe_from_name("q5_1", &q51_head) && recipe_from_name("q4_0", &q40));
+        q51_head.output_type = GPT2_TYPE_Q5_1;
+        const std::string ft = DIR + "/requant_q5_1.gguf", fu = DIR + "/requant_q5_1_head.gguf",
+                          f4 = DIR + "/requant_q4_0_tied.gguf";
+        CHECK_MSG(status_of([&] { gguf_requantize(DIR + "/rand_f32.gguf", ft, q51); }, &msg) == GPT2_OK, "%s", msg.c_str());
+        CHECK_MSG(status_of([&] { gguf_requantize(DIR + "/rand_f32.gguf", fu, q51_head); }, &msg) == GPT2_OK, "%s",
+                  msg.c_str());
+        CHECK_MSG(status_of([&] { gguf_requantize(DIR + "/rand_f32.gguf", f4, q40); }, &msg) == GPT2_OK, "%s", msg.c_str());
+        auto src = GgufFile::open(DIR + "/rand_f32.gguf", true);
+        auto plain_bytes = [&](const std::string &name, gpt2_type t, bool head) {
+            const GgufTensorInfo *x = src->find_tensor(name);
+            return tensor_encode(reinterpret_cast<const float *>(x->data), x->ne[0], x->ne[1], t, nullptr, head);
+        };
+        auto same = [](const GgufTensorInfo *t, const std::vector<uint8_t> &b) {
+            return t && t->nbytes == b.size() && std::memcmp(t->data, b.data(), b.size()) == 0;
+        };
+        auto a = GgufFile::open(ft, true), b = GgufFile::open(fu, true), c = GgufFile::open(f4, true);
+        CHECK(same(a->find_tensor("token_embd.weight"), plain_bytes("token_embd.weight", GPT2_TYPE_Q5_1, true)));
+        CHECK(!same(a->find_tensor("token_embd.weight"), plain_bytes("token_embd.weight", GPT2_TYPE_Q5_1, false)));
+        CHECK(same(a->find_tensor("blk.0.ffn_up.weight"), plain_bytes("blk.0.ffn_up.weight", GPT2_TYPE_Q5_1, false)));
+        CHECK(same(b->find_tensor("token_embd.weight"), plain_bytes("token_embd.weight", GPT2_TYPE_Q5_1, false)));
+        CHECK(same(b->find_tensor("output.weight"), plain_bytes("token_embd.weight", GPT2_TYPE_Q5_1, true)));
+        CHECK(same(c->find_tensor("token_embd.weight"), plain_bytes("token_embd.weight", GPT2_TYPE_Q4_0, false)));
+    }
     // mixed recipes: the tensors that matter most get q6_K, the rest the base type (rows of 64: q5_0 fallback)
     QuantRecipe mixed;
     CHECK(recipe_from_name("Q4_K_M", &mixed) && mixed.mixed && mixed.llama_ftype == 15);
@@ -561,8 +589,20 @@ void test_requantize() {
     CHECK_EQ(recipe_tensor_type(mixed, "blk.0.ffn_down.weight", 1024, 12), GPT2_TYPE_Q6_K);
     CHECK_EQ(recipe_tensor_type(mixed, "blk.1.ffn_down.weight", 1024, 12), GPT2_TYPE_Q4_K);
     CHECK_EQ(recipe_tensor_type(mixed, "blk.11.ffn_down.weight", 1024, 12), GPT2_TYPE_Q6_K);
-    CHECK_EQ(recipe_tensor_type(mixed, "blk.3.attn_qkv.weight", 256, 12), GPT2_TYPE_Q4_K);
-    CHECK_EQ(recipe_tensor_type(mixed, "blk.3.attn_qkv.weight", 64, 12), GPT2_TYPE_Q5_0);
+    // llama.cpp's Q4_K_M layers in q6_K: {0, 3, 6, 9, 10, 11} of 12 and {2, 3} of 4, for attn_qkv and ffn_down
+    for (int l = 0; l < 12; ++l) {
+        const bool six = l == 0 || l == 3 || l == 6 || l == 9 || l == 10 || l == 11;
+        const std::string b = "blk." + std::to_string(l);
+        CHECK_EQ(recipe_tensor_type(mixed, b + ".attn_qkv.weight", 256, 12), six ? GPT2_TYPE_Q6_K : GPT2_TYPE_Q4_K);
+        CHECK_EQ(recipe_tensor_type(mixed, b + ".ffn_down.weight", 1024, 12), six ? GPT2_TYPE_Q6_K : GPT2_TYPE_Q4_K);
+        CHECK_EQ(recipe_tensor_type(mixed, b + ".ffn_up.weight", 256, 12), GPT2_TYPE_Q4_K);
+        CHECK_EQ(recipe_tensor_type(mixed, b + ".attn_output.weight", 256, 12), GPT2_TYPE_Q4_K);
+    }
+    for (int l = 0; l < 4; ++l) {
+        const std::string b = "blk." + std::to_string(l);
+        CHECK_EQ(recipe_tensor_type(mixed, b + ".attn_qkv.weight", 256, 4), l >= 2 ? GPT2_TYPE_Q6_K : GPT2_TYPE_Q4_K);
+    }
+    CHECK_EQ(recipe_tensor_type(mixed, "blk.4.attn_qkv.weight", 64, 12), GPT2_TYPE_Q5_0);
     CHECK_EQ(recipe_tensor_type(mixed, "blk.3.attn_norm.weight", 256, 12), GPT2_TYPE_F32);
     CHECK(!recipe_from_name("q3_k_m", nullptr) && recipe_from_name("q2_K", nullptr) && !recipe_from_name("iq2_xxs", nullptr));
     write_text(DIR + "/not_a_model.gguf", "hello");

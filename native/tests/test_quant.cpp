@@ -328,7 +328,62 @@ void test_our_quantizers() {
     CHECK(err_of[GPT2_TYPE_Q5_1] < err_of[GPT2_TYPE_Q4_1] && err_of[GPT2_TYPE_Q5_0] < err_of[GPT2_TYPE_Q4_0]);
 }
 
+// unbias_row_scales: an output head's row keeps its projection onto itself (x . r = x . x) after rounding, by
+// one factor on all of its block scales, the integer levels unchanged; without it the least-squares fits leave
+// the row shorter along itself. Types without fp16 block scales are refused and left alone.
+void test_unbias_row_scales() {
+    SplitMix64 rng{7};
+    const int64_t n = 4 * QK_K;
+    std::vector<float> x((size_t)n);
+    for (int64_t i = 0; i < n; ++i) x[(size_t)i] = (float)(0.05 * (rng.uniform() - 0.5) * (1 + (i % 37 == 3) * 6));
+    double xx = 0;
+    for (float v : x) xx += (double)v * v;
+    const gpt2_type types[] = {GPT2_TYPE_Q2_K, GPT2_TYPE_Q3_K, GPT2_TYPE_Q4_K, GPT2_TYPE_Q5_K, GPT2_TYPE_Q6_K,
+                               GPT2_TYPE_Q4_1, GPT2_TYPE_Q5_0, GPT2_TYPE_Q5_1, GPT2_TYPE_IQ4_NL, GPT2_TYPE_Q4_0};
+    for (gpt2_type t : types) {
+        const std::vector<uint8_t> plain = tensor_encode(x.data(), n, 1, t);
+        const std::vector<uint8_t> head = tensor_encode(x.data(), n, 1, t, nullptr, true);
+        std::vector<float> rp((size_t)n), rh((size_t)n);
+        dequantize_row(t, plain.data(), rp.data(), n);
+        dequantize_row(t, head.data(), rh.data(), n);
+        double xp = 0, xh = 0, pp = 0, ph = 0;
+        for (int64_t i = 0; i < n; ++i) {
+            xp += (double)x[(size_t)i] * rp[(size_t)i];
+            xh += (double)x[(size_t)i] * rh[(size_t)i];
+            pp += (double)rp[(size_t)i] * rp[(size_t)i];
+            ph += (double)rp[(size_t)i] * rh[(size_t)i];
+        }
+        std::printf("  %-6s x.r / x.x: %.5f plain, %.5f as a head row\n", type_name(t), xp / xx, xh / xx);
+        // fp16 rounding of each rescaled scale moves a block by at most 2^-11 of itself
+        CHECK_MSG(std::fabs(xh / xx - 1) < 1e-3, "%s: x.r/x.x %g after unbias_row_scales", type_name(t), xh / xx);
+        // the same levels: the head row is the plain row times one factor (ph / pp), to fp16 rounding
+        const double c = ph / pp;
+        double worst = 0;
+        for (int64_t i = 0; i < n; ++i) worst = std::max(worst, std::fabs(rh[(size_t)i] - c * rp[(size_t)i]));
+        double amax = 0;
+        for (float v : rp) amax = std::max(amax, (double)std::fabs(v));
+        CHECK_MSG(worst <= 2e-3 * amax, "%s: levels changed (%g of %g)", type_name(t), worst, amax);
+    }
+    // the least-squares fits shrink the plain row along itself, which is what the rescaling undoes
+    {
+        const std::vector<uint8_t> plain = tensor_encode(x.data(), n, 1, GPT2_TYPE_Q2_K);
+        std::vector<float> rp((size_t)n);
+        dequantize_row(GPT2_TYPE_Q2_K, plain.data(), rp.data(), n);
+        double xp = 0;
+        for (int64_t i = 0; i < n; ++i) xp += (double)x[(size_t)i] * rp[(size_t)i];
+        CHECK_MSG(xp / xx < 0.99, "q2_K plain x.r/x.x %g: expected the fits' shrinkage", xp / xx);
+    }
+    std::vector<uint16_t> bf((size_t)n);
+    std::vector<uint8_t> before(reinterpret_cast<uint8_t *>(bf.data()), reinterpret_cast<uint8_t *>(bf.data()) + 2 * n);
+    CHECK(!unbias_row_scales(GPT2_TYPE_BF16, x.data(), bf.data(), n));
+    CHECK(std::memcmp(before.data(), bf.data(), 2 * (size_t)n) == 0);
+    std::vector<float> zeros((size_t)n, 0.0f);
+    std::vector<uint8_t> ez = tensor_encode(zeros.data(), n, 1, GPT2_TYPE_Q4_K);
+    CHECK(!unbias_row_scales(GPT2_TYPE_Q4_K, zeros.data(), ez.data(), n));   // nothing to keep: left alone
+}
+
 int main() {
+    test_unbias_row_scales();
     test_our_quantizers();
     test_ggml_types_match_ggml();
     test_matches_ggml_formulas();

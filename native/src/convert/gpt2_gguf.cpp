@@ -105,7 +105,8 @@ bool encodable(gpt2_type type) {
 }
 
 // Rows R0..R1 of X into OUT (a type encodable() accepts).
-void encode_rows(const float *x, int64_t ne0, int64_t r0, int64_t r1, gpt2_type type, const float *qw, uint8_t *out) {
+void encode_rows(const float *x, int64_t ne0, int64_t r0, int64_t r1, gpt2_type type, const float *qw, bool head_rows,
+                 uint8_t *out) {
     const size_t row_bytes = type_row_bytes(type, ne0);
     for (int64_t r = r0; r < r1; ++r) {
         const float *xr = x + r * ne0;
@@ -140,12 +141,14 @@ void encode_rows(const float *x, int64_t ne0, int64_t r0, int64_t r1, gpt2_type 
                 break;
             default: break;   // excluded by encodable()
         }
+        if (head_rows) unbias_row_scales(type, xr, yr, ne0);
     }
 }
 
 }  // namespace
 
-std::vector<uint8_t> tensor_encode(const float *x, int64_t ne0, int64_t rows, gpt2_type type, const float *qw) {
+std::vector<uint8_t> tensor_encode(const float *x, int64_t ne0, int64_t rows, gpt2_type type, const float *qw,
+                                   bool head_rows) {
     require_arg(ne0 % type_block_size(type) == 0, "tensor_encode: row length not a multiple of the block size");
     if (!encodable(type)) {
         throw Error(GPT2_ERR_INVALID_ARGUMENT, std::string("tensor_encode: writing ") + type_name(type) +
@@ -159,7 +162,7 @@ std::vector<uint8_t> tensor_encode(const float *x, int64_t ne0, int64_t rows, gp
     std::vector<std::exception_ptr> errors((size_t)n_threads);
     auto part = [&](int64_t t) {
         try {
-            encode_rows(x, ne0, rows * t / n_threads, rows * (t + 1) / n_threads, type, qw, out.data());
+            encode_rows(x, ne0, rows * t / n_threads, rows * (t + 1) / n_threads, type, qw, head_rows, out.data());
         } catch (...) {
             errors[(size_t)t] = std::current_exception();
         }
@@ -184,9 +187,9 @@ std::vector<float> tensor_decode(const void *data, gpt2_type type, int64_t ne0, 
 }
 
 void gguf_write_tensor_encoded(GgufWriter &w, size_t index, const std::vector<float> &x, int64_t ne0,
-                               gpt2_type type, const float *qw) {
+                               gpt2_type type, const float *qw, bool head_rows) {
     const int64_t rows = (int64_t)x.size() / ne0;
-    const std::vector<uint8_t> bytes = tensor_encode(x.data(), ne0, rows, type, qw);
+    const std::vector<uint8_t> bytes = tensor_encode(x.data(), ne0, rows, type, qw, head_rows);
     w.write_tensor_data(index, bytes.data(), bytes.size());
 }
 

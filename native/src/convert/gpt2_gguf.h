@@ -54,15 +54,17 @@ gpt2_type gpt2_tensor_type(const std::string &gguf_name, int64_t ne0, gpt2_type 
 
 // Encodes ROWS rows of NE0 floats as TYPE (row by row, ggml reference rounding).
 // QW (NE0 floats, or null): the importance of each column for the quantizers (convert/imatrix.h).
+// HEAD_ROWS: the rows are an output head's; each row's scales are then rescaled so that it keeps its projection
+// onto itself (unbias_row_scales, tensor/quant.h), for the types that have per-block fp16 scales.
 std::vector<uint8_t> tensor_encode(const float *x, int64_t ne0, int64_t rows, gpt2_type type,
-                                   const float *qw = nullptr);
+                                   const float *qw = nullptr, bool head_rows = false);
 
 // Decodes a whole tensor of TYPE to floats.
 std::vector<float> tensor_decode(const void *data, gpt2_type type, int64_t ne0, int64_t rows);
 
 // Encodes X (whole rows of NE0 floats) as TYPE and writes it as tensor INDEX of W (see tensor_encode).
 void gguf_write_tensor_encoded(GgufWriter &w, size_t index, const std::vector<float> &x, int64_t ne0,
-                               gpt2_type type, const float *qw = nullptr);
+                               gpt2_type type, const float *qw = nullptr, bool head_rows = false);
 
 // Writes a GGUF at OUT_PATH through OUT_PATH.tmp: WRITE sets the metadata, adds the tensors, writes the
 // header and every tensor's data; this then finishes the file and renames it into place. On any error the

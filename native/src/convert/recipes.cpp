@@ -22,14 +22,23 @@ gpt2_type narrow_fallback(gpt2_type t) {
     }
 }
 
-// blk.N.ffn_down.weight -> N; -1 for other names
-int ffn_down_layer(const std::string &name) {
-    const std::string pre = "blk.", post = ".ffn_down.weight";
-    if (name.compare(0, pre.size(), pre) != 0 || name.size() <= pre.size() + post.size() ||
-        name.compare(name.size() - post.size(), post.size(), post) != 0) {
+// blk.N.<SUFFIX> -> N; -1 for other names
+int layer_of(const std::string &name, const std::string &suffix) {
+    const std::string pre = "blk.";
+    if (name.compare(0, pre.size(), pre) != 0 || name.size() <= pre.size() + suffix.size() ||
+        name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0) {
         return -1;
     }
     return std::atoi(name.c_str() + pre.size());
+}
+
+// The layers whose attn_qkv and ffn_down a _k_m recipe keeps in q6_K: the first eighth, the last eighth and every
+// third layer between (counted from the end of the first eighth), in integer eighths — the layers llama.cpp's
+// Q4_K_M / Q5_K_M files hold in q6_K (read from its quantizer's output for 4 and 12 layers: {2, 3} and
+// {0, 3, 6, 9, 10, 11}), so that both recipes store the same tensor types.
+bool more_bits_layer(int layer, int n_layer) {
+    const int eighth = n_layer / 8;
+    return layer < eighth || layer >= 7 * n_layer / 8 || (layer - eighth) % 3 == 2;
 }
 
 }  // namespace
@@ -68,9 +77,10 @@ gpt2_type recipe_tensor_type(const QuantRecipe &recipe, const std::string &gguf_
     if (!gpt2_tensor_is_matrix(gguf_name)) return GPT2_TYPE_F32;
     gpt2_type t = recipe.base;
     if (recipe.mixed) {
-        const int layer = ffn_down_layer(gguf_name);
-        const bool more_bits_layer = layer == 0 || layer == n_layer - 1 || (layer > 0 && layer % 3 == 0);
-        if (gguf_name == "token_embd.weight" || gguf_name == "output.weight" || (layer >= 0 && more_bits_layer)) {
+        int layer = layer_of(gguf_name, ".ffn_down.weight");
+        if (layer < 0) layer = layer_of(gguf_name, ".attn_qkv.weight");
+        if (gguf_name == "token_embd.weight" || gguf_name == "output.weight" ||
+            (layer >= 0 && more_bits_layer(layer, n_layer))) {
             t = GPT2_TYPE_Q6_K;
         }
     }

@@ -1,8 +1,9 @@
 // recipes.h — what gpt2-quantize writes for each matrix: one type everywhere ("q4_K"), or a named mix
 // ("q4_k_m", "q5_k_m") that keeps the tensors whose errors cost the most in more precise types.
 //
-//   q4_k_m: q4_K, except token_embd (the input embedding and, tied, the output head) and ffn_down of the
-//           first and last layers and of every third layer between them, which are q6_K.
+//   q4_k_m: q4_K, except token_embd (the input embedding and, tied, the output head) and attn_qkv and ffn_down
+//           of the first and last eighth of the layers and of every third layer between, which are q6_K
+//           (the tensor types of llama.cpp's Q4_K_M for GPT-2: layers {2, 3} of 4, {0, 3, 6, 9, 10, 11} of 12).
 //   q5_k_m: the same with q5_K as the base type.
 // Rows that are not a multiple of a k-quant's 256 fall back to the 32-wide type of about the same precision
 // (q4_K -> q5_0, q5_K -> q5_1, q6_K -> q8_0, q2_K/q3_K -> q4_0), as llama.cpp does for narrow models.

@@ -168,6 +168,15 @@ void quantize_row_iq4_nl_ref(const float *x, block_iq4_nl *y, int64_t n, const f
 // rounding, quantize_row_q4_0_ref, bit-identical to llama.cpp's).
 void quantize_row_q4_0_weighted(const float *x, block_q4_0 *y, int64_t n, const float *qw);
 
+// For the rows of an output head (the tied token embedding, or output.weight): multiplies every fp16 scale of
+// the quantized row Y (and its fp16 min / offset, for the types that have one) by one factor, so that the
+// dequantized row r keeps the projection of the original X onto itself, x . r = x . x. The least-squares scale
+// fits shrink each row along itself (x . r = x . x - |x - r|^2), which lowers a token's logit exactly where the
+// model predicts it (hidden state along the row): a bias shared by every position, where the rounding noise
+// averages out. The integer levels are not touched. False (Y unchanged) for types without an fp16 scale per
+// block, and for rows whose rounding left too little of them (x . r outside (x . x / 2, 2 x . x)).
+bool unbias_row_scales(int type, const float *x, void *y, int64_t n);
+
 // Dequantizes one row of any supported type to f32 (dispatch on type).
 void dequantize_row(int type, const void *x, float *y, int64_t n);
 
