@@ -1,7 +1,7 @@
 // attention_avx2.cpp — 8-wide attention of one head. Scores: 8 keys at a time, each a vector dot with the
 // query, the 8 partial-sum vectors reduced together by a transpose-add (no per-key horizontal sum); softmax
-// with the vector exp of vec_avx2.h; the weighted sum of values keeps 32 outputs in registers while it walks
-// the positions. Keys and values are f32 or f16 (widened with F16C as they are read). Head sizes that are not a
+// with the vector exp of vec_avx2.h; the weighted sum of values keeps 64 outputs in registers while it walks
+// the positions (64 at a time). Keys and values are f32 or f16 (widened with F16C as they are read). Head sizes that are not a
 // multiple of 8 use the scalar kernel.
 #include <immintrin.h>
 #include <math.h>  // INFINITY
@@ -89,9 +89,13 @@ void attention_head(float *out, const float *q, const E *k, const E *v, int64_t 
     // scores (n_pos) = q . k_p * scale, softmaxed; out (hs) = sum_p scores_p v_p
     const float max_score = attention_scores(scores, q, k, stride, n_pos, hs, scale);
     const __m256 inv = _mm256_set1_ps(1.0f / softmax_numerators(scores, n_pos, max_score));
-    for (int64_t i0 = 0; i0 < hs; i0 += 32) {   // 32 outputs (4 registers) per walk over the positions
-        const int64_t nv = (hs - i0) / 8 < 4 ? (hs - i0) / 8 : 4;
-        __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    // 64 outputs (8 registers) per walk over the positions: GPT-2's head size in one walk, so each value row
+    // (128 bytes of f16) is read whole and once, in address order, which the hardware prefetcher follows;
+    // two walks of 32 read every other cache line twice over.
+    for (int64_t i0 = 0; i0 < hs; i0 += 64) {
+        const int64_t nv = (hs - i0) / 8 < 8 ? (hs - i0) / 8 : 8;
+        __m256 acc[8];
+        for (int j = 0; j < 8; ++j) acc[j] = _mm256_setzero_ps();
         for (int64_t p = 0; p < n_pos; ++p) {
             const __m256 w = _mm256_broadcast_ss(scores + p);
             const E *vp = v + p * stride + i0;

@@ -1,7 +1,7 @@
 // matmul_float_avx2.cpp — AVX2/FMA row kernels for F32 and F16 (F16C) weights against f32 activations.
-// Micro-kernel: 4 weight rows x 2 tokens = 8 independent 8-lane f32 accumulators; weight rows stay in L1
-// while a tile of tokens streams past them. Compiled with -mavx2 -mfma -mf16c; called only when
-// cpu_features() reports them.
+// Micro-kernel: 3 weight rows x 4 tokens = 12 independent 8-lane f32 accumulators; weight rows stay in L1
+// while a tile of tokens streams past them (decode, one token, is the same kernel with one token column).
+// Compiled with -mavx2 -mfma -mf16c; called only when cpu_features() reports them.
 #include <immintrin.h>
 
 #include "kernels/matmul.h"
@@ -15,11 +15,13 @@ namespace gpt2 {
 namespace {
 
 constexpr int64_t kTokenTile = 32;  // tokens per tile: x tile (32 x K f32) stays in L2
+constexpr int64_t kMaxStagedK = 1024;  // F16 rows staged as f32 up to this length (3 rows: 12 KiB; longer
+                                       // rows no longer fit L1 beside the tokens and measured slower)
 
 using avx2::hsum;   // vec_avx2.h
 
-// a * b + c rounded once, spelled out: the tails of the pair and single-token loops must round alike,
-// whatever the compiler would contract.
+// a * b + c rounded once, spelled out: the K % 8 tails of every tile shape must round alike, whatever the
+// compiler would contract.
 inline float fma1(float a, float b, float c) {
     return _mm_cvtss_f32(_mm_fmadd_ss(_mm_set_ss(a), _mm_set_ss(b), _mm_set_ss(c)));
 }
@@ -36,95 +38,108 @@ struct LoadF16 {
     static float load1(const uint16_t *p) { return _cvtsh_ss(*p); }
 };
 
+// One output per (row, token), always the same arithmetic whatever the tile shape: an 8-lane accumulator
+// fed k = 0, 8, 16, ... in order by single-rounded FMAs, summed once (hsum), the K % 8 tail added by fma1,
+// then the bias. So a token's outputs do not depend on how many tokens or rows share its tile.
+//
+// R weight rows x TT tokens per micro-kernel: 3 x 4 keeps 12 accumulators, 3 weight vectors and one token
+// vector in the 16 registers, with 7 loads per 12 FMAs; that measured about twice the FLOP rate of 4 x 2
+// (whose 8 accumulator chains cannot cover the FMA latency). PREFETCH pulls the next row group into L1 at the
+// rate this pass consumes its own (used on the first pass over a row group, when the weights come from memory).
+// The loops over R and TT must unroll for acc/wv to live in registers: -O3 does it, the pragmas make -O2 do it.
+template <typename L, int R, int TT, bool PREFETCH>
+inline void tile_kernel(float *y, const float *x, const typename L::W *const *wr, const float *bias, int64_t K,
+                        int64_t K8, int64_t N, int64_t n, int64_t t, const char *ahead) {
+    __m256 acc[R][TT];
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r) {
+#pragma GCC unroll 4
+        for (int j = 0; j < TT; ++j) acc[r][j] = _mm256_setzero_ps();
+    }
+    const float *xs = x + t * K;
+    for (int64_t k = 0; k < K8; k += 8) {
+        if (PREFETCH) {
+            const char *pf = ahead + k * R * (int64_t)sizeof(typename L::W);
+            _mm_prefetch(pf, _MM_HINT_T0);
+            if (R * sizeof(typename L::W) * 8 > 64) _mm_prefetch(pf + 64, _MM_HINT_T0);
+        }
+        __m256 wv[R];
+#pragma GCC unroll 4
+        for (int r = 0; r < R; ++r) wv[r] = L::load8(wr[r] + k);
+#pragma GCC unroll 4
+        for (int j = 0; j < TT; ++j) {
+            const __m256 xv = _mm256_loadu_ps(xs + j * K + k);
+#pragma GCC unroll 4
+            for (int r = 0; r < R; ++r) acc[r][j] = _mm256_fmadd_ps(wv[r], xv, acc[r][j]);
+        }
+    }
+    for (int j = 0; j < TT; ++j) {
+        const float *xj = xs + j * K;
+        float *yj = y + (t + j) * N + n;
+        for (int r = 0; r < R; ++r) {
+            float s = hsum(acc[r][j]);
+            for (int64_t k = K8; k < K; ++k) s = fma1(L::load1(wr[r] + k), xj[k], s);
+            yj[r] = s + (bias ? bias[n + r] : 0.f);
+        }
+    }
+}
+
+// Tokens [t0, t1) against the R rows starting at n, 4 at a time, then the 1..3 left.
+template <typename L, int R>
+inline void row_group(float *y, const float *x, const typename L::W *w, const float *bias, int64_t t0, int64_t t1,
+                      int64_t K, int64_t N, int64_t n) {
+    const int64_t K8 = K & ~(int64_t)7;
+    const typename L::W *wr[R];
+    for (int r = 0; r < R; ++r) wr[r] = w + (n + r) * K;
+    const char *ahead = (const char *)(wr[R - 1] + K);   // the next row group, contiguous after this one
+    int64_t t = t0;
+    if (t + 4 <= t1) {
+        tile_kernel<L, R, 4, true>(y, x, wr, bias, K, K8, N, n, t, ahead);
+        for (t += 4; t + 4 <= t1; t += 4) tile_kernel<L, R, 4, false>(y, x, wr, bias, K, K8, N, n, t, ahead);
+        switch (t1 - t) {
+            case 3: tile_kernel<L, R, 3, false>(y, x, wr, bias, K, K8, N, n, t, ahead); break;
+            case 2: tile_kernel<L, R, 2, false>(y, x, wr, bias, K, K8, N, n, t, ahead); break;
+            case 1: tile_kernel<L, R, 1, false>(y, x, wr, bias, K, K8, N, n, t, ahead); break;
+            default: break;
+        }
+    } else {
+        switch (t1 - t) {
+            case 3: tile_kernel<L, R, 3, true>(y, x, wr, bias, K, K8, N, n, t, ahead); break;
+            case 2: tile_kernel<L, R, 2, true>(y, x, wr, bias, K, K8, N, n, t, ahead); break;
+            case 1: tile_kernel<L, R, 1, true>(y, x, wr, bias, K, K8, N, n, t, ahead); break;
+            default: break;
+        }
+    }
+}
+
 template <typename L>
 void matmul_float_avx2(float *y, const float *x, const typename L::W *w, const float *bias, int64_t T, int64_t K,
                        int64_t N, int64_t n0, int64_t n1) {
-    const int64_t K8 = K & ~(int64_t)7;
     for (int64_t tt = 0; tt < T; tt += kTokenTile) {
         const int64_t te = T < tt + kTokenTile ? T : tt + kTokenTile;
         int64_t n = n0;
-        for (; n + 4 <= n1; n += 4) {
-            const typename L::W *w0 = w + n * K, *w1 = w0 + K, *w2 = w1 + K, *w3 = w2 + K;
-            const float b0 = bias ? bias[n] : 0.f, b1 = bias ? bias[n + 1] : 0.f;
-            const float b2 = bias ? bias[n + 2] : 0.f, b3 = bias ? bias[n + 3] : 0.f;
-            int64_t t = tt;
-            for (; t + 2 <= te; t += 2) {
-                const float *xa = x + t * K, *xb = xa + K;
-                __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, c0 = a0, c1 = a0, c2 = a0, c3 = a0;
-                const char *ahead = (const char *)(w3 + K);  // next row group, as in the 1-token loop
-                for (int64_t k = 0; k < K8; k += 8) {
-                    const char *pf = ahead + k * 4 * (int64_t)sizeof(typename L::W);
-                    _mm_prefetch(pf, _MM_HINT_T0);
-                    if (sizeof(typename L::W) == 4) _mm_prefetch(pf + 64, _MM_HINT_T0);
-                    const __m256 va = _mm256_loadu_ps(xa + k), vb = _mm256_loadu_ps(xb + k);
-                    __m256 wv = L::load8(w0 + k);
-                    a0 = _mm256_fmadd_ps(wv, va, a0);
-                    c0 = _mm256_fmadd_ps(wv, vb, c0);
-                    wv = L::load8(w1 + k);
-                    a1 = _mm256_fmadd_ps(wv, va, a1);
-                    c1 = _mm256_fmadd_ps(wv, vb, c1);
-                    wv = L::load8(w2 + k);
-                    a2 = _mm256_fmadd_ps(wv, va, a2);
-                    c2 = _mm256_fmadd_ps(wv, vb, c2);
-                    wv = L::load8(w3 + k);
-                    a3 = _mm256_fmadd_ps(wv, va, a3);
-                    c3 = _mm256_fmadd_ps(wv, vb, c3);
-                }
-                float ra[4] = {hsum(a0), hsum(a1), hsum(a2), hsum(a3)};
-                float rb[4] = {hsum(c0), hsum(c1), hsum(c2), hsum(c3)};
-                for (int64_t k = K8; k < K; ++k) {
-                    const float f0 = L::load1(w0 + k), f1 = L::load1(w1 + k), f2 = L::load1(w2 + k),
-                                f3 = L::load1(w3 + k);
-                    ra[0] = fma1(f0, xa[k], ra[0]); ra[1] = fma1(f1, xa[k], ra[1]);
-                    ra[2] = fma1(f2, xa[k], ra[2]); ra[3] = fma1(f3, xa[k], ra[3]);
-                    rb[0] = fma1(f0, xb[k], rb[0]); rb[1] = fma1(f1, xb[k], rb[1]);
-                    rb[2] = fma1(f2, xb[k], rb[2]); rb[3] = fma1(f3, xb[k], rb[3]);
-                }
-                float *ya = y + t * N + n, *yb = ya + N;
-                ya[0] = ra[0] + b0; ya[1] = ra[1] + b1; ya[2] = ra[2] + b2; ya[3] = ra[3] + b3;
-                yb[0] = rb[0] + b0; yb[1] = rb[1] + b1; yb[2] = rb[2] + b2; yb[3] = rb[3] + b3;
-            }
-            for (; t < te; ++t) {
-                const float *xa = x + t * K;
-                __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-                // Decode reads each weight once: prefetch the next row group (contiguous after this one) at
-                // the rate this loop consumes it (4 rows x 8 weights per step).
-                const char *ahead = (const char *)(w3 + K);
-                for (int64_t k = 0; k < K8; k += 8) {
-                    const char *pf = ahead + k * 4 * (int64_t)sizeof(typename L::W);
-                    _mm_prefetch(pf, _MM_HINT_T0);
-                    if (sizeof(typename L::W) == 4) _mm_prefetch(pf + 64, _MM_HINT_T0);
-                    const __m256 va = _mm256_loadu_ps(xa + k);
-                    a0 = _mm256_fmadd_ps(L::load8(w0 + k), va, a0);
-                    a1 = _mm256_fmadd_ps(L::load8(w1 + k), va, a1);
-                    a2 = _mm256_fmadd_ps(L::load8(w2 + k), va, a2);
-                    a3 = _mm256_fmadd_ps(L::load8(w3 + k), va, a3);
-                }
-                float ra[4] = {hsum(a0), hsum(a1), hsum(a2), hsum(a3)};
-                for (int64_t k = K8; k < K; ++k) {
-                    ra[0] = fma1(L::load1(w0 + k), xa[k], ra[0]); ra[1] = fma1(L::load1(w1 + k), xa[k], ra[1]);
-                    ra[2] = fma1(L::load1(w2 + k), xa[k], ra[2]); ra[3] = fma1(L::load1(w3 + k), xa[k], ra[3]);
-                }
-                float *ya = y + t * N + n;
-                ya[0] = ra[0] + b0; ya[1] = ra[1] + b1; ya[2] = ra[2] + b2; ya[3] = ra[3] + b3;
-            }
+        for (; n + 3 <= n1; n += 3) row_group<L, 3>(y, x, w, bias, tt, te, K, N, n);
+        for (; n < n1; ++n) row_group<L, 1>(y, x, w, bias, tt, te, K, N, n);   // leftover rows
+    }
+}
+
+// F16 with 16 or more tokens: each group of 3 rows is widened to f32 once (exact) into an L1 buffer
+// and every pass over the tile reads that, instead of converting the same weights once per 4 tokens.
+void matmul_f16_staged(float *y, const float *x, const uint16_t *w, const float *bias, int64_t T, int64_t K,
+                       int64_t N, int64_t n0, int64_t n1) {
+    alignas(32) float buf[3 * kMaxStagedK];
+    for (int64_t tt = 0; tt < T; tt += kTokenTile) {
+        const int64_t te = T < tt + kTokenTile ? T : tt + kTokenTile;
+        int64_t n = n0;
+        for (; n + 3 <= n1; n += 3) {
+            const uint16_t *src = w + n * K;
+            int64_t k = 0;
+            for (; k + 8 <= 3 * K; k += 8) _mm256_store_ps(buf + k, LoadF16::load8(src + k));
+            for (; k < 3 * K; ++k) buf[k] = LoadF16::load1(src + k);
+            // the staged rows sit at n = 0 of a 3-row matrix; outputs and bias are addressed at n
+            row_group<LoadF32, 3>(y + n, x, buf, bias ? bias + n : nullptr, tt, te, K, N, 0);
         }
-        for (; n < n1; ++n) {  // leftover rows, one at a time
-            const typename L::W *w0 = w + n * K;
-            for (int64_t t = tt; t < te; ++t) {
-                const float *xa = x + t * K;
-                __m256 a0 = _mm256_setzero_ps(), a1 = a0;
-                int64_t k = 0;
-                for (; k + 16 <= K8; k += 16) {
-                    a0 = _mm256_fmadd_ps(L::load8(w0 + k), _mm256_loadu_ps(xa + k), a0);
-                    a1 = _mm256_fmadd_ps(L::load8(w0 + k + 8), _mm256_loadu_ps(xa + k + 8), a1);
-                }
-                for (; k < K8; k += 8) a0 = _mm256_fmadd_ps(L::load8(w0 + k), _mm256_loadu_ps(xa + k), a0);
-                float r = hsum(_mm256_add_ps(a0, a1));
-                for (k = K8; k < K; ++k) r = fma1(L::load1(w0 + k), xa[k], r);
-                y[t * N + n] = r + (bias ? bias[n] : 0.f);
-            }
-        }
+        for (; n < n1; ++n) row_group<LoadF16, 1>(y, x, w, bias, tt, te, K, N, n);   // leftover rows
     }
 }
 
@@ -137,7 +152,8 @@ void matmul_f32_avx2(float *y, const void *x, const void *w, const float *bias, 
 
 void matmul_f16_avx2(float *y, const void *x, const void *w, const float *bias, int64_t T, int64_t K, int64_t N,
                      int64_t n0, int64_t n1) {
-    matmul_float_avx2<LoadF16>(y, (const float *)x, (const uint16_t *)w, bias, T, K, N, n0, n1);
+    if (T >= 16 && K <= kMaxStagedK) matmul_f16_staged(y, (const float *)x, (const uint16_t *)w, bias, T, K, N, n0, n1);
+    else matmul_float_avx2<LoadF16>(y, (const float *)x, (const uint16_t *)w, bias, T, K, N, n0, n1);
 }
 
 }  // namespace gpt2

@@ -10,7 +10,8 @@
 //     whose scales d_w * d_x come precomputed from a small table (one broadcast load each instead of two fp16
 //     conversions, a multiply and a broadcast per block).
 //   - stream (one token, or very long rows): reads each weight block once, prefetching the next row group;
-//     decode is bound by memory bandwidth, so nothing is staged.
+//     decode is bound by memory bandwidth, so nothing is staged. Q4_0's one-token loop has its own
+//     (matmul_q4_0_stream: unsigned nibbles, no sign trick; same lanes, same bits).
 #include <immintrin.h>
 
 #include "kernels/matmul.h"
@@ -50,6 +51,18 @@ struct LoadQ4 {
     static __m256i load(const block_q4_0 &b) { return q4_quants(b); }
 };
 
+// d_w * d_x of 4 rows' blocks in one conversion and one multiply (the same products as the scalar
+// d16(w) * d_x of the gemm's table), repeated in both halves: lane r of each half is row r's, for
+// _mm256_permute_ps to spread (0x00, 0x55, 0xaa, 0xff).
+inline __m256 row_scales4(uint16_t h0, uint16_t h1, uint16_t h2, uint16_t h3, float dx) {
+    __m128i h = _mm_cvtsi32_si128(h0);
+    h = _mm_insert_epi16(h, h1, 1);
+    h = _mm_insert_epi16(h, h2, 2);
+    h = _mm_insert_epi16(h, h3, 3);
+    const __m128 s4 = _mm_mul_ps(_mm_cvtph_ps(h), _mm_set1_ps(dx));
+    return _mm256_set_m128(s4, s4);
+}
+
 // Products of |x| (u8) with sign(w, x) (s8), summed to 8 int32 lanes and converted to f32.
 inline __m256 block_dot(__m256i ax, __m256i x, __m256i w) {
     const __m256i p16 = _mm256_maddubs_epi16(ax, _mm256_sign_epi8(w, x));
@@ -78,11 +91,11 @@ void matmul_quant_stream(float *y, const block_q8_0 *x, const typename L::B *w, 
                 _mm_prefetch(pf + 128, _MM_HINT_T0);
                 const __m256i va = _mm256_loadu_si256((const __m256i *)xa[b].qs);
                 const __m256i aa = _mm256_sign_epi8(va, va);
-                const float da = d16(xa[b].d);
-                a0 = _mm256_fmadd_ps(_mm256_set1_ps(d16(w0[b].d) * da), block_dot(aa, va, L::load(w0[b])), a0);
-                a1 = _mm256_fmadd_ps(_mm256_set1_ps(d16(w1[b].d) * da), block_dot(aa, va, L::load(w1[b])), a1);
-                a2 = _mm256_fmadd_ps(_mm256_set1_ps(d16(w2[b].d) * da), block_dot(aa, va, L::load(w2[b])), a2);
-                a3 = _mm256_fmadd_ps(_mm256_set1_ps(d16(w3[b].d) * da), block_dot(aa, va, L::load(w3[b])), a3);
+                const __m256 s8 = row_scales4(w0[b].d, w1[b].d, w2[b].d, w3[b].d, d16(xa[b].d));
+                a0 = _mm256_fmadd_ps(_mm256_permute_ps(s8, 0x00), block_dot(aa, va, L::load(w0[b])), a0);
+                a1 = _mm256_fmadd_ps(_mm256_permute_ps(s8, 0x55), block_dot(aa, va, L::load(w1[b])), a1);
+                a2 = _mm256_fmadd_ps(_mm256_permute_ps(s8, 0xaa), block_dot(aa, va, L::load(w2[b])), a2);
+                a3 = _mm256_fmadd_ps(_mm256_permute_ps(s8, 0xff), block_dot(aa, va, L::load(w3[b])), a3);
             }
             float *ya = y + t * N + n;
             ya[0] = hsum(a0); ya[1] = hsum(a1); ya[2] = hsum(a2); ya[3] = hsum(a3);
@@ -100,6 +113,81 @@ void matmul_quant_stream(float *y, const block_q8_0 *x, const typename L::B *w, 
                 const __m256i va = _mm256_loadu_si256((const __m256i *)xa[b].qs);
                 a0 = _mm256_fmadd_ps(_mm256_set1_ps(d16(w0[b].d) * d16(xa[b].d)),
                                      block_dot(_mm256_sign_epi8(va, va), va, L::load(w0[b])), a0);
+            }
+            float *ya = y + t * N + n;
+            ya[0] = hsum(a0);
+            if (bias) ya[0] += bias[n];
+        }
+    }
+}
+
+// ---- q4_0 stream: unsigned nibbles, no sign trick ---------------------------------------------------------
+
+// Q4_0's stored nibbles q = w + 8 are unsigned (0..15), so maddubs(q, x) multiplies them with the signed
+// activations directly and exactly (|pair| <= 2 * 15 * 127 < 2^15). Each int32 lane is then the true lane plus
+// 8 times the sum of its 4 activations; that correction depends only on the token's block, so it is computed
+// once per token and shared by every row. The lanes are exactly the sign-trick kernels' lanes, so the f32
+// arithmetic after them, and the output bits, are the same as the gemm's. Per row and block this saves the
+// -8, the sign and the 128-bit insert of the generic path: the 16 bytes are broadcast to both halves and the
+// upper half shifted by 4 bits (one variable shift) before the mask.
+inline __m256i q4_nibbles(const block_q4_0 &b) {
+    const __m256i raw = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)b.qs));
+    return _mm256_and_si256(_mm256_srlv_epi32(raw, _mm256_set_epi32(4, 4, 4, 4, 0, 0, 0, 0)),
+                            _mm256_set1_epi8(0x0f));
+}
+
+// 8 * (the sum of each int32 lane's 4 activations).
+inline __m256i nibble_correction(const block_q8_0 &x) {
+    const __m256i s = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_set1_epi8(1), q8_quants(x)), _mm256_set1_epi16(1));
+    return _mm256_slli_epi32(s, 3);
+}
+
+inline __m256 nibble_dot(__m256i x, __m256i q, __m256i corr) {
+    const __m256i lanes = _mm256_madd_epi16(_mm256_maddubs_epi16(q, x), _mm256_set1_epi16(1));
+    return _mm256_cvtepi32_ps(_mm256_sub_epi32(lanes, corr));
+}
+
+// Tokens one at a time (decode), rows in groups of 4, each weight block read once with the next group
+// prefetched; nb <= kMaxBlocks.
+void matmul_q4_0_stream(float *y, const block_q8_0 *x, const block_q4_0 *w, const float *bias, int64_t T,
+                        int64_t K, int64_t N, int64_t n0, int64_t n1) {
+    const int64_t nb = K / 32;
+    alignas(32) __m256i corr[kMaxBlocks];
+    alignas(32) float dx[kMaxBlocks];
+    for (int64_t t = 0; t < T; ++t) {
+        const block_q8_0 *xa = x + t * nb;
+        for (int64_t b = 0; b < nb; ++b) {
+            corr[b] = nibble_correction(xa[b]);
+            dx[b] = d16(xa[b].d);
+        }
+        int64_t n = n0;
+        for (; n + 4 <= n1; n += 4) {
+            const block_q4_0 *w0 = w + n * nb, *w1 = w0 + nb, *w2 = w1 + nb, *w3 = w2 + nb;
+            __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+            const char *ahead = (const char *)(w3 + nb);
+            for (int64_t b = 0; b < nb; ++b) {
+                const char *pf = ahead + b * 4 * (int64_t)sizeof(block_q4_0);
+                _mm_prefetch(pf, _MM_HINT_T0);
+                _mm_prefetch(pf + 64, _MM_HINT_T0);
+                const __m256i va = q8_quants(xa[b]), c = corr[b];
+                const __m256 s8 = row_scales4(w0[b].d, w1[b].d, w2[b].d, w3[b].d, dx[b]);
+                a0 = _mm256_fmadd_ps(_mm256_permute_ps(s8, 0x00), nibble_dot(va, q4_nibbles(w0[b]), c), a0);
+                a1 = _mm256_fmadd_ps(_mm256_permute_ps(s8, 0x55), nibble_dot(va, q4_nibbles(w1[b]), c), a1);
+                a2 = _mm256_fmadd_ps(_mm256_permute_ps(s8, 0xaa), nibble_dot(va, q4_nibbles(w2[b]), c), a2);
+                a3 = _mm256_fmadd_ps(_mm256_permute_ps(s8, 0xff), nibble_dot(va, q4_nibbles(w3[b]), c), a3);
+            }
+            float *ya = y + t * N + n;
+            ya[0] = hsum(a0); ya[1] = hsum(a1); ya[2] = hsum(a2); ya[3] = hsum(a3);
+            if (bias) {
+                for (int r = 0; r < 4; ++r) ya[r] += bias[n + r];
+            }
+        }
+        for (; n < n1; ++n) {  // leftover rows
+            const block_q4_0 *w0 = w + n * nb;
+            __m256 a0 = _mm256_setzero_ps();
+            for (int64_t b = 0; b < nb; ++b) {
+                a0 = _mm256_fmadd_ps(_mm256_set1_ps(d16(w0[b].d) * dx[b]),
+                                     nibble_dot(q8_quants(xa[b]), q4_nibbles(w0[b]), corr[b]), a0);
             }
             float *ya = y + t * N + n;
             ya[0] = hsum(a0);
@@ -236,6 +324,10 @@ void matmul_q8_0_avx2(float *y, const void *x, const void *w, const float *bias,
 
 void matmul_q4_0_avx2(float *y, const void *x, const void *w, const float *bias, int64_t T, int64_t K, int64_t N,
                       int64_t n0, int64_t n1) {
+    if (T == 1 && K / 32 <= kMaxBlocks) {
+        matmul_q4_0_stream(y, (const block_q8_0 *)x, (const block_q4_0 *)w, bias, T, K, N, n0, n1);
+        return;
+    }
     matmul_quant_avx2<LoadQ4>(y, (const block_q8_0 *)x, (const block_q4_0 *)w, bias, T, K, N, n0, n1);
 }
 
