@@ -24,7 +24,8 @@ using namespace gpt2;
 namespace {
 
 // f32 accumulation against the float64 reference: the error grows with K * eps * sum|w x|; 1e-5 of that
-// sum is ~10x the worst case for K <= 288 yet far below any indexing mistake (which is O(sum|w x|)).
+// sum is ~10x the worst case for K <= 288 (and well above the random-sign growth of the 8224-long quantized
+// rows) yet far below any indexing mistake (which is O(sum|w x|)).
 constexpr double kMatmulRelTol = 1e-5;
 // Vector exp-based tanh vs std::tanh: a few float ulps of the output.
 constexpr double kGeluTol = 2e-6;
@@ -86,7 +87,10 @@ void test_matmul() {
     for (gpt2_type type : types) {
         const bool quant = matmul_takes_q8_0(type), unpacked = matmul_takes_unpacked(type);
         const int64_t block = type_block_size(type);
+        // Q8_0/Q4_0 also with rows longer than the gemm's stack tables (257 blocks): the stream loop then serves
+        // every token count.
         const std::vector<int64_t> Ks = block == QK_K ? std::vector<int64_t>{256, 512}
+                                        : quant       ? std::vector<int64_t>{32, 160, 288, 32 * 257}
                                         : block == 32 ? std::vector<int64_t>{32, 160, 288}
                                                       : std::vector<int64_t>{8, 37, 160};
         for (int64_t K : Ks) {

@@ -1,8 +1,8 @@
 // attention_avx2.cpp — 8-wide attention of one head. Scores: 8 keys at a time, each a vector dot with the
 // query, the 8 partial-sum vectors reduced together by a transpose-add (no per-key horizontal sum); softmax
 // with the vector exp of vec_avx2.h; the weighted sum of values keeps 64 outputs in registers while it walks
-// the positions (64 at a time). Keys and values are f32 or f16 (widened with F16C as they are read). Head sizes that are not a
-// multiple of 8 use the scalar kernel.
+// the positions. Keys and values are f32 or f16 (widened with F16C as they are read). Head sizes that are not
+// a multiple of 8 use the scalar kernel.
 #include <immintrin.h>
 #include <math.h>  // INFINITY
 

@@ -84,31 +84,36 @@ inline void tile_kernel(float *y, const float *x, const typename L::W *const *wr
     }
 }
 
-// Tokens [t0, t1) against the R rows starting at n, 4 at a time, then the 1..3 left.
+// The 1..3 tokens [t, t1) left of a tile against the R rows.
+template <typename L, int R, bool PREFETCH>
+inline void token_tail(float *y, const float *x, const typename L::W *const *wr, const float *bias, int64_t K,
+                       int64_t K8, int64_t N, int64_t n, int64_t t, int64_t t1, const char *ahead) {
+    switch (t1 - t) {
+        case 3: tile_kernel<L, R, 3, PREFETCH>(y, x, wr, bias, K, K8, N, n, t, ahead); break;
+        case 2: tile_kernel<L, R, 2, PREFETCH>(y, x, wr, bias, K, K8, N, n, t, ahead); break;
+        case 1: tile_kernel<L, R, 1, PREFETCH>(y, x, wr, bias, K, K8, N, n, t, ahead); break;
+        default: break;
+    }
+}
+
+// Tokens [t0, t1) against the R rows starting at w, 4 at a time, then the 1..3 left. AHEAD, where not null,
+// is the next row group's memory, prefetched during the first pass (the one that brings these rows in).
 template <typename L, int R>
 inline void row_group(float *y, const float *x, const typename L::W *w, const float *bias, int64_t t0, int64_t t1,
-                      int64_t K, int64_t N, int64_t n) {
+                      int64_t K, int64_t N, int64_t n, const char *ahead) {
     const int64_t K8 = K & ~(int64_t)7;
     const typename L::W *wr[R];
     for (int r = 0; r < R; ++r) wr[r] = w + (n + r) * K;
-    const char *ahead = (const char *)(wr[R - 1] + K);   // the next row group, contiguous after this one
     int64_t t = t0;
-    if (t + 4 <= t1) {
-        tile_kernel<L, R, 4, true>(y, x, wr, bias, K, K8, N, n, t, ahead);
+    if (t1 - t >= 4) {
+        if (ahead) tile_kernel<L, R, 4, true>(y, x, wr, bias, K, K8, N, n, t, ahead);
+        else tile_kernel<L, R, 4, false>(y, x, wr, bias, K, K8, N, n, t, ahead);
         for (t += 4; t + 4 <= t1; t += 4) tile_kernel<L, R, 4, false>(y, x, wr, bias, K, K8, N, n, t, ahead);
-        switch (t1 - t) {
-            case 3: tile_kernel<L, R, 3, false>(y, x, wr, bias, K, K8, N, n, t, ahead); break;
-            case 2: tile_kernel<L, R, 2, false>(y, x, wr, bias, K, K8, N, n, t, ahead); break;
-            case 1: tile_kernel<L, R, 1, false>(y, x, wr, bias, K, K8, N, n, t, ahead); break;
-            default: break;
-        }
+        token_tail<L, R, false>(y, x, wr, bias, K, K8, N, n, t, t1, ahead);
+    } else if (ahead) {
+        token_tail<L, R, true>(y, x, wr, bias, K, K8, N, n, t, t1, ahead);
     } else {
-        switch (t1 - t) {
-            case 3: tile_kernel<L, R, 3, true>(y, x, wr, bias, K, K8, N, n, t, ahead); break;
-            case 2: tile_kernel<L, R, 2, true>(y, x, wr, bias, K, K8, N, n, t, ahead); break;
-            case 1: tile_kernel<L, R, 1, true>(y, x, wr, bias, K, K8, N, n, t, ahead); break;
-            default: break;
-        }
+        token_tail<L, R, false>(y, x, wr, bias, K, K8, N, n, t, t1, ahead);
     }
 }
 
@@ -118,8 +123,9 @@ void matmul_float_avx2(float *y, const float *x, const typename L::W *w, const f
     for (int64_t tt = 0; tt < T; tt += kTokenTile) {
         const int64_t te = T < tt + kTokenTile ? T : tt + kTokenTile;
         int64_t n = n0;
-        for (; n + 3 <= n1; n += 3) row_group<L, 3>(y, x, w, bias, tt, te, K, N, n);
-        for (; n < n1; ++n) row_group<L, 1>(y, x, w, bias, tt, te, K, N, n);   // leftover rows
+        // the next row group is contiguous after this one
+        for (; n + 3 <= n1; n += 3) row_group<L, 3>(y, x, w, bias, tt, te, K, N, n, (const char *)(w + (n + 3) * K));
+        for (; n < n1; ++n) row_group<L, 1>(y, x, w, bias, tt, te, K, N, n, (const char *)(w + (n + 1) * K));
     }
 }
 
@@ -136,10 +142,11 @@ void matmul_f16_staged(float *y, const float *x, const uint16_t *w, const float 
             int64_t k = 0;
             for (; k + 8 <= 3 * K; k += 8) _mm256_store_ps(buf + k, LoadF16::load8(src + k));
             for (; k < 3 * K; ++k) buf[k] = LoadF16::load1(src + k);
-            // the staged rows sit at n = 0 of a 3-row matrix; outputs and bias are addressed at n
-            row_group<LoadF32, 3>(y + n, x, buf, bias ? bias + n : nullptr, tt, te, K, N, 0);
+            // the staged rows sit at n = 0 of a 3-row matrix; outputs and bias are addressed at n. Nothing to
+            // prefetch: the widening above already read these rows in order.
+            row_group<LoadF32, 3>(y + n, x, buf, bias ? bias + n : nullptr, tt, te, K, N, 0, nullptr);
         }
-        for (; n < n1; ++n) row_group<LoadF16, 1>(y, x, w, bias, tt, te, K, N, n);   // leftover rows
+        for (; n < n1; ++n) row_group<LoadF16, 1>(y, x, w, bias, tt, te, K, N, n, (const char *)(w + (n + 1) * K));
     }
 }
 

@@ -10,8 +10,8 @@
 //     whose scales d_w * d_x come precomputed from a small table (one broadcast load each instead of two fp16
 //     conversions, a multiply and a broadcast per block).
 //   - stream (one token, or very long rows): reads each weight block once, prefetching the next row group;
-//     decode is bound by memory bandwidth, so nothing is staged. Q4_0's one-token loop has its own
-//     (matmul_q4_0_stream: unsigned nibbles, no sign trick; same lanes, same bits).
+//     decode is bound by memory bandwidth, so nothing is staged. Q4_0 multiplies its unsigned nibbles there
+//     without the sign trick (Q4Nibbles: same lanes, same bits).
 #include <immintrin.h>
 
 #include "kernels/matmul.h"
@@ -71,110 +71,92 @@ inline __m256 block_dot(__m256i ax, __m256i x, __m256i w) {
 
 // ---- stream: one token at a time, weights read once ------------------------------------------------------
 
+// How the stream loop multiplies a weight block with the token's block b. Token holds what every row group of
+// one token shares (computed once per token), X what the 4 rows of a group share for block b (with its scale). Every policy
+// gives exactly the sign trick's int32 lanes, so the f32 arithmetic after them, and the bits, are the gemm's.
+
+// Any weight type L: |x| as u8 times sign(w, x) as s8.
 template <typename L>
-void matmul_quant_stream(float *y, const block_q8_0 *x, const typename L::B *w, const float *bias, int64_t T0,
-                         int64_t T1, int64_t K, int64_t N, int64_t n0, int64_t n1) {
-    const int64_t nb = K / 32;
-    int64_t n = n0;
-    for (; n + 4 <= n1; n += 4) {
-        const typename L::B *w0 = w + n * nb, *w1 = w0 + nb, *w2 = w1 + nb, *w3 = w2 + nb;
-        for (int64_t t = T0; t < T1; ++t) {
-            const block_q8_0 *xa = x + t * nb;
-            __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-            // Decode reads each weight once: prefetch the next row group (contiguous after this one),
-            // ~3 cache lines per step for the 4 x 34 bytes this step consumes.
-            const char *ahead = (const char *)(w3 + nb);
+struct SignTrick {
+    using B = typename L::B;
+    struct Token {
+        void init(const block_q8_0 *, int64_t) {}
+    };
+    struct X {
+        __m256i v, a;   // x and |x|
+        float d;        // x's scale
+    };
+    static X at(const block_q8_0 *xa, const Token &, int64_t b) {
+        const __m256i v = q8_quants(xa[b]);
+        return {v, _mm256_sign_epi8(v, v), d16(xa[b].d)};
+    }
+    static __m256 dot(const X &x, const B &w) { return block_dot(x.a, x.v, L::load(w)); }
+};
+
+// Q4_0 without the sign trick: the stored nibbles q = w + 8 are unsigned (0..15), so maddubs(q, x) multiplies
+// them with the signed activations directly and exactly (|pair| <= 2 * 15 * 127 < 2^15). Each int32 lane is
+// then the true lane plus 8 times the sum of its 4 activations; that correction depends only on the token's
+// block, so it is computed once per token and shared by every row. Per row and block this saves the -8, the
+// sign and the 128-bit insert of q4_quants: the 16 bytes are broadcast to both halves and the upper half
+// shifted by 4 bits (one variable shift) before the mask. Rows of at most kMaxBlocks blocks.
+struct Q4Nibbles {
+    using B = block_q4_0;
+    struct Token {
+        __m256i corr[kMaxBlocks];   // 8 * (the sum of each int32 lane's 4 activations), per block
+        float d[kMaxBlocks];        // the blocks' scales
+        void init(const block_q8_0 *xa, int64_t nb) {
             for (int64_t b = 0; b < nb; ++b) {
-                const char *pf = ahead + b * 4 * (int64_t)sizeof(typename L::B);
-                _mm_prefetch(pf, _MM_HINT_T0);
-                _mm_prefetch(pf + 64, _MM_HINT_T0);
-                _mm_prefetch(pf + 128, _MM_HINT_T0);
-                const __m256i va = _mm256_loadu_si256((const __m256i *)xa[b].qs);
-                const __m256i aa = _mm256_sign_epi8(va, va);
-                const __m256 s8 = row_scales4(w0[b].d, w1[b].d, w2[b].d, w3[b].d, d16(xa[b].d));
-                a0 = _mm256_fmadd_ps(_mm256_permute_ps(s8, 0x00), block_dot(aa, va, L::load(w0[b])), a0);
-                a1 = _mm256_fmadd_ps(_mm256_permute_ps(s8, 0x55), block_dot(aa, va, L::load(w1[b])), a1);
-                a2 = _mm256_fmadd_ps(_mm256_permute_ps(s8, 0xaa), block_dot(aa, va, L::load(w2[b])), a2);
-                a3 = _mm256_fmadd_ps(_mm256_permute_ps(s8, 0xff), block_dot(aa, va, L::load(w3[b])), a3);
-            }
-            float *ya = y + t * N + n;
-            ya[0] = hsum(a0); ya[1] = hsum(a1); ya[2] = hsum(a2); ya[3] = hsum(a3);
-            if (bias) {
-                for (int r = 0; r < 4; ++r) ya[r] += bias[n + r];
+                d[b] = d16(xa[b].d);
+                const __m256i s = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_set1_epi8(1), q8_quants(xa[b])),
+                                                    _mm256_set1_epi16(1));
+                corr[b] = _mm256_slli_epi32(s, 3);
             }
         }
+    };
+    struct X {
+        __m256i v, corr;
+        float d;
+    };
+    static X at(const block_q8_0 *xa, const Token &tok, int64_t b) {
+        return {q8_quants(xa[b]), tok.corr[b], tok.d[b]};
     }
-    for (; n < n1; ++n) {  // leftover rows
-        const typename L::B *w0 = w + n * nb;
-        for (int64_t t = T0; t < T1; ++t) {
-            const block_q8_0 *xa = x + t * nb;
-            __m256 a0 = _mm256_setzero_ps();
-            for (int64_t b = 0; b < nb; ++b) {
-                const __m256i va = _mm256_loadu_si256((const __m256i *)xa[b].qs);
-                a0 = _mm256_fmadd_ps(_mm256_set1_ps(d16(w0[b].d) * d16(xa[b].d)),
-                                     block_dot(_mm256_sign_epi8(va, va), va, L::load(w0[b])), a0);
-            }
-            float *ya = y + t * N + n;
-            ya[0] = hsum(a0);
-            if (bias) ya[0] += bias[n];
-        }
+    static __m256 dot(const X &x, const block_q4_0 &w) {
+        const __m256i raw = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)w.qs));
+        const __m256i q = _mm256_and_si256(_mm256_srlv_epi32(raw, _mm256_set_epi32(4, 4, 4, 4, 0, 0, 0, 0)),
+                                           _mm256_set1_epi8(0x0f));
+        const __m256i lanes = _mm256_madd_epi16(_mm256_maddubs_epi16(q, x.v), _mm256_set1_epi16(1));
+        return _mm256_cvtepi32_ps(_mm256_sub_epi32(lanes, x.corr));
     }
-}
+};
 
-// ---- q4_0 stream: unsigned nibbles, no sign trick ---------------------------------------------------------
-
-// Q4_0's stored nibbles q = w + 8 are unsigned (0..15), so maddubs(q, x) multiplies them with the signed
-// activations directly and exactly (|pair| <= 2 * 15 * 127 < 2^15). Each int32 lane is then the true lane plus
-// 8 times the sum of its 4 activations; that correction depends only on the token's block, so it is computed
-// once per token and shared by every row. The lanes are exactly the sign-trick kernels' lanes, so the f32
-// arithmetic after them, and the output bits, are the same as the gemm's. Per row and block this saves the
-// -8, the sign and the 128-bit insert of the generic path: the 16 bytes are broadcast to both halves and the
-// upper half shifted by 4 bits (one variable shift) before the mask.
-inline __m256i q4_nibbles(const block_q4_0 &b) {
-    const __m256i raw = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)b.qs));
-    return _mm256_and_si256(_mm256_srlv_epi32(raw, _mm256_set_epi32(4, 4, 4, 4, 0, 0, 0, 0)),
-                            _mm256_set1_epi8(0x0f));
-}
-
-// 8 * (the sum of each int32 lane's 4 activations).
-inline __m256i nibble_correction(const block_q8_0 &x) {
-    const __m256i s = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_set1_epi8(1), q8_quants(x)), _mm256_set1_epi16(1));
-    return _mm256_slli_epi32(s, 3);
-}
-
-inline __m256 nibble_dot(__m256i x, __m256i q, __m256i corr) {
-    const __m256i lanes = _mm256_madd_epi16(_mm256_maddubs_epi16(q, x), _mm256_set1_epi16(1));
-    return _mm256_cvtepi32_ps(_mm256_sub_epi32(lanes, corr));
-}
-
-// Tokens one at a time (decode), rows in groups of 4, each weight block read once with the next group
-// prefetched; nb <= kMaxBlocks.
-void matmul_q4_0_stream(float *y, const block_q8_0 *x, const block_q4_0 *w, const float *bias, int64_t T,
-                        int64_t K, int64_t N, int64_t n0, int64_t n1) {
+// Tokens one at a time, rows in groups of 4. For long rows with several tokens (the only case with
+// more than one besides the gemm's leftover rows) each token reads its rows again; no GPT-2 shape has them.
+template <typename D>
+void matmul_quant_stream(float *y, const block_q8_0 *x, const typename D::B *w, const float *bias, int64_t T,
+                         int64_t K, int64_t N, int64_t n0, int64_t n1) {
+    using B = typename D::B;
     const int64_t nb = K / 32;
-    alignas(32) __m256i corr[kMaxBlocks];
-    alignas(32) float dx[kMaxBlocks];
+    constexpr int64_t kLines = (4 * (int64_t)sizeof(B) + 63) / 64;   // cache lines one step of 4 rows consumes
+    typename D::Token tok;
     for (int64_t t = 0; t < T; ++t) {
         const block_q8_0 *xa = x + t * nb;
-        for (int64_t b = 0; b < nb; ++b) {
-            corr[b] = nibble_correction(xa[b]);
-            dx[b] = d16(xa[b].d);
-        }
+        tok.init(xa, nb);
         int64_t n = n0;
         for (; n + 4 <= n1; n += 4) {
-            const block_q4_0 *w0 = w + n * nb, *w1 = w0 + nb, *w2 = w1 + nb, *w3 = w2 + nb;
+            const B *w0 = w + n * nb, *w1 = w0 + nb, *w2 = w1 + nb, *w3 = w2 + nb;
             __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+            // Decode reads each weight once: prefetch the next row group (contiguous after this one) at the
+            // rate this loop consumes its own.
             const char *ahead = (const char *)(w3 + nb);
             for (int64_t b = 0; b < nb; ++b) {
-                const char *pf = ahead + b * 4 * (int64_t)sizeof(block_q4_0);
-                _mm_prefetch(pf, _MM_HINT_T0);
-                _mm_prefetch(pf + 64, _MM_HINT_T0);
-                const __m256i va = q8_quants(xa[b]), c = corr[b];
-                const __m256 s8 = row_scales4(w0[b].d, w1[b].d, w2[b].d, w3[b].d, dx[b]);
-                a0 = _mm256_fmadd_ps(_mm256_permute_ps(s8, 0x00), nibble_dot(va, q4_nibbles(w0[b]), c), a0);
-                a1 = _mm256_fmadd_ps(_mm256_permute_ps(s8, 0x55), nibble_dot(va, q4_nibbles(w1[b]), c), a1);
-                a2 = _mm256_fmadd_ps(_mm256_permute_ps(s8, 0xaa), nibble_dot(va, q4_nibbles(w2[b]), c), a2);
-                a3 = _mm256_fmadd_ps(_mm256_permute_ps(s8, 0xff), nibble_dot(va, q4_nibbles(w3[b]), c), a3);
+                const char *pf = ahead + b * 4 * (int64_t)sizeof(B);
+                for (int64_t l = 0; l < kLines; ++l) _mm_prefetch(pf + 64 * l, _MM_HINT_T0);
+                const typename D::X xb = D::at(xa, tok, b);
+                const __m256 s8 = row_scales4(w0[b].d, w1[b].d, w2[b].d, w3[b].d, xb.d);
+                a0 = _mm256_fmadd_ps(_mm256_permute_ps(s8, 0x00), D::dot(xb, w0[b]), a0);
+                a1 = _mm256_fmadd_ps(_mm256_permute_ps(s8, 0x55), D::dot(xb, w1[b]), a1);
+                a2 = _mm256_fmadd_ps(_mm256_permute_ps(s8, 0xaa), D::dot(xb, w2[b]), a2);
+                a3 = _mm256_fmadd_ps(_mm256_permute_ps(s8, 0xff), D::dot(xb, w3[b]), a3);
             }
             float *ya = y + t * N + n;
             ya[0] = hsum(a0); ya[1] = hsum(a1); ya[2] = hsum(a2); ya[3] = hsum(a3);
@@ -183,11 +165,11 @@ void matmul_q4_0_stream(float *y, const block_q8_0 *x, const block_q4_0 *w, cons
             }
         }
         for (; n < n1; ++n) {  // leftover rows
-            const block_q4_0 *w0 = w + n * nb;
+            const B *w0 = w + n * nb;
             __m256 a0 = _mm256_setzero_ps();
             for (int64_t b = 0; b < nb; ++b) {
-                a0 = _mm256_fmadd_ps(_mm256_set1_ps(d16(w0[b].d) * dx[b]),
-                                     nibble_dot(q8_quants(xa[b]), q4_nibbles(w0[b]), corr[b]), a0);
+                const typename D::X xb = D::at(xa, tok, b);
+                a0 = _mm256_fmadd_ps(_mm256_set1_ps(d16(w0[b].d) * xb.d), D::dot(xb, w0[b]), a0);
             }
             float *ya = y + t * N + n;
             ya[0] = hsum(a0);
@@ -234,7 +216,7 @@ inline __m256i load_q(const RowGroup &g, int r, int64_t b) {
     return _mm256_loadu_si256((const __m256i *)(g.q[r] + b * g.stride));
 }
 
-template <typename L>
+template <typename L, typename D>
 void matmul_quant_gemm(float *y, const block_q8_0 *x, const typename L::B *w, const float *bias, int64_t T,
                        int64_t K, int64_t N, int64_t n0, int64_t n1) {
     const int64_t nb = K / 32;
@@ -305,30 +287,30 @@ void matmul_quant_gemm(float *y, const block_q8_0 *x, const typename L::B *w, co
             }
         }
     }
-    if (n4 < n1) matmul_quant_stream<L>(y, x, w, bias, 0, T, K, N, n4, n1);   // leftover rows
+    if (n4 < n1) matmul_quant_stream<D>(y, x, w, bias, T, K, N, n4, n1);   // leftover rows
 }
 
-template <typename L>
+// L loads the weight type for the gemm; D is the stream policy for rows of at most kMaxBlocks blocks (longer
+// rows have no stack tables: the sign trick, one token at a time).
+template <typename L, typename D>
 void matmul_quant_avx2(float *y, const block_q8_0 *x, const typename L::B *w, const float *bias, int64_t T,
                        int64_t K, int64_t N, int64_t n0, int64_t n1) {
-    if (T >= 2 && K / 32 <= kMaxBlocks) matmul_quant_gemm<L>(y, x, w, bias, T, K, N, n0, n1);
-    else matmul_quant_stream<L>(y, x, w, bias, 0, T, K, N, n0, n1);
+    if (K / 32 > kMaxBlocks) matmul_quant_stream<SignTrick<L>>(y, x, w, bias, T, K, N, n0, n1);
+    else if (T >= 2) matmul_quant_gemm<L, D>(y, x, w, bias, T, K, N, n0, n1);
+    else matmul_quant_stream<D>(y, x, w, bias, T, K, N, n0, n1);
 }
 
 }  // namespace
 
 void matmul_q8_0_avx2(float *y, const void *x, const void *w, const float *bias, int64_t T, int64_t K, int64_t N,
                       int64_t n0, int64_t n1) {
-    matmul_quant_avx2<LoadQ8>(y, (const block_q8_0 *)x, (const block_q8_0 *)w, bias, T, K, N, n0, n1);
+    matmul_quant_avx2<LoadQ8, SignTrick<LoadQ8>>(y, (const block_q8_0 *)x, (const block_q8_0 *)w, bias, T, K, N, n0,
+                                                 n1);
 }
 
 void matmul_q4_0_avx2(float *y, const void *x, const void *w, const float *bias, int64_t T, int64_t K, int64_t N,
                       int64_t n0, int64_t n1) {
-    if (T == 1 && K / 32 <= kMaxBlocks) {
-        matmul_q4_0_stream(y, (const block_q8_0 *)x, (const block_q4_0 *)w, bias, T, K, N, n0, n1);
-        return;
-    }
-    matmul_quant_avx2<LoadQ4>(y, (const block_q8_0 *)x, (const block_q4_0 *)w, bias, T, K, N, n0, n1);
+    matmul_quant_avx2<LoadQ4, Q4Nibbles>(y, (const block_q8_0 *)x, (const block_q4_0 *)w, bias, T, K, N, n0, n1);
 }
 
 }  // namespace gpt2
