@@ -106,7 +106,12 @@ void test_matmul() {
                 tv.nbytes = w.bytes.size();
                 std::vector<float> bias((size_t)N);
                 for (float &b : bias) b = u(rng);
-                const int64_t T_max = 17;
+                // Q8_0/Q4_0 switch gemms at 24 tokens (sign trick below, int16 from there): both sides of it.
+                const int64_t T_max = quant ? 26 : 17;
+                std::vector<int64_t> Ts;
+                for (int64_t T = 1; T <= T_max; ++T) {
+                    if (T <= 17 || T >= 24) Ts.push_back(T);
+                }
                 std::vector<float> x((size_t)(T_max * K));
                 for (float &v : x) v = u(rng);
                 // Reference on exactly the activations the fast kernel sees (Q8_0 blocks for quantized types).
@@ -115,7 +120,8 @@ void test_matmul() {
                     xq.resize((size_t)(T_max * K / 32));
                     for (int64_t t = 0; t < T_max; ++t) quantize_row_q8_0_ref(x.data() + t * K, xq.data() + t * K / 32, K);
                 }
-                const void *xin = quant ? (const void *)xq.data() : (const void *)x.data();
+                const ActivationsQ8_0 xq8{xq.data(), nullptr, nullptr};
+                const void *xin = quant ? (const void *)&xq8 : (const void *)x.data();
                 std::vector<float> ref((size_t)(T_max * N));
                 // Dequantized activations (what the quantized types' kernels multiply).
                 std::vector<float> xs(x);
@@ -159,7 +165,7 @@ void test_matmul() {
                         matmul_forward_path(alone_nb.data() + t * N, x.data() + t * K, tv, nullptr, 1, pools[0],
                                             scratch, path);
                     }
-                    for (int64_t T = 1; T <= T_max; ++T) {
+                    for (int64_t T : Ts) {
                         for (int th = 0; th < 3; ++th) {
                             std::vector<float> y((size_t)(T * N), NAN);
                             MatmulScratch scratch;

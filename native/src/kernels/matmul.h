@@ -23,9 +23,18 @@
 
 namespace gpt2 {
 
-// x: const float * (T, K) for F32/F16/BF16 weights, const block_q8_0 * (T, K/32) for Q8_0/Q4_0 weights, and
+// x: const float * (T, K) for F32/F16/BF16 weights, const ActivationsQ8_0 * (below) for Q8_0/Q4_0 weights, and
 // const ActivationsQ8 * (matmul_unpacked.h) for the other quantized types.
 // w: N rows of type_row_bytes(type, K) bytes. bias may be null. y rows have stride N.
+// What the Q8_0/Q4_0 kernels multiply: the activations rounded to Q8_0 blocks, (T, K/32). Where the AVX2 gemm
+// runs (matmul_quant_avx2_widens), also the same quants widened to int16 in that gemm's lane order, (T, K), and
+// the blocks' scales in f32, (T, K/32): made once per matrix product and shared by all threads, not per row group.
+struct ActivationsQ8_0 {
+    const block_q8_0 *blocks;
+    const int16_t *widened;   // null when the path does not read it
+    const float *scales;      // null with widened
+};
+
 using MatmulRowsFn = void (*)(float *y, const void *x, const void *w, const float *bias, int64_t T, int64_t K,
                               int64_t N, int64_t n0, int64_t n1);
 
@@ -50,6 +59,10 @@ void matmul_q8_0_avx2(float *y, const void *x, const void *w, const float *bias,
 void matmul_q4_0_avx2(float *y, const void *x, const void *w, const float *bias, int64_t T, int64_t K, int64_t N,
                       int64_t n0, int64_t n1);
 
+// Whether the AVX2 Q8_0/Q4_0 kernels run their int16 gemm for T tokens of K inputs (and so read
+// ActivationsQ8_0::widened), and the widening of one token's nb blocks (matmul_quant_avx2.cpp).
+bool matmul_quant_avx2_widens(int64_t T, int64_t K);
+void widen_q8_0_avx2(const block_q8_0 *x, int16_t *widened, float *scales, int64_t nb);
 // AVX-512 F/BW/VL/DQ + VNNI (matmul_*_avx512.cpp).
 void matmul_f32_avx512(float *y, const void *x, const void *w, const float *bias, int64_t T, int64_t K,
                        int64_t N, int64_t n0, int64_t n1);
@@ -83,6 +96,8 @@ void convert_row_f32_to_f16_avx2(const float *x, uint16_t *y, int64_t n);
 // Reusable buffers for quantized activations.
 struct MatmulScratch {
     std::vector<block_q8_0> xq;   // Q8_0/Q4_0 weights
+    std::vector<int16_t> xw;      // and their AVX2 gemm's widened quants
+    std::vector<float> xs;        // with the blocks' scales
     std::vector<int8_t> aq;       // the unpacked types (ActivationsQ8, matmul_unpacked.h)
     std::vector<float> ad;
 };

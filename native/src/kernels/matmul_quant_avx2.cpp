@@ -3,18 +3,21 @@
 // s8 through maddubs/madd), converted to f32 and scaled by d_w * d_x into 8-lane accumulators, one per
 // (weight row, token); the 8 lanes are summed once at the end. Compiled with -mavx2 -mfma -mf16c.
 //
-// Two loops, bit-identical per output (same products, same order of additions, so a sequence's logits do not
+// Three loops, bit-identical per output (same int32 lanes, same order of additions, so a sequence's logits do not
 // depend on what else shares its batch):
-//   - gemm (T >= 2, K <= 32 * kMaxBlocks): per tile of 16 tokens and group of 4 weight rows, the rows' fp16 scales are
-//     widened once and q4_0 rows unpacked once to int8 in L1; then every token pair runs a 4 x 2 micro-kernel
-//     whose scales d_w * d_x come precomputed from a small table (one broadcast load each instead of two fp16
-//     conversions, a multiply and a broadcast per block).
 //   - stream (one token, or very long rows): reads each weight block once, prefetching the next row group;
 //     decode is bound by memory bandwidth, so nothing is staged. Q4_0 multiplies its unsigned nibbles there
 //     without the sign trick (Q4Nibbles: same lanes, same bits).
+//   - gemm_sign (2 to 23 tokens, K <= 32 * kMaxBlocks: batched decode, speculative verification): per tile of 16
+//     tokens and group of 4 weight rows, the rows' fp16 scales are widened once and q4_0 rows unpacked once to
+//     int8 in L1; then every token pair runs a 4 x 2 micro-kernel whose scales d_w * d_x come precomputed from a
+//     small table (one broadcast load each instead of two fp16 conversions, a multiply and a broadcast per block).
+//   - the int16 gemm (24 tokens and more: prompts; matmul_quant_wide_avx2.cpp), when matmul_forward has widened
+//     the activations (ActivationsQ8_0::widened).
 #include <immintrin.h>
 
 #include "kernels/matmul.h"
+#include "kernels/quant_blocks_avx2.h"
 #include "kernels/vec_avx2.h"
 
 // No inline functions from other headers (std::min, ...) are used here: a copy compiled with this file's
@@ -24,32 +27,15 @@ namespace gpt2 {
 
 namespace {
 
-constexpr int64_t kTokenTile = 16;     // tokens per tile (their activations stay in L1/L2)
-constexpr int64_t kMaxBlocks = 256;    // gemm's stack tables cover rows of up to 256 blocks (K <= 8192)
+constexpr int64_t kTokenTile = 16;     // tokens per tile of the sign-trick gemm (their activations stay in L1/L2)
 
+using avx2::d16;   // quant_blocks_avx2.h
 using avx2::hsum;   // vec_avx2.h
-
-inline float d16(uint16_t h) { return _cvtsh_ss(h); }
-
-// The 32 signed quants of a block.
-inline __m256i q8_quants(const block_q8_0 &b) { return _mm256_loadu_si256((const __m256i *)b.qs); }
-
-inline __m256i q4_quants(const block_q4_0 &b) {
-    const __m128i raw = _mm_loadu_si128((const __m128i *)b.qs);
-    const __m128i m = _mm_set1_epi8(0x0f);
-    const __m128i lo = _mm_and_si128(raw, m), hi = _mm_and_si128(_mm_srli_epi16(raw, 4), m);
-    return _mm256_sub_epi8(_mm256_set_m128i(hi, lo), _mm256_set1_epi8(8));
-}
-
-struct LoadQ8 {
-    using B = block_q8_0;
-    static __m256i load(const block_q8_0 &b) { return q8_quants(b); }
-};
-
-struct LoadQ4 {
-    using B = block_q4_0;
-    static __m256i load(const block_q4_0 &b) { return q4_quants(b); }
-};
+using avx2::kMaxBlocks;
+using avx2::LoadQ4;
+using avx2::LoadQ8;
+using avx2::q4_quants;
+using avx2::q8_quants;
 
 // d_w * d_x of 4 rows' blocks in one conversion and one multiply (the same products as the scalar
 // d16(w) * d_x of the gemm's table), repeated in both halves: lane r of each half is row r's, for
@@ -178,7 +164,7 @@ void matmul_quant_stream(float *y, const block_q8_0 *x, const typename D::B *w, 
     }
 }
 
-// ---- gemm: tiles of tokens against groups of 4 rows staged in L1 -----------------------------------------
+// ---- gemm_sign: tiles of a few tokens against groups of 4 rows read in place --------------------------
 
 // Row group staging: 4 rows' quants as int8 (q8_0 read in place, q4_0 unpacked once) and their scales in f32.
 struct RowGroup {
@@ -217,13 +203,14 @@ inline __m256i load_q(const RowGroup &g, int r, int64_t b) {
 }
 
 template <typename L, typename D>
-void matmul_quant_gemm(float *y, const block_q8_0 *x, const typename L::B *w, const float *bias, int64_t T,
-                       int64_t K, int64_t N, int64_t n0, int64_t n1) {
+void matmul_quant_gemm_sign(float *y, const block_q8_0 *x, const typename L::B *w, const float *bias, int64_t T,
+                            int64_t K, int64_t N, int64_t n0, int64_t n1) {
     const int64_t nb = K / 32;
     alignas(32) float dx[kTokenTile * kMaxBlocks];   // [t][b] the tile's activation scales
     alignas(32) float dw[kMaxBlocks * 4];            // [b][r] the row group's weight scales
     alignas(32) float sc[kMaxBlocks * 8];            // [b][j * 4 + r] d_w * d_x of the token pair j = 0, 1
     alignas(32) int8_t wq[4 * kMaxBlocks * 32];      // q4_0 rows unpacked
+    constexpr int64_t kLines = (4 * (int64_t)sizeof(typename L::B) + 63) / 64;   // lines one block of 4 rows spans
     const int64_t n4 = n0 + (n1 - n0) / 4 * 4;
     for (int64_t tt = 0; tt < T; tt += kTokenTile) {
         const int64_t te = T < tt + kTokenTile ? T : tt + kTokenTile;
@@ -241,8 +228,15 @@ void matmul_quant_gemm(float *y, const block_q8_0 *x, const typename L::B *w, co
                     _mm_store_ps(sc + b * 8 + 4, _mm_mul_ps(d4, _mm_set1_ps(db[b])));
                 }
                 const block_q8_0 *xa = x + t * nb, *xb = xa + nb;
+                // With few tokens (batched decode) the weights come from memory, read once: the first pair
+                // prefetches the next row group (contiguous after this one) at the rate it consumes this one.
+                const char *ahead = t == tt && n + 4 < n4 ? (const char *)(w + (n + 4) * nb) : nullptr;
                 __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, c0 = a0, c1 = a0, c2 = a0, c3 = a0;
                 for (int64_t b = 0; b < nb; ++b) {
+                    if (ahead) {
+                        const char *pf = ahead + b * 4 * (int64_t)sizeof(typename L::B);
+                        for (int64_t l = 0; l < kLines; ++l) _mm_prefetch(pf + 64 * l, _MM_HINT_T0);
+                    }
                     const __m256i va = _mm256_loadu_si256((const __m256i *)xa[b].qs);
                     const __m256i vb = _mm256_loadu_si256((const __m256i *)xb[b].qs);
                     const __m256i aa = _mm256_sign_epi8(va, va), ab = _mm256_sign_epi8(vb, vb);
@@ -293,24 +287,30 @@ void matmul_quant_gemm(float *y, const block_q8_0 *x, const typename L::B *w, co
 // L loads the weight type for the gemm; D is the stream policy for rows of at most kMaxBlocks blocks (longer
 // rows have no stack tables: the sign trick, one token at a time).
 template <typename L, typename D>
-void matmul_quant_avx2(float *y, const block_q8_0 *x, const typename L::B *w, const float *bias, int64_t T,
+void matmul_quant_avx2(float *y, const ActivationsQ8_0 &x, const typename L::B *w, const float *bias, int64_t T,
                        int64_t K, int64_t N, int64_t n0, int64_t n1) {
-    if (K / 32 > kMaxBlocks) matmul_quant_stream<SignTrick<L>>(y, x, w, bias, T, K, N, n0, n1);
-    else if (T >= 2) matmul_quant_gemm<L, D>(y, x, w, bias, T, K, N, n0, n1);
-    else matmul_quant_stream<D>(y, x, w, bias, T, K, N, n0, n1);
+    if (x.widened) {   // many tokens (matmul_quant_wide_avx2.cpp)
+        const int64_t n4 = n0 + (n1 - n0) / 4 * 4;
+        avx2::matmul_quant_wide(y, x, w, bias, T, K, N, n0, n4);
+        if (n4 < n1) matmul_quant_stream<D>(y, x.blocks, w, bias, T, K, N, n4, n1);   // leftover rows
+    }
+    else if (K / 32 > kMaxBlocks) matmul_quant_stream<SignTrick<L>>(y, x.blocks, w, bias, T, K, N, n0, n1);
+    else if (T >= 2) matmul_quant_gemm_sign<L, D>(y, x.blocks, w, bias, T, K, N, n0, n1);
+    else matmul_quant_stream<D>(y, x.blocks, w, bias, T, K, N, n0, n1);
 }
 
 }  // namespace
 
 void matmul_q8_0_avx2(float *y, const void *x, const void *w, const float *bias, int64_t T, int64_t K, int64_t N,
                       int64_t n0, int64_t n1) {
-    matmul_quant_avx2<LoadQ8, SignTrick<LoadQ8>>(y, (const block_q8_0 *)x, (const block_q8_0 *)w, bias, T, K, N, n0,
-                                                 n1);
+    matmul_quant_avx2<LoadQ8, SignTrick<LoadQ8>>(y, *(const ActivationsQ8_0 *)x, (const block_q8_0 *)w, bias, T, K,
+                                                 N, n0, n1);
 }
 
 void matmul_q4_0_avx2(float *y, const void *x, const void *w, const float *bias, int64_t T, int64_t K, int64_t N,
                       int64_t n0, int64_t n1) {
-    matmul_quant_avx2<LoadQ4, Q4Nibbles>(y, (const block_q8_0 *)x, (const block_q4_0 *)w, bias, T, K, N, n0, n1);
+    matmul_quant_avx2<LoadQ4, Q4Nibbles>(y, *(const ActivationsQ8_0 *)x, (const block_q4_0 *)w, bias, T, K, N, n0,
+                                         n1);
 }
 
 }  // namespace gpt2

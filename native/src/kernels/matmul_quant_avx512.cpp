@@ -156,12 +156,12 @@ void matmul_quant_avx512(float *y, const block_q8_0 *x, const typename L::B *w, 
 
 void matmul_q8_0_avx512(float *y, const void *x, const void *w, const float *bias, int64_t T, int64_t K, int64_t N,
                         int64_t n0, int64_t n1) {
-    matmul_quant_avx512<LoadQ8>(y, (const block_q8_0 *)x, (const block_q8_0 *)w, bias, T, K, N, n0, n1);
+    matmul_quant_avx512<LoadQ8>(y, ((const ActivationsQ8_0 *)x)->blocks, (const block_q8_0 *)w, bias, T, K, N, n0, n1);
 }
 
 void matmul_q4_0_avx512(float *y, const void *x, const void *w, const float *bias, int64_t T, int64_t K, int64_t N,
                         int64_t n0, int64_t n1) {
-    matmul_quant_avx512<LoadQ4>(y, (const block_q8_0 *)x, (const block_q4_0 *)w, bias, T, K, N, n0, n1);
+    matmul_quant_avx512<LoadQ4>(y, ((const ActivationsQ8_0 *)x)->blocks, (const block_q4_0 *)w, bias, T, K, N, n0, n1);
 }
 
 }  // namespace gpt2

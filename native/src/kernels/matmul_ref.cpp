@@ -40,7 +40,7 @@ void matmul_f16_ref(float *y, const void *x_, const void *w_, const float *bias,
 void matmul_q8_0_ref(float *y, const void *x_, const void *w_, const float *bias, int64_t T, int64_t K, int64_t N,
                      int64_t n0, int64_t n1) {
     // x is (T, K/32) q8_0 blocks, w is (N, K/32) q8_0 blocks, y is (T, N)
-    const block_q8_0 *x = (const block_q8_0 *)x_, *w = (const block_q8_0 *)w_;
+    const block_q8_0 *x = ((const ActivationsQ8_0 *)x_)->blocks, *w = (const block_q8_0 *)w_;
     const int64_t nb = K / QK8_0;
     for (int64_t t = 0; t < T; ++t) {
         for (int64_t n = n0; n < n1; ++n) {
@@ -59,7 +59,7 @@ void matmul_q8_0_ref(float *y, const void *x_, const void *w_, const float *bias
 void matmul_q4_0_ref(float *y, const void *x_, const void *w_, const float *bias, int64_t T, int64_t K, int64_t N,
                      int64_t n0, int64_t n1) {
     // x is (T, K/32) q8_0 blocks, w is (N, K/32) q4_0 blocks, y is (T, N)
-    const block_q8_0 *x = (const block_q8_0 *)x_;
+    const block_q8_0 *x = ((const ActivationsQ8_0 *)x_)->blocks;
     const block_q4_0 *w = (const block_q4_0 *)w_;
     const int64_t nb = K / QK4_0;
     for (int64_t t = 0; t < T; ++t) {
@@ -125,6 +125,7 @@ void matmul_forward_path(float *y, const float *x, const TensorView &w, const fl
     const int64_t K = w.ne[0], N = w.ne[1];
     const MatmulRowsFn fn = matmul_kernel(w.type, path);
     const void *xin = x;
+    ActivationsQ8_0 xq8{nullptr, nullptr, nullptr};
     const int64_t block = type_block_size(w.type);
     if (K % block != 0) {
         throw Error(GPT2_ERR_INTERNAL, "matmul: tensor '" + w.name + "' has " + std::to_string(K) +
@@ -146,7 +147,23 @@ void matmul_forward_path(float *y, const float *x, const TensorView &w, const fl
         };
         if (T < 4) quantize(0, 1);   // a decode step: not worth waking the workers
         else pool.run(quantize);
-        xin = xq;
+        xq8.blocks = xq;
+        if (path == CpuPath::avx2 && matmul_quant_avx2_widens(T, K)) {
+            if ((int64_t)scratch.xw.size() < T * K) scratch.xw.resize((size_t)(T * K));
+            if ((int64_t)scratch.xs.size() < T * nb) scratch.xs.resize((size_t)(T * nb));
+            int16_t *xw = scratch.xw.data();
+            float *xs = scratch.xs.data();
+            auto widen = [&](int ith, int nth) {
+                int64_t t0, t1;
+                split_range(T, ith, nth, 1, &t0, &t1);
+                for (int64_t t = t0; t < t1; ++t) widen_q8_0_avx2(xq + t * nb, xw + t * K, xs + t * nb, nb);
+            };
+            if (T < 4) widen(0, 1);
+            else pool.run(widen);
+            xq8.widened = xw;
+            xq8.scales = xs;
+        }
+        xin = &xq8;
     }
     ActivationsQ8 xa;
     if (matmul_takes_unpacked(w.type)) {
