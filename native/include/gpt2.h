@@ -169,17 +169,36 @@ GPT2_API int32_t gpt2_token_is_special(const gpt2_model * model, int32_t token);
 
 /* ---------------------------------------------------------------------------------------------------------
  * Context: KV caches for up to n_seq_max sequences, scratch buffers, a thread pool, and the logits of the
- * last decode. One thread at a time. The caches hold f16 keys and values (f32 for a model whose matrices are
- * f32): 2 * n_layer * n_ctx * n_embd * 2 bytes per sequence, allocated on its first decode.
+ * last decode. One thread at a time. The caches hold f16 keys and values by default (f32 for a model whose
+ * matrices are f32): 2 * n_layer * n_ctx * n_embd * 2 bytes per sequence, allocated on its first decode.
  * ------------------------------------------------------------------------------------------------------- */
+
+/* Element type of a context's key/value caches. AUTO: f32 for a model whose matrices are f32 (its logits stay
+ * those of an all-f32 forward pass), f16 otherwise. Q8_0 (CPU only; blocks of 32 along each head, so the head
+ * size must be a multiple of 32, as in every GPT-2) takes 17/32 of f16's bytes: a long context costs about half
+ * the memory and each decode step reads about half as many cache bytes, for a small loss of precision. */
+typedef enum gpt2_kv_type {
+    GPT2_KV_AUTO = 0,
+    GPT2_KV_F32  = 1,
+    GPT2_KV_F16  = 2,
+    GPT2_KV_Q8_0 = 3
+} gpt2_kv_type;
+
 typedef struct gpt2_context_params {
     int32_t n_ctx;      /* positions per sequence; 0 = the model's context_length; must be <= it      */
     int32_t n_seq_max;  /* sequences held at once (ids 0..n_seq_max-1); 0 = 1                          */
     int32_t n_batch;    /* most tokens one gpt2_decode call may carry; 0 = 512                         */
     int32_t n_threads;  /* CPU threads for the forward pass; 0 = hardware concurrency                   */
+    int32_t kv_type;    /* gpt2_kv_type of the K/V caches; 0 = GPT2_KV_AUTO; CUDA contexts take only AUTO */
 } gpt2_context_params;
 
 GPT2_API gpt2_context_params gpt2_context_default_params(void);
+
+/* Parses a KV cache type as the tools and hosts accept it: "auto", "f32", "f16" or "q8_0", into *kv_type;
+ * GPT2_ERR_INVALID_ARGUMENT naming the text for anything else. gpt2_kv_type_name is the inverse (static string;
+ * "unknown" for other values). */
+GPT2_API int32_t gpt2_kv_type_parse(const char * name, int32_t * kv_type);
+GPT2_API const char * gpt2_kv_type_name(int32_t kv_type);
 
 GPT2_API int32_t gpt2_context_create(const gpt2_model * model, const gpt2_context_params * params,
                                      gpt2_context ** out);
@@ -189,6 +208,8 @@ GPT2_API int32_t gpt2_context_n_ctx(const gpt2_context * ctx);
 GPT2_API int32_t gpt2_context_n_seq_max(const gpt2_context * ctx);
 GPT2_API int32_t gpt2_context_n_batch(const gpt2_context * ctx);
 GPT2_API int32_t gpt2_context_n_threads(const gpt2_context * ctx);
+/* The K/V caches' gpt2_kv_type as resolved at creation (never AUTO); -1 for a NULL context. */
+GPT2_API int32_t gpt2_context_kv_type(const gpt2_context * ctx);
 
 /* Forgets everything cached for SEQ_ID so the id can start a new sequence at position 0. */
 GPT2_API int32_t gpt2_context_seq_clear(gpt2_context * ctx, int32_t seq_id);

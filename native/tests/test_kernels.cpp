@@ -377,6 +377,40 @@ void test_attention() {
                       (long long)hs, worst);
         }
     }
+    // Keys and values stored as q8_0 rows (a q8_0 KV cache; head sizes multiples of 32, rows a block apart): every
+    // path against the f32 reference on the same values dequantized.
+    for (int64_t hs : {64, 32, 96}) {
+        const int64_t nb = hs / 32, stride = nb + 1, n_max = 40;
+        std::vector<float> q((size_t)hs), row((size_t)hs);
+        for (float &f : q) f = u(rng);
+        std::vector<block_q8_0> k8((size_t)(n_max * stride)), v8((size_t)(n_max * stride));
+        std::vector<float> kw((size_t)(n_max * hs)), vw((size_t)(n_max * hs));
+        for (int64_t p = 0; p < n_max; ++p) {
+            for (float &f : row) f = u(rng);
+            quantize_row_q8_0_ref(row.data(), k8.data() + p * stride, hs);
+            dequantize_row_q8_0(k8.data() + p * stride, kw.data() + p * hs, hs);
+            for (float &f : row) f = u(rng);
+            quantize_row_q8_0_ref(row.data(), v8.data() + p * stride, hs);
+            dequantize_row_q8_0(v8.data() + p * stride, vw.data() + p * hs, hs);
+        }
+        std::vector<CpuPath> paths = fast_paths();
+        paths.push_back(CpuPath::scalar);
+        for (CpuPath path : paths) {
+            double worst = 0.0;
+            for (int64_t n_pos = 1; n_pos <= n_max; ++n_pos) {
+                std::vector<float> ref((size_t)hs), out((size_t)hs), s1((size_t)n_pos), s2((size_t)n_pos);
+                attention_head_ref(ref.data(), q.data(), kw.data(), vw.data(), hs, n_pos, hs, 0.125f, s1.data());
+                attention_head_q8_0_kernel(path)(out.data(), q.data(), k8.data(), v8.data(), stride, n_pos, hs, 0.125f,
+                                                 s2.data());
+                for (int64_t i = 0; i < hs; ++i) {
+                    const double err = std::fabs((double)out[i] - ref[i]);
+                    if (!(err <= worst)) worst = std::isnan(err) ? INFINITY : err;
+                }
+            }
+            CHECK_MSG(worst <= kAttentionTol, "q8_0 attention path %s hs=%lld: err %g", cpu_path_name(path),
+                      (long long)hs, worst);
+        }
+    }
     // The F16C row conversion of the KV stores against the reference rounding, bit for bit (ties, subnormals,
     // overflow to inf, NaN).
     if (cpu_path_supported(CpuPath::avx2)) {

@@ -21,9 +21,9 @@ double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std
 
 int usage() {
     std::fprintf(stderr, "usage: gpt2-bench -m MODEL [-t THREADS] [-p N_PROMPT] [-n N_DECODE] [--batch B] [--reps R]\n"
-                         "                  [--device cpu|cuda|cuda:N]\n"
+                         "                  [--device cpu|cuda|cuda:N] [--kv-type auto|f32|f16|q8_0]\n"
                          "defaults: threads = hardware, prompt 128, decode 64, batch 1, reps 1 (best of R is printed),\n"
-                         "device cpu\n");
+                         "device cpu, kv-type auto\n");
     return 2;
 }
 
@@ -100,6 +100,7 @@ int main(int argc, char **argv) {
     std::string model_path;
     gpt2_model_params mp = gpt2_model_default_params();
     int n_threads = 0, n_prompt = 128, n_decode = 64, batch = 1, reps = 1;
+    int32_t kv_type = GPT2_KV_AUTO;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         const bool has_value = i + 1 < argc;
@@ -111,6 +112,8 @@ int main(int argc, char **argv) {
         else if (a == "--reps" && has_value && parse_int(argv[i + 1], &reps)) ++i;
         else if (a == "--device" && has_value) {
             if (!ok(gpt2_device_parse(argv[++i], &mp.device, &mp.device_index), "--device")) return 2;
+        } else if (a == "--kv-type" && has_value) {
+            if (!ok(gpt2_kv_type_parse(argv[++i], &kv_type), "--kv-type")) return 2;
         }
         else return usage();
     }
@@ -125,6 +128,7 @@ int main(int argc, char **argv) {
     p.n_seq_max = batch;
     p.n_batch = std::max(n_prompt, batch);
     p.n_threads = n_threads;
+    p.kv_type = kv_type;
     gpt2_context *ctx = nullptr;
     if (n_prompt + n_decode > gpt2_model_n_ctx_train(model)) {
         std::fprintf(stderr, "gpt2-bench: -p + -n = %d exceeds the model's context %d\n", n_prompt + n_decode,
@@ -137,10 +141,10 @@ int main(int argc, char **argv) {
         return 1;
     }
     std::printf("model %s: type %d, %d layers, embd %d, vocab %d; device %s (%s); threads %d, prompt %d, decode %d, "
-                "batch %d\n",
+                "batch %d, kv %s\n",
                 model_path.c_str(), gpt2_model_type(model), gpt2_model_n_layer(model), gpt2_model_n_embd(model),
                 n_vocab, gpt2_model_device(model), gpt2_model_device_name(model), gpt2_context_n_threads(ctx), n_prompt,
-                n_decode, batch);
+                n_decode, batch, gpt2_kv_type_name(gpt2_context_kv_type(ctx)));
 
     Figures best;
     bool have = false;

@@ -1,7 +1,8 @@
-// api_context.cpp — C API of gpt2_context: create/free, sizes, sequence control (clear, keep, copy, snapshots),
-// decode and logits.
+// api_context.cpp — C API of gpt2_context: create/free, sizes, KV cache types, sequence control (clear, keep,
+// copy, snapshots), decode and logits.
 #include <cstring>
 #include <memory>
+#include <string>
 
 #include "util/error.h"
 #include "model/context.h"
@@ -14,6 +15,7 @@ gpt2_context_params gpt2_context_default_params(void) {
     p.n_seq_max = 1;
     p.n_batch = 512;
     p.n_threads = 0;
+    p.kv_type = GPT2_KV_AUTO;
     return p;
 }
 
@@ -55,6 +57,35 @@ int32_t gpt2_context_n_threads(const gpt2_context *ctx) {
     return gpt2::guard([&]() -> int32_t {
         gpt2::require_arg(ctx != nullptr, "ctx must not be NULL");
         return ctx->n_threads;
+    });
+}
+
+namespace {
+constexpr const char *kKvTypeNames[] = {"auto", "f32", "f16", "q8_0"};   // indexed by gpt2_kv_type
+}  // namespace
+
+int32_t gpt2_kv_type_parse(const char *name, int32_t *kv_type) {
+    return gpt2::guard([&]() -> int32_t {
+        gpt2::require_arg(name != nullptr && kv_type != nullptr, "gpt2_kv_type_parse: name or kv_type is NULL");
+        for (int32_t t = GPT2_KV_AUTO; t <= GPT2_KV_Q8_0; ++t) {
+            if (std::strcmp(name, kKvTypeNames[t]) == 0) {
+                *kv_type = t;
+                return GPT2_OK;
+            }
+        }
+        throw gpt2::Error(GPT2_ERR_INVALID_ARGUMENT,
+                          std::string("unknown KV cache type '") + name + "' (expected auto, f32, f16 or q8_0)");
+    });
+}
+
+const char *gpt2_kv_type_name(int32_t kv_type) {
+    return kv_type >= GPT2_KV_AUTO && kv_type <= GPT2_KV_Q8_0 ? kKvTypeNames[kv_type] : "unknown";
+}
+
+int32_t gpt2_context_kv_type(const gpt2_context *ctx) {
+    return gpt2::guard([&]() -> int32_t {
+        gpt2::require_arg(ctx != nullptr, "ctx must not be NULL");
+        return gpt2::kv_type_api(ctx->kv.type);
     });
 }
 

@@ -9,10 +9,12 @@ namespace gpt2 {
 
 namespace {
 
-float load(const float *p) { return *p; }
-float load(const uint16_t *p) { return fp16_to_fp32(*p); }
+// Element i of a cached row, as f32 (for q8_0 exactly what dequantize_row_q8_0 gives).
+float load(const float *row, int64_t i) { return row[i]; }
+float load(const uint16_t *row, int64_t i) { return fp16_to_fp32(row[i]); }
+float load(const block_q8_0 *row, int64_t i) { return fp16_to_fp32(row[i / 32].d) * (float)row[i / 32].qs[i % 32]; }
 
-// The scalar kernel for keys/values of type E (float64 dots and weighted sums).
+// The scalar kernel for keys/values of type E (float64 dots and weighted sums); stride counts E.
 template <typename E>
 void attention_head_scalar(float *out, const float *q, const E *k, const E *v, int64_t stride, int64_t n_pos,
                            int64_t hs, float scale, float *scores) {
@@ -21,7 +23,7 @@ void attention_head_scalar(float *out, const float *q, const E *k, const E *v, i
     for (int64_t p = 0; p < n_pos; ++p) {
         const E *kp = k + p * stride;
         double dot = 0.0;
-        for (int64_t i = 0; i < hs; ++i) dot += (double)q[i] * load(kp + i);
+        for (int64_t i = 0; i < hs; ++i) dot += (double)q[i] * load(kp, i);
         scores[p] = (float)dot * scale;
         if (scores[p] > max_score) max_score = scores[p];
     }
@@ -35,7 +37,7 @@ void attention_head_scalar(float *out, const float *q, const E *k, const E *v, i
     for (int64_t p = 0; p < n_pos; ++p) {
         const float wp = scores[p] * inv;
         const E *vp = v + p * stride;
-        for (int64_t i = 0; i < hs; ++i) out[i] += wp * load(vp + i);
+        for (int64_t i = 0; i < hs; ++i) out[i] += wp * load(vp, i);
     }
 }
 
@@ -51,6 +53,11 @@ void attention_head_f16_ref(float *out, const float *q, const uint16_t *k, const
     attention_head_scalar(out, q, k, v, stride, n_pos, hs, scale, scores);
 }
 
+void attention_head_q8_0_ref(float *out, const float *q, const block_q8_0 *k, const block_q8_0 *v, int64_t stride,
+                             int64_t n_pos, int64_t hs, float scale, float *scores) {
+    attention_head_scalar(out, q, k, v, stride, n_pos, hs, scale, scores);
+}
+
 AttentionHeadFn attention_head_kernel(CpuPath path) {
     switch (path) {
         case CpuPath::avx512: return attention_head_avx512;
@@ -62,6 +69,10 @@ AttentionHeadFn attention_head_kernel(CpuPath path) {
 
 AttentionHeadF16Fn attention_head_f16_kernel(CpuPath path) {
     return path == CpuPath::scalar ? attention_head_f16_ref : attention_head_f16_avx2;
+}
+
+AttentionHeadQ8Fn attention_head_q8_0_kernel(CpuPath path) {
+    return path == CpuPath::scalar ? attention_head_q8_0_ref : attention_head_q8_0_avx2;
 }
 
 }  // namespace gpt2

@@ -32,6 +32,17 @@ std::unique_ptr<gpt2_context> context_create(const gpt2_model &model, const gpt2
                 "params.n_threads = " + str(p.n_threads) + " must be in [0, " + str(kMaxThreads) + "]");
     require_arg(hp.n_head > 0 && hp.n_embd % hp.n_head == 0, "model n_embd is not a multiple of n_head");
     require_arg(hp.n_layer > 0 && (int64_t)model.weights.layers.size() == hp.n_layer, "model has no layers bound");
+    require_arg(p.kv_type >= GPT2_KV_AUTO && p.kv_type <= GPT2_KV_Q8_0,
+                "params.kv_type = " + str(p.kv_type) + " is not a gpt2_kv_type (0 auto, 1 f32, 2 f16, 3 q8_0)");
+    const int64_t hs = hp.n_embd / hp.n_head;
+    if (p.kv_type == GPT2_KV_Q8_0 && (hs % 32 != 0 || hs > kMaxKvQ8HeadSize)) {
+        throw Error(GPT2_ERR_UNSUPPORTED, "a q8_0 KV cache needs a head size that is a multiple of 32 and at most " +
+                                              str(kMaxKvQ8HeadSize) + "; this model's is " + str(hs));
+    }
+    if (model.cuda && p.kv_type != GPT2_KV_AUTO) {
+        throw Error(GPT2_ERR_UNSUPPORTED, "params.kv_type: CUDA contexts keep their own K/V caches; only 0 (auto) "
+                                          "is accepted there");
+    }
 
     auto ctx = std::make_unique<gpt2_context>();
     ctx->model = &model;
@@ -42,8 +53,9 @@ std::unique_ptr<gpt2_context> context_create(const gpt2_model &model, const gpt2
     ctx->kv.n_layer = hp.n_layer;
     ctx->kv.n_head = hp.n_head;
     ctx->kv.n_ctx = ctx->n_ctx;
-    ctx->kv.hs = hp.n_embd / hp.n_head;
-    ctx->kv.type = model.ftype == GPT2_TYPE_F32 ? KvType::f32 : KvType::f16;
+    ctx->kv.hs = hs;
+    ctx->kv.type = p.kv_type == GPT2_KV_AUTO ? (model.ftype == GPT2_TYPE_F32 ? KvType::f32 : KvType::f16)
+                                             : kv_type_from_api(p.kv_type);
     ctx->seqs.resize((size_t)ctx->n_seq_max);
     ctx->pool = std::make_unique<ThreadPool>(ctx->n_threads);
     if (model.cuda) ctx->cuda = CudaContext::create(*model.cuda, ctx->n_ctx, ctx->n_seq_max, ctx->n_batch);
@@ -182,7 +194,10 @@ void context_seq_restore(gpt2_context &ctx, int32_t seq_id, const KvSnapshot &sn
     require_cpu_caches(ctx, "gpt2_kv_snapshot_restore");
     require_arg(snap.model == ctx.model, "the snapshot comes from a context of another model");
     const KvLayout &a = snap.layout, &b = ctx.kv;
-    if (a.n_layer != b.n_layer || a.n_head != b.n_head || a.hs != b.hs || a.type != b.type) {
+    require_arg(a.type == b.type, std::string("the snapshot holds ") + gpt2_kv_type_name(kv_type_api(a.type)) +
+                                      " keys and values, this context's cache is " +
+                                      gpt2_kv_type_name(kv_type_api(b.type)));
+    if (a.n_layer != b.n_layer || a.n_head != b.n_head || a.hs != b.hs) {
         throw Error(GPT2_ERR_INTERNAL, "snapshot layout differs from the context's for the same model");
     }
     require_n_pos(n_pos, snap.n_pos, "the snapshot's positions");

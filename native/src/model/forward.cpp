@@ -89,6 +89,7 @@ void attention_pass(gpt2_context &ctx, int layer, const float *qkv, float *atty,
     }
     const AttentionHeadFn head_f32 = attention_head_kernel(path);
     const AttentionHeadF16Fn head_f16 = attention_head_f16_kernel(path);
+    const AttentionHeadQ8Fn head_q8 = attention_head_q8_0_kernel(path);
     const float scale = 1.0f / std::sqrt((float)hs);
     float *scores = ctx.scratch.scores.data();
     auto work = [&](int ith, int nth) {
@@ -96,15 +97,16 @@ void attention_pass(gpt2_context &ctx, int layer, const float *qkv, float *atty,
         for (int64_t task = ith; task < T * NH; task += nth) {
             const int64_t t = task / NH, h = task % NH;
             const SeqCache &sc = ctx.seqs[(size_t)seq[t]];
-            const size_t at = kv.head_offset(layer, h);
+            const unsigned char *k = sc.k.get() + kv.head_offset(layer, h), *v = sc.v.get() + kv.head_offset(layer, h);
             float *out = atty + t * C + h * hs;
             const float *q = qkv + t * 3 * C + h * hs;
+            const int64_t n_pos = (int64_t)pos[t] + 1;
             if (kv.type == KvType::f16) {
-                head_f16(out, q, (const uint16_t *)sc.k.get() + at, (const uint16_t *)sc.v.get() + at, hs,
-                         (int64_t)pos[t] + 1, hs, scale, my_scores);
+                head_f16(out, q, (const uint16_t *)k, (const uint16_t *)v, hs, n_pos, hs, scale, my_scores);
+            } else if (kv.type == KvType::q8_0) {
+                head_q8(out, q, (const block_q8_0 *)k, (const block_q8_0 *)v, hs / 32, n_pos, hs, scale, my_scores);
             } else {
-                head_f32(out, q, (const float *)sc.k.get() + at, (const float *)sc.v.get() + at, hs,
-                         (int64_t)pos[t] + 1, hs, scale, my_scores);
+                head_f32(out, q, (const float *)k, (const float *)v, hs, n_pos, hs, scale, my_scores);
             }
         }
     };

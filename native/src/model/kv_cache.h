@@ -2,9 +2,10 @@
 // forward pass does with them (store one entry's K and V; find one head's keys and values).
 //
 // Layout: head-major, (L, NH, n_ctx, hs) for K and the same for V, so the keys of one head are contiguous and
-// attention streams them at stride hs. Element type: f16 (half the memory and, for a long context, half the
-// bytes each decode step reads: GPT-2 124M at n_ctx 1024 holds 36 MiB per sequence instead of 72), except for
-// models whose matrices are f32, which keep f32 caches so their logits stay those of an all-f32 forward pass.
+// attention streams them one row (one position of one head) after another. Element type: f16 by default (half
+// the memory and, for a long context, half the bytes each decode step reads: GPT-2 124M at n_ctx 1024 holds
+// 36 MiB per sequence instead of 72), f32 for models whose matrices are f32 (so their logits stay those of an
+// all-f32 forward pass), or, when asked, q8_0: each row as hs/32 blocks of 32 int8 and an fp16 scale (19 MiB).
 // Caches are allocated on a sequence's first decode, left uninitialised (position p is always written before
 // attention reads it, and untouched pages of a long context cost no memory), and kept until the context is
 // freed (seq_clear only resets the length).
@@ -18,21 +19,30 @@
 
 namespace gpt2 {
 
-enum class KvType { f32, f16 };
+enum class KvType { f32, f16, q8_0 };
+
+// The C API's gpt2_kv_type of a KvType, and back (for F32, F16 and Q8_0).
+int32_t kv_type_api(KvType type);
+KvType kv_type_from_api(int32_t kv_type);
+
+constexpr int64_t kMaxKvQ8HeadSize = 256;   // the q8_0 attention kernels dequantize a row into a stack buffer
 
 struct KvLayout {
     int64_t n_layer = 0, n_head = 0, n_ctx = 0, hs = 0;
     KvType type = KvType::f32;
 
-    size_t elem_bytes() const { return type == KvType::f16 ? 2 : 4; }
-    // elements of K (or V) per sequence
-    size_t seq_elems() const { return (size_t)(n_layer * n_head * n_ctx * hs); }
-    // element offset of (layer, head, position 0)
-    size_t head_offset(int64_t layer, int64_t h) const { return (size_t)((layer * n_head + h) * n_ctx * hs); }
+    // bytes of one row: one position of one head
+    size_t row_bytes() const {
+        return type == KvType::f32 ? (size_t)hs * 4 : type == KvType::f16 ? (size_t)hs * 2 : (size_t)(hs / 32) * 34;
+    }
+    // bytes of K (or V) per sequence
+    size_t seq_bytes() const { return (size_t)(n_layer * n_head * n_ctx) * row_bytes(); }
+    // byte offset of (layer, head, position 0)
+    size_t head_offset(int64_t layer, int64_t h) const { return (size_t)((layer * n_head + h) * n_ctx) * row_bytes(); }
 };
 
 struct SeqCache {
-    std::unique_ptr<unsigned char[]> k;   // seq_elems() elements of the layout's type; null until first use
+    std::unique_ptr<unsigned char[]> k;   // seq_bytes() bytes in the layout's type; null until first use
     std::unique_ptr<unsigned char[]> v;
     int32_t n_pos = 0;                    // positions cached (the next token's position)
 };
@@ -41,7 +51,8 @@ struct SeqCache {
 void kv_ensure(const KvLayout &layout, SeqCache &sc);
 
 // Stores one entry's K and V (each C = n_head * hs floats, heads side by side as the QKV matmul leaves them)
-// at POS of LAYER, converted to the layout's type on PATH (F16C where the path has it).
+// at POS of LAYER, converted to the layout's type on PATH (F16C, or the AVX2 q8_0 rounding, where the path has
+// it; both bit-identical to the scalar conversions).
 void kv_store(const KvLayout &layout, SeqCache &sc, int64_t layer, int64_t pos, const float *k, const float *v,
               CpuPath path);
 
@@ -57,7 +68,7 @@ struct KvSnapshot {
     std::unique_ptr<unsigned char[]> k;
     std::unique_ptr<unsigned char[]> v;
 
-    size_t bytes_per_position() const { return 2 * (size_t)(layout.n_layer * layout.n_head * layout.hs) * layout.elem_bytes(); }
+    size_t bytes_per_position() const { return 2 * (size_t)(layout.n_layer * layout.n_head) * layout.row_bytes(); }
     size_t bytes() const { return (size_t)n_pos * bytes_per_position(); }
 };
 
