@@ -197,7 +197,7 @@ test-java: build-native
 # preloaded into the JVMs; handle_segv=0 because HotSpot uses SIGSEGV itself; leak checking is off because the JVM
 # never frees everything.
 ASAN_JAVA_BUILD := build/asan-java
-ASAN_JAVA_TESTS ?= ContextEndTest,EngineTest,EngineFailureTest,BatchIsolationTest,GenerationTest,ModelTest,ChunkedPrefillTest,PromptCacheTest,PromptLogprobsTest,SpeculativeDecodingTest,DraftModelTest
+ASAN_JAVA_TESTS ?= ContextEndTest,KvCacheTypeTest,EngineTest,EngineFailureTest,BatchIsolationTest,GenerationTest,ModelTest,ChunkedPrefillTest,PromptCacheTest,PromptLogprobsTest,SpeculativeDecodingTest,DraftModelTest
 RUNTIME_LIB     := java/runtime/target/classes/dev/gpt2/binding/linux-x86_64/libgpt2.so
 test-java-asan: build-native
 	$(call section,Java engine tests against an ASan + UBSan libgpt2.so ($(ASAN_JAVA_BUILD)))

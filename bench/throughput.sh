@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # bench/throughput.sh — one command, one run, every throughput figure of issue #9 side by side: the machine's
 # ceilings (gpt2-probe: read bandwidth, int8/f32 arithmetic), then per weight type prefill, single-stream
-# decode (and its share of the read bandwidth), decode at position 1000 vs 10, batched decode for 1..16
-# sequences, prefill GOP/s against the path's ceiling, and — given a llama.cpp built or installed elsewhere —
-# llama.cpp on the same files with the same threads, and the ratios. Prints figures; asserts nothing.
+# decode (and its share of the read bandwidth), decode at position 1000 vs 10 (default and q8_0 KV caches),
+# batched decode for 1..16 sequences, prefill GOP/s against the path's ceiling, and — given a llama.cpp built or
+# installed elsewhere — llama.cpp on the same files with the same threads, and the ratios. Prints figures; asserts
+# nothing.
 #
 #   bench/throughput.sh [-t THREADS] [--types "q8_0 q4_0 f16 f32"] [--reps R]
 #   LLAMA_LIB_DIR=<dir with libllama*.so> LLAMA_INCLUDE_DIRS="<llama.h dir> <ggml-backend.h dir>" bench/throughput.sh
@@ -79,6 +80,9 @@ for type in $types; do
   tg_ms=$(bench_field decode: 2 <<<"$tg_line")
   near=$($bin/gpt2-bench -m "$model" -t "$threads" -p 8 -n 16 --reps "$reps" | bench_field decode: 2)
   far=$($bin/gpt2-bench -m "$model" -t "$threads" -p 992 -n 16 --reps 1 | bench_field decode: 2)
+  # the same two positions with a q8_0 KV cache (--kv-cache-type q8_0: about half the cache bytes per step)
+  near_q8=$($bin/gpt2-bench -m "$model" -t "$threads" -p 8 -n 16 --reps "$reps" --kv-type q8_0 | bench_field decode: 2)
+  far_q8=$($bin/gpt2-bench -m "$model" -t "$threads" -p 992 -n 16 --reps 1 --kv-type q8_0 | bench_field decode: 2)
   # matmul multiply-adds per prompt token (12 C^2 per layer for GPT-2's 4C MLP): 2 ops each
   gops=$(awk -v t="$pp" 'BEGIN { printf "%.1f", 2 * 12 * 768 * 768 * 12 * t / 1e9 }')
   ceiling=$([[ $type == f32 || $type == f16 ]] && echo "$f32_gflops" || echo "$int8_gops")
@@ -87,7 +91,8 @@ for type in $types; do
     "$(ratio "$gops" "$ceiling")" "$ceiling"
   printf 'decode:      %8.1f tokens/s  %6.2f ms/token, reads %s GB/s = %s of the probe\n' "$tg" "$tg_ms" "$bw" \
     "$(ratio "$bw" "$read_gbs")"
-  printf 'decode at position ~1000 / ~10: %s / %s ms = %s\n' "$far" "$near" "$(ratio "$far" "$near")"
+  printf 'decode at position ~1000 / ~10: %s / %s ms = %s (q8_0 KV cache: %s / %s ms = %s)\n' "$far" "$near" \
+    "$(ratio "$far" "$near")" "$far_q8" "$near_q8" "$(ratio "$far_q8" "$near_q8")"
   b1=""; b8=""
   for b in 1 2 4 8 16; do
     agg=$($bin/gpt2-bench -m "$model" -t "$threads" -p 16 -n 32 --batch "$b" --reps "$reps" | bench_field decode: 4)
@@ -96,6 +101,7 @@ for type in $types; do
     printf 'batched decode, %2d sequences: %8.1f tokens/s (%sx one sequence)\n' "$b" "$agg" "$(ratio "$agg" "$b1")"
   done
   line="$type: prefill $pp, decode $tg, 8 seqs / 1 = $(ratio "$b8" "$b1"), pos 1000 / 10 = $(ratio "$far" "$near")"
+  line="$line (q8_0 KV $(ratio "$far_q8" "$near_q8"))"
   if [[ -n $anchor ]]; then
     a=$(LLAMA_LIB_DIR="$LLAMA_LIB_DIR" "$anchor" "$model" "$threads" 252 64 8 "$reps" 2>/dev/null || true)
     lpp=$(awk '$2 == "pp252" { print $3 }' <<<"$a"); ltg=$(awk '$2 == "tg64" { print $3 }' <<<"$a")

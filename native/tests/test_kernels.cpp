@@ -327,9 +327,30 @@ void test_gelu() {
     CHECK(gelu_kernel(CpuPath::scalar) == gelu_forward_ref);
 }
 
+// The largest difference, over n_pos = 1..N_MAX, between RUN(out, n_pos, scores) (a kernel under test) and the f32
+// reference on Q and the keys and values KW, VW as the kernel sees them (f32 rows STRIDE apart).
+template <typename Run>
+double attention_error(const std::vector<float> &q, const float *kw, const float *vw, int64_t stride, int64_t n_max,
+                       Run run) {
+    const int64_t hs = (int64_t)q.size();
+    double worst = 0.0;
+    for (int64_t n_pos = 1; n_pos <= n_max; ++n_pos) {
+        std::vector<float> ref((size_t)hs), out((size_t)hs), s1((size_t)n_pos), s2((size_t)n_pos);
+        attention_head_ref(ref.data(), q.data(), kw, vw, stride, n_pos, hs, 0.125f, s1.data());
+        run(out.data(), n_pos, s2.data());
+        for (int64_t i = 0; i < hs; ++i) {
+            const double err = std::fabs((double)out[i] - ref[i]);
+            if (!(err <= worst)) worst = std::isnan(err) ? INFINITY : err;
+        }
+    }
+    return worst;
+}
+
 void test_attention() {
     std::mt19937 rng(99);
     std::uniform_real_distribution<float> u(-2.f, 2.f);
+    std::vector<CpuPath> all_paths = fast_paths();
+    all_paths.push_back(CpuPath::scalar);
     for (int64_t hs : {64, 48, 20}) {
         const int64_t stride = hs * 3 + 5, n_max = 40;
         std::vector<float> q((size_t)hs), k((size_t)(n_max * stride)), v((size_t)(n_max * stride));
@@ -337,17 +358,11 @@ void test_attention() {
         for (float &f : k) f = u(rng);
         for (float &f : v) f = u(rng);
         for (CpuPath path : fast_paths()) {
-            double worst = 0.0;
-            for (int64_t n_pos = 1; n_pos <= n_max; ++n_pos) {
-                std::vector<float> ref((size_t)hs), out((size_t)hs), s1((size_t)n_pos), s2((size_t)n_pos);
-                attention_head_ref(ref.data(), q.data(), k.data() + 3, v.data() + 3, stride, n_pos, hs, 0.125f, s1.data());
-                attention_head_kernel(path)(out.data(), q.data(), k.data() + 3, v.data() + 3, stride, n_pos, hs, 0.125f,
-                                            s2.data());
-                for (int64_t i = 0; i < hs; ++i) {
-                    const double err = std::fabs((double)out[i] - ref[i]);
-                    if (!(err <= worst)) worst = std::isnan(err) ? INFINITY : err;
-                }
-            }
+            const double worst = attention_error(q, k.data() + 3, v.data() + 3, stride, n_max,
+                                                 [&](float *out, int64_t n_pos, float *scores) {
+                attention_head_kernel(path)(out, q.data(), k.data() + 3, v.data() + 3, stride, n_pos, hs, 0.125f,
+                                            scores);
+            });
             CHECK_MSG(worst <= kAttentionTol, "attention path %s hs=%lld: err %g", cpu_path_name(path),
                       (long long)hs, worst);
         }
@@ -359,20 +374,12 @@ void test_attention() {
         std::vector<float> kw(k.size()), vw(v.size());
         convert_row_f16_to_f32(k16.data(), kw.data(), (int64_t)k.size());
         convert_row_f16_to_f32(v16.data(), vw.data(), (int64_t)v.size());
-        std::vector<CpuPath> paths = fast_paths();
-        paths.push_back(CpuPath::scalar);
-        for (CpuPath path : paths) {
-            double worst = 0.0;
-            for (int64_t n_pos = 1; n_pos <= n_max; ++n_pos) {
-                std::vector<float> ref((size_t)hs), out((size_t)hs), s1((size_t)n_pos), s2((size_t)n_pos);
-                attention_head_ref(ref.data(), q.data(), kw.data() + 3, vw.data() + 3, stride, n_pos, hs, 0.125f, s1.data());
-                attention_head_f16_kernel(path)(out.data(), q.data(), k16.data() + 3, v16.data() + 3, stride, n_pos, hs,
-                                                0.125f, s2.data());
-                for (int64_t i = 0; i < hs; ++i) {
-                    const double err = std::fabs((double)out[i] - ref[i]);
-                    if (!(err <= worst)) worst = std::isnan(err) ? INFINITY : err;
-                }
-            }
+        for (CpuPath path : all_paths) {
+            const double worst = attention_error(q, kw.data() + 3, vw.data() + 3, stride, n_max,
+                                                 [&](float *out, int64_t n_pos, float *scores) {
+                attention_head_f16_kernel(path)(out, q.data(), k16.data() + 3, v16.data() + 3, stride, n_pos, hs,
+                                                0.125f, scores);
+            });
             CHECK_MSG(worst <= kAttentionTol, "f16 attention path %s hs=%lld: err %g", cpu_path_name(path),
                       (long long)hs, worst);
         }
@@ -393,20 +400,12 @@ void test_attention() {
             quantize_row_q8_0_ref(row.data(), v8.data() + p * stride, hs);
             dequantize_row_q8_0(v8.data() + p * stride, vw.data() + p * hs, hs);
         }
-        std::vector<CpuPath> paths = fast_paths();
-        paths.push_back(CpuPath::scalar);
-        for (CpuPath path : paths) {
-            double worst = 0.0;
-            for (int64_t n_pos = 1; n_pos <= n_max; ++n_pos) {
-                std::vector<float> ref((size_t)hs), out((size_t)hs), s1((size_t)n_pos), s2((size_t)n_pos);
-                attention_head_ref(ref.data(), q.data(), kw.data(), vw.data(), hs, n_pos, hs, 0.125f, s1.data());
-                attention_head_q8_0_kernel(path)(out.data(), q.data(), k8.data(), v8.data(), stride, n_pos, hs, 0.125f,
-                                                 s2.data());
-                for (int64_t i = 0; i < hs; ++i) {
-                    const double err = std::fabs((double)out[i] - ref[i]);
-                    if (!(err <= worst)) worst = std::isnan(err) ? INFINITY : err;
-                }
-            }
+        for (CpuPath path : all_paths) {
+            const double worst = attention_error(q, kw.data(), vw.data(), hs, n_max,
+                                                 [&](float *out, int64_t n_pos, float *scores) {
+                attention_head_q8_0_kernel(path)(out, q.data(), k8.data(), v8.data(), stride, n_pos, hs, 0.125f,
+                                                 scores);
+            });
             CHECK_MSG(worst <= kAttentionTol, "q8_0 attention path %s hs=%lld: err %g", cpu_path_name(path),
                       (long long)hs, worst);
         }

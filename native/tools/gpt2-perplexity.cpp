@@ -31,6 +31,7 @@ struct Options {
     int32_t n_ctx = 0;          // 0 = the model's context
     int32_t n_threads = 0;      // 0 = all cores
     int64_t max_tokens = 0;     // 0 = the whole file
+    int32_t kv_type = GPT2_KV_AUTO;
     bool special = false;       // "<|endoftext|>" in the text is the special token
     bool json = false;
 };
@@ -51,11 +52,12 @@ using ContextPtr = std::unique_ptr<gpt2_context, void (*)(gpt2_context *)>;
 int usage() {
     std::fprintf(stderr,
                  "usage: gpt2-perplexity -m MODEL.gguf -f TEXT_FILE [-c CTX] [-t THREADS] [--max-tokens N]\n"
-                 "                       [--kl-base BASE.gguf] [--special] [--json]\n"
+                 "                       [--kl-base BASE.gguf] [--kv-type auto|f32|f16|q8_0] [--special] [--json]\n"
                  "  -c CTX            window length in tokens (default: the model's context)\n"
                  "  -t THREADS        compute threads (default 0 = all cores)\n"
                  "  --max-tokens N    only the first N tokens of the file (default: all)\n"
                  "  --kl-base BASE    also report KL(BASE || MODEL) per token and top-1 agreement\n"
+                 "  --kv-type T       MODEL's KV cache type (default auto; BASE always uses auto)\n"
                  "  --special         \"<|endoftext|>\" in the text becomes the special token (default: plain text)\n"
                  "  --json            print one JSON object instead of text\n");
     return 1;
@@ -69,7 +71,7 @@ Options parse_args(int argc, char **argv) {
         if (a == "--json") o.json = true;
         else if (a == "--special") o.special = true;
         else if (!has_value && (a == "-m" || a == "-f" || a == "-c" || a == "-t" || a == "--max-tokens" ||
-                                a == "--kl-base"))
+                                a == "--kl-base" || a == "--kv-type"))
             throw std::runtime_error(a + " needs a value");
         else if (a == "-m" || a == "--model") o.model_path = argv[++i];
         else if (a == "-f" || a == "--file") o.text_path = argv[++i];
@@ -77,6 +79,9 @@ Options parse_args(int argc, char **argv) {
         else if (a == "-c" || a == "--ctx") o.n_ctx = (int32_t)gpt2::cli_int(a, argv[++i], 2, 1 << 20);
         else if (a == "-t" || a == "--threads") o.n_threads = (int32_t)gpt2::cli_int(a, argv[++i], 0, 1024);
         else if (a == "--max-tokens") o.max_tokens = gpt2::cli_int(a, argv[++i], 2, INT32_MAX);
+        else if (a == "--kv-type") {
+            if (gpt2_kv_type_parse(argv[++i], &o.kv_type) != GPT2_OK) throw std::runtime_error(gpt2_last_error());
+        }
         else throw std::runtime_error("unknown argument '" + a + "'");
     }
     if (o.model_path.empty()) throw std::runtime_error("-m MODEL is required");
@@ -103,12 +108,13 @@ ModelPtr load_model(const std::string &path) {
     return ModelPtr(m, gpt2_model_free);
 }
 
-ContextPtr make_context(const gpt2_model *model, int32_t n_ctx, int32_t n_threads) {
+ContextPtr make_context(const gpt2_model *model, int32_t n_ctx, int32_t n_threads, int32_t kv_type) {
     gpt2_context_params p = gpt2_context_default_params();
     p.n_ctx = n_ctx;
     p.n_seq_max = 1;
     p.n_batch = n_ctx;      // a whole window runs as one batch
     p.n_threads = n_threads;
+    p.kv_type = kv_type;
     gpt2_context *c = nullptr;
     ok(gpt2_context_create(model, &p, &c), "creating context");
     return ContextPtr(c, gpt2_context_free);
@@ -166,14 +172,14 @@ Totals evaluate(const Options &o, const gpt2_model *model, const gpt2_model *bas
         throw std::runtime_error("-c " + std::to_string(n_ctx) + " exceeds the model's context " +
                                  std::to_string(gpt2_model_n_ctx_train(model)));
     const int32_t n_vocab = gpt2_model_n_vocab(model);
-    ContextPtr ctx = make_context(model, n_ctx, o.n_threads);
+    ContextPtr ctx = make_context(model, n_ctx, o.n_threads, o.kv_type);
     ContextPtr base_ctx(nullptr, gpt2_context_free);
     if (base) {
         if (gpt2_model_n_vocab(base) != n_vocab)
             throw std::runtime_error("the base model's vocabulary differs from the model's");
         if (gpt2_model_n_ctx_train(base) < n_ctx)
             throw std::runtime_error("the base model's context is shorter than the window");
-        base_ctx = make_context(base, n_ctx, o.n_threads);
+        base_ctx = make_context(base, n_ctx, o.n_threads, GPT2_KV_AUTO);
     }
 
     std::vector<double> lp, lp_base;

@@ -106,7 +106,7 @@ final class Engine implements Runnable {
         gpt2_context out = new gpt2_context();
         try (gpt2_context_params p = Gpt2Native.gpt2_context_default_params()) {
             p.n_ctx(options.contextSize()).n_seq_max(options.batchSlots()).n_batch(options.batchTokens())
-                    .n_threads(options.threads());
+                    .n_threads(options.threads()).kv_type(options.kvTypeCode());
             NativeCalls.check(Gpt2Native.gpt2_context_create(model.handle(), p, out), "gpt2_context_create");
         }
         this.ctx = out;
@@ -151,6 +151,11 @@ final class Engine implements Runnable {
 
     int threads() {
         return nThreads;
+    }
+
+    /** The KV caches' element type as the context resolved it ("f32", "f16" or "q8_0"). */
+    String kvCacheType() {
+        return NativeCalls.string(Gpt2Native.gpt2_kv_type_name(Gpt2Native.gpt2_context_kv_type(ctx)));
     }
 
     int batchSlots() {

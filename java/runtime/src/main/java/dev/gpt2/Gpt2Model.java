@@ -53,7 +53,8 @@ public final class Gpt2Model implements AutoCloseable {
         this.engine = e;
         this.eosToken = m.eosToken();
         this.vocabSize = m.vocabSize();
-        this.info = m.info(path, e.contextSize(), e.threads(), e.batchSlots(), options.queueCapacity());
+        this.info = m.info(path, e.contextSize(), e.threads(), e.batchSlots(), options.queueCapacity(),
+                e.kvCacheType());
         e.start();
     }
 

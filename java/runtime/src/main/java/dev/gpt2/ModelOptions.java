@@ -30,10 +30,14 @@ package dev.gpt2;
  *                      forward; 0 (default) = off. Output is unchanged either way. 0..16
  * @param draftModel    speculative decoding drafts with this smaller GPT-2 (same vocabulary, e.g. gpt2 for
  *                      gpt2-xl; checked at load) instead of prompt lookup; null (default) = prompt lookup
+ * @param kvCacheType   element type of the sequences' key/value caches: "auto" (default: f16, or f32 for a model
+ *                      whose matrices are f32), "f32", "f16" or "q8_0". q8_0 (CPU only) takes about half f16's
+ *                      memory per position, so a long context or many slots cost half, and decode at a long
+ *                      context reads half as many cache bytes, for a small loss of precision. CUDA takes only "auto"
  */
 public record ModelOptions(int threads, int contextSize, int batchSlots, int queueCapacity, int batchTokens,
                            String device, boolean useMmap, int prefillChunkTokens, int promptCacheMb,
-                           int speculativeTokens, java.nio.file.Path draftModel) {
+                           int speculativeTokens, java.nio.file.Path draftModel, String kvCacheType) {
 
     public ModelOptions {
         check("threads", threads, 0, 1024);
@@ -51,6 +55,18 @@ public record ModelOptions(int threads, int contextSize, int batchSlots, int que
         if (device == null || !DEVICE.matcher(device).matches()) {
             throw new ParameterException("device", "device must be \"cpu\", \"cuda\" or \"cuda:N\", got " + device);
         }
+        if (kvCacheType == null || !KV_CACHE_TYPES.contains(kvCacheType)) {
+            throw new ParameterException("kvCacheType",
+                    "kvCacheType must be one of " + KV_CACHE_TYPES + ", got " + kvCacheType);
+        }
+    }
+
+    /** The KV cache types, in the order of the C API's gpt2_kv_type (GPT2_KV_AUTO = 0 ... GPT2_KV_Q8_0 = 3). */
+    public static final java.util.List<String> KV_CACHE_TYPES = java.util.List.of("auto", "f32", "f16", "q8_0");
+
+    /** gpt2_kv_type of {@link #kvCacheType()}. */
+    int kvTypeCode() {
+        return KV_CACHE_TYPES.indexOf(kvCacheType);
     }
 
     /** The prompt cache's default budget in MiB. */
@@ -79,7 +95,7 @@ public record ModelOptions(int threads, int contextSize, int batchSlots, int que
 
     /**
      * The defaults: threads auto, the model's context, 8 slots, queue 64, 512 tokens per step (8 prompt tokens per
-     * step beside decoding streams), cpu, no mmap, a 256 MiB prompt cache.
+     * step beside decoding streams), cpu, no mmap, a 256 MiB prompt cache, the model's default KV cache type.
      */
     public static ModelOptions defaults() {
         return builder().build();
@@ -93,7 +109,7 @@ public record ModelOptions(int threads, int contextSize, int batchSlots, int que
         return new Builder().threads(threads).contextSize(contextSize).batchSlots(batchSlots)
                 .queueCapacity(queueCapacity).batchTokens(batchTokens).device(device)
                 .useMmap(useMmap).prefillChunkTokens(prefillChunkTokens).promptCacheMb(promptCacheMb)
-                .speculativeTokens(speculativeTokens).draftModel(draftModel);
+                .speculativeTokens(speculativeTokens).draftModel(draftModel).kvCacheType(kvCacheType);
     }
 
     /** Mutable builder; {@link #build()} validates every field (ParameterException naming it). */
@@ -109,6 +125,7 @@ public record ModelOptions(int threads, int contextSize, int batchSlots, int que
         private int promptCacheMb = DEFAULT_PROMPT_CACHE_MB;
         private int speculativeTokens = 0;
         private java.nio.file.Path draftModel;
+        private String kvCacheType = "auto";
 
         private Builder() {
         }
@@ -168,9 +185,14 @@ public record ModelOptions(int threads, int contextSize, int batchSlots, int que
             return this;
         }
 
+        public Builder kvCacheType(String kvCacheType) {
+            this.kvCacheType = kvCacheType;
+            return this;
+        }
+
         public ModelOptions build() {
             return new ModelOptions(threads, contextSize, batchSlots, queueCapacity, batchTokens, device, useMmap,
-                    prefillChunkTokens, promptCacheMb, speculativeTokens, draftModel);
+                    prefillChunkTokens, promptCacheMb, speculativeTokens, draftModel, kvCacheType);
         }
     }
 }

@@ -121,7 +121,7 @@ final class NativeModel implements AutoCloseable {
         return Gpt2Native.gpt2_token_is_special(handle, token) != 0;
     }
 
-    ModelInfo info(Path path, int contextSize, int threads, int batchSlots, int queueCapacity) {
+    ModelInfo info(Path path, int contextSize, int threads, int batchSlots, int queueCapacity, String kvCacheType) {
         String description;
         try (BytePointer key = NativeCalls.cString("general.description")) {
             description = NativeCalls.string(Gpt2Native.gpt2_model_meta_str(handle, key));
@@ -136,7 +136,7 @@ final class NativeModel implements AutoCloseable {
                 Gpt2Native.gpt2_model_n_layer(handle), Gpt2Native.gpt2_model_n_head(handle), threads, batchSlots,
                 queueCapacity, NativeCalls.string(Gpt2Native.gpt2_model_device(handle)),
                 NativeCalls.string(Gpt2Native.gpt2_model_device_name(handle)),
-                NativeCalls.string(Gpt2Native.gpt2_build_info()), Gpt2Model.RUNTIME_VERSION);
+                NativeCalls.string(Gpt2Native.gpt2_build_info()), Gpt2Model.RUNTIME_VERSION, kvCacheType);
     }
 
     @Override

@@ -49,6 +49,13 @@ class ContextEndTest {
         driveToContextEnd(TestModels.smallModel(), ModelOptions.builder().batchSlots(4).build(), 4, 6);
     }
 
+    /** q8_0 KV caches to their last position (attention reads them up to the end of the buffer). */
+    @Test
+    void q8_0CachesSurviveRunsToTheContextEnd() throws Exception {
+        driveToContextEnd(TestModels.smallModel(), ModelOptions.builder().batchSlots(4).kvCacheType("q8_0").build(),
+                4, 2);
+    }
+
     /** The reported pattern (~1000 decode-only steps, then a prefill) on a narrow model with GPT-2's 1024 context. */
     @Test
     void narrowModelWithFullContextSurvivesRunsToTheContextEnd() throws Exception {

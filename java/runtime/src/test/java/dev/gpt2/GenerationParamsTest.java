@@ -106,7 +106,7 @@ class GenerationParamsTest {
     @Test
     void modelOptionsAreValidated() {
         ModelOptions d = ModelOptions.defaults();
-        assertEquals(new ModelOptions(0, 0, 8, 64, 512, "cpu", false, 8, 256, 0, null), d);
+        assertEquals(new ModelOptions(0, 0, 8, 64, 512, "cpu", false, 8, 256, 0, null, "auto"), d);
         assertEquals("batchSlots",
                 assertThrows(ParameterException.class, () -> d.toBuilder().batchSlots(0).build()).field());
         assertEquals("threads",

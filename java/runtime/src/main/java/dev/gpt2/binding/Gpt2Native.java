@@ -193,6 +193,8 @@ public final class Gpt2Native {
         public native gpt2_context_params n_batch(int setter);
         public native int n_threads();
         public native gpt2_context_params n_threads(int setter);
+        public native int kv_type();
+        public native gpt2_context_params kv_type(int setter);
     }
 
     public static final class gpt2_sampler_params extends Pointer {
@@ -324,6 +326,8 @@ public final class Gpt2Native {
     public static native int gpt2_context_n_seq_max(@Const gpt2_context ctx);
     public static native int gpt2_context_n_batch(@Const gpt2_context ctx);
     public static native int gpt2_context_n_threads(@Const gpt2_context ctx);
+    public static native int gpt2_context_kv_type(@Const gpt2_context ctx);
+    public static native @Cast("const char*") BytePointer gpt2_kv_type_name(int kv_type);
     public static native int gpt2_context_seq_clear(gpt2_context ctx, int seq_id);
     public static native int gpt2_context_seq_len(@Const gpt2_context ctx, int seq_id);
     public static native int gpt2_context_seq_keep(gpt2_context ctx, int seq_id, int n_pos);

@@ -90,6 +90,7 @@ final class ModelService implements RoutedService {
         o.put("description", i.description());
         o.put("random_weights", i.randomWeights());
         o.put("model_dtype", i.type());
+        o.put("kv_cache_dtype", i.kvCacheType());
         o.put("file_size_bytes", i.fileSizeBytes());
         o.put("n_params", i.parameterCount());
         o.put("n_vocab", i.vocabSize());

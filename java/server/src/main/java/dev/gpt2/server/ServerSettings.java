@@ -38,17 +38,19 @@ import io.helidon.config.Config;
  * @param pinPromptFile  a UTF-8 text file (a system prompt, a few-shot preamble) whose tokens are computed at startup
  *                       and pinned in the prompt cache; null = none ({@code gpt2.pin-prompt-file}; see
  *                       Gpt2Model.pinPrompt)
+ * @param kvCacheType    the KV caches' element type: auto, f32, f16 or q8_0 ({@code gpt2.kv-cache-type}; see
+ *                       ModelOptions.kvCacheType)
  */
 record ServerSettings(Path modelPath, int threads, int contextSize, int batchSlots, int queueSize,
                       Duration requestTimeout, long maxBodyBytes, String modelName, boolean useMmap,
                       Duration bodyTimeout, String device, int prefillChunk, int promptCacheMb, int speculate,
-                      Path draftModel, Path pinPromptFile) {
+                      Path draftModel, Path pinPromptFile, String kvCacheType) {
 
     static final String FLAG_HELP = """
             --model PATH  --host HOST  --port N  --threads N  --context N  --slots N  --queue N
             --request-timeout-seconds N  --max-body-bytes N  --model-name NAME  --mmap true|false
             --body-timeout-seconds N  --device cpu|cuda|cuda:N  --prefill-chunk N  --prompt-cache-mb N
-            --speculate N  --draft-model PATH  --pin-prompt-file PATH""";
+            --speculate N  --draft-model PATH  --pin-prompt-file PATH  --kv-cache-type auto|f32|f16|q8_0""";
 
     private static final Map<String, String> FLAGS = Map.ofEntries(
             Map.entry("model", "gpt2.model"),
@@ -68,13 +70,16 @@ record ServerSettings(Path modelPath, int threads, int contextSize, int batchSlo
             Map.entry("prompt-cache-mb", "gpt2.prompt-cache-mb"),
             Map.entry("speculate", "gpt2.speculate"),
             Map.entry("draft-model", "gpt2.draft-model"),
-            Map.entry("pin-prompt-file", "gpt2.pin-prompt-file"));
+            Map.entry("pin-prompt-file", "gpt2.pin-prompt-file"),
+            Map.entry("kv-cache-type", "gpt2.kv-cache-type"));
 
     /** ModelOptions field -> the gpt2 key that sets it, so that its range errors can name the flag. */
-    private static final Map<String, String> OPTION_KEYS = Map.of(
-            "threads", "threads", "contextSize", "context", "batchSlots", "slots", "queueCapacity", "queue",
-            "device", "device", "prefillChunkTokens", "prefill-chunk", "promptCacheMb", "prompt-cache-mb",
-            "speculativeTokens", "speculate", "draftModel", "draft-model");
+    private static final Map<String, String> OPTION_KEYS = Map.ofEntries(
+            Map.entry("threads", "threads"), Map.entry("contextSize", "context"), Map.entry("batchSlots", "slots"),
+            Map.entry("queueCapacity", "queue"), Map.entry("device", "device"),
+            Map.entry("prefillChunkTokens", "prefill-chunk"), Map.entry("promptCacheMb", "prompt-cache-mb"),
+            Map.entry("speculativeTokens", "speculate"), Map.entry("draftModel", "draft-model"),
+            Map.entry("kvCacheType", "kv-cache-type"));
 
     /**
      * Reads and validates the {@code gpt2} node; IllegalArgumentException names the flag, the allowed range and
@@ -102,7 +107,8 @@ record ServerSettings(Path modelPath, int threads, int contextSize, int batchSlo
                         Integer.MAX_VALUE),
                 (int) number(gpt2, "speculate", 0, Integer.MIN_VALUE, Integer.MAX_VALUE),
                 draft.isBlank() ? null : Path.of(draft.trim()),
-                pin.isBlank() ? null : Path.of(pin.trim()));
+                pin.isBlank() ? null : Path.of(pin.trim()),
+                gpt2.get("kv-cache-type").asString().orElse("auto").trim());
     }
 
     /** The engine's options; a value out of ModelOptions' range is an IllegalArgumentException naming the flag. */
@@ -119,6 +125,7 @@ record ServerSettings(Path modelPath, int threads, int contextSize, int batchSlo
                     .promptCacheMb(promptCacheMb)
                     .speculativeTokens(speculate)
                     .draftModel(draftModel)
+                    .kvCacheType(kvCacheType)
                     .build();
         } catch (ParameterException e) {
             String key = OPTION_KEYS.get(e.field());

@@ -333,6 +333,7 @@ class ApiTest {
         assertThat(i.has("build_info"), is(false));
         assertThat(i.get("model_file").asText(), is("tiny.gguf"));
         assertThat(i.has("model_path"), is(false));
+        assertThat(i.get("kv_cache_dtype").asText(), is("f32"));   // auto, for an f32 model
     }
 
     @Test

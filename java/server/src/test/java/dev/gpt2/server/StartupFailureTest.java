@@ -83,6 +83,8 @@ class StartupFailureTest {
                 "--prefill-chunk (gpt2.prefill-chunk) must be in [1, 65536], got 0");
         assertOneClearLine(runMain("--model", model.toString(), "--prompt-cache-mb", "-1"), 2,
                 "--prompt-cache-mb (gpt2.prompt-cache-mb) must be in [0, 1048576], got -1");
+        assertOneClearLine(runMain("--model", model.toString(), "--kv-cache-type", "q4"), 2,
+                "--kv-cache-type (gpt2.kv-cache-type) must be one of [auto, f32, f16, q8_0], got q4");
         assertOneClearLine(runMain("--model", model.toString(), "--speculate", "17"), 2,
                 "--speculate (gpt2.speculate) must be in [0, 16], got 17");
         assertOneClearLine(runMain("--model", model.toString(), "--draft-model", "/nonexistent/draft.gguf"), 2,

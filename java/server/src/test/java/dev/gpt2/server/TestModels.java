@@ -74,7 +74,7 @@ final class TestModels {
 
     static ServerSettings settings(Duration timeout, Duration bodyTimeout) {
         return new ServerSettings(tinyModel(), 1, 0, 4, 32, timeout, 64 * 1024, "tiny-test", false, bodyTimeout,
-                "cpu", 8, dev.gpt2.ModelOptions.DEFAULT_PROMPT_CACHE_MB, 0, null, null);
+                "cpu", 8, dev.gpt2.ModelOptions.DEFAULT_PROMPT_CACHE_MB, 0, null, null, "auto");
     }
 
     static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
