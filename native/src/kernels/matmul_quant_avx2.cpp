@@ -3,18 +3,22 @@
 // s8 through maddubs/madd), converted to f32 and scaled by d_w * d_x into 8-lane accumulators, one per
 // (weight row, token); the 8 lanes are summed once at the end. Compiled with -mavx2 -mfma -mf16c.
 //
-// Three loops, bit-identical per output (same int32 lanes, same order of additions, so a sequence's logits do not
+// Four loops, bit-identical per output (same int32 lanes, same order of additions, so a sequence's logits do not
 // depend on what else shares its batch):
 //   - stream (one token, or very long rows): reads each weight block once, prefetching the next row group;
 //     decode is bound by memory bandwidth, so nothing is staged. Q4_0 multiplies its unsigned nibbles there
-//     without the sign trick (Q4Nibbles: same lanes, same bits).
-//   - gemm_sign (2 to 23 tokens, K <= 32 * kMaxBlocks: batched decode, speculative verification): per tile of 16
-//     tokens and group of 4 weight rows, the rows' fp16 scales are widened once and q4_0 rows unpacked once to
-//     int8 in L1; then every token pair runs a 4 x 2 micro-kernel whose scales d_w * d_x come precomputed from a
-//     small table (one broadcast load each instead of two fp16 conversions, a multiply and a broadcast per block).
+//     without the sign trick (Q4Nibbles: same lanes, same bits). stream_pair: the same, two tokens per pass over
+//     the weights (batched decode: Q8_0 2-3 tokens, Q4_0 2-23).
+//   - gemm_sign (Q8_0, 4 to 23 tokens, K <= 32 * kMaxBlocks: batched decode, speculative verification): per tile
+//     of 16 tokens and group of 4 weight rows read in place, the rows' fp16 scales are widened once; then every
+//     token pair runs a 4 x 2 micro-kernel whose scales d_w * d_x come precomputed from a small table (one
+//     broadcast load each instead of two fp16 conversions, a multiply and a broadcast per block).
 //   - the int16 gemm (24 tokens and more: prompts; matmul_quant_wide_avx2.cpp), when matmul_forward has widened
 //     the activations (ActivationsQ8_0::widened).
 #include <immintrin.h>
+
+#include <cstdint>
+#include <type_traits>
 
 #include "kernels/matmul.h"
 #include "kernels/quant_blocks_avx2.h"
@@ -164,15 +168,62 @@ void matmul_quant_stream(float *y, const block_q8_0 *x, const typename D::B *w, 
     }
 }
 
+// Two tokens per pass over the weights (batched decode, short speculative checks): the stream loop above with a
+// second token's accumulators, so each weight block is read once for both and nothing is staged (at two tokens the
+// gemm's tables cost as much as the products). Rows of at most kMaxBlocks blocks.
+template <typename D>
+void matmul_quant_stream_pair(float *y, const block_q8_0 *x, const typename D::B *w, const float *bias, int64_t T,
+                              int64_t K, int64_t N, int64_t n0, int64_t n1) {
+    using B = typename D::B;
+    const int64_t nb = K / 32;
+    constexpr int64_t kLines = (4 * (int64_t)sizeof(B) + 63) / 64;
+    const int64_t n4 = n0 + (n1 - n0) / 4 * 4;
+    typename D::Token tok0, tok1;
+    int64_t t = 0;
+    for (; t + 2 <= T; t += 2) {
+        const block_q8_0 *xa = x + t * nb, *xc = xa + nb;
+        tok0.init(xa, nb);
+        tok1.init(xc, nb);
+        for (int64_t n = n0; n < n4; n += 4) {
+            const B *w0 = w + n * nb, *w1 = w0 + nb, *w2 = w1 + nb, *w3 = w2 + nb;
+            __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, c0 = a0, c1 = a0, c2 = a0, c3 = a0;
+            const char *ahead = (const char *)(w3 + nb);
+            for (int64_t b = 0; b < nb; ++b) {
+                const char *pf = ahead + b * 4 * (int64_t)sizeof(B);
+                for (int64_t l = 0; l < kLines; ++l) _mm_prefetch(pf + 64 * l, _MM_HINT_T0);
+                const typename D::X xb = D::at(xa, tok0, b), xd = D::at(xc, tok1, b);
+                const __m256 s8 = row_scales4(w0[b].d, w1[b].d, w2[b].d, w3[b].d, xb.d);
+                const __m256 u8 = row_scales4(w0[b].d, w1[b].d, w2[b].d, w3[b].d, xd.d);
+                a0 = _mm256_fmadd_ps(_mm256_permute_ps(s8, 0x00), D::dot(xb, w0[b]), a0);
+                c0 = _mm256_fmadd_ps(_mm256_permute_ps(u8, 0x00), D::dot(xd, w0[b]), c0);
+                a1 = _mm256_fmadd_ps(_mm256_permute_ps(s8, 0x55), D::dot(xb, w1[b]), a1);
+                c1 = _mm256_fmadd_ps(_mm256_permute_ps(u8, 0x55), D::dot(xd, w1[b]), c1);
+                a2 = _mm256_fmadd_ps(_mm256_permute_ps(s8, 0xaa), D::dot(xb, w2[b]), a2);
+                c2 = _mm256_fmadd_ps(_mm256_permute_ps(u8, 0xaa), D::dot(xd, w2[b]), c2);
+                a3 = _mm256_fmadd_ps(_mm256_permute_ps(s8, 0xff), D::dot(xb, w3[b]), a3);
+                c3 = _mm256_fmadd_ps(_mm256_permute_ps(u8, 0xff), D::dot(xd, w3[b]), c3);
+            }
+            float *ya = y + t * N + n, *yc = ya + N;
+            ya[0] = hsum(a0); ya[1] = hsum(a1); ya[2] = hsum(a2); ya[3] = hsum(a3);
+            yc[0] = hsum(c0); yc[1] = hsum(c1); yc[2] = hsum(c2); yc[3] = hsum(c3);
+            if (bias) {
+                for (int r = 0; r < 4; ++r) { ya[r] += bias[n + r]; yc[r] += bias[n + r]; }
+            }
+        }
+        if (n4 < n1) matmul_quant_stream<D>(y + t * N, xa, w, bias, 2, K, N, n4, n1);   // leftover rows
+    }
+    if (t < T) matmul_quant_stream<D>(y + t * N, x + t * nb, w, bias, 1, K, N, n0, n1);   // odd last token
+}
+
 // ---- gemm_sign: tiles of a few tokens against groups of 4 rows read in place --------------------------
 
-// Row group staging: 4 rows' quants as int8 (q8_0 read in place, q4_0 unpacked once) and their scales in f32.
+// A row group: 4 rows' quants, read in place, and their scales widened to f32.
 struct RowGroup {
     const int8_t *q[4];   // quants of block b of row r at q[r] + b * stride
     int64_t stride;       // bytes between consecutive blocks' quants
 };
 
-inline RowGroup stage_rows(const block_q8_0 *w, int64_t nb, float *dw, int8_t *) {
+inline RowGroup stage_rows(const block_q8_0 *w, int64_t nb, float *dw) {
     RowGroup g;
     for (int r = 0; r < 4; ++r) {
         const block_q8_0 *wr = w + r * nb;
@@ -183,33 +234,17 @@ inline RowGroup stage_rows(const block_q8_0 *w, int64_t nb, float *dw, int8_t *)
     return g;
 }
 
-inline RowGroup stage_rows(const block_q4_0 *w, int64_t nb, float *dw, int8_t *buf) {
-    RowGroup g;
-    for (int r = 0; r < 4; ++r) {
-        const block_q4_0 *wr = w + r * nb;
-        int8_t *qr = buf + r * nb * 32;
-        for (int64_t b = 0; b < nb; ++b) {
-            _mm256_storeu_si256((__m256i *)(qr + b * 32), q4_quants(wr[b]));
-            dw[b * 4 + r] = d16(wr[b].d);
-        }
-        g.q[r] = qr;
-    }
-    g.stride = 32;
-    return g;
-}
-
 inline __m256i load_q(const RowGroup &g, int r, int64_t b) {
     return _mm256_loadu_si256((const __m256i *)(g.q[r] + b * g.stride));
 }
 
 template <typename L, typename D>
-void matmul_quant_gemm_sign(float *y, const block_q8_0 *x, const typename L::B *w, const float *bias, int64_t T,
+void matmul_quant_gemm_sign(float *y, const block_q8_0 *x, const block_q8_0 *w, const float *bias, int64_t T,
                             int64_t K, int64_t N, int64_t n0, int64_t n1) {
     const int64_t nb = K / 32;
     alignas(32) float dx[kTokenTile * kMaxBlocks];   // [t][b] the tile's activation scales
     alignas(32) float dw[kMaxBlocks * 4];            // [b][r] the row group's weight scales
     alignas(32) float sc[kMaxBlocks * 8];            // [b][j * 4 + r] d_w * d_x of the token pair j = 0, 1
-    alignas(32) int8_t wq[4 * kMaxBlocks * 32];      // q4_0 rows unpacked
     constexpr int64_t kLines = (4 * (int64_t)sizeof(typename L::B) + 63) / 64;   // lines one block of 4 rows spans
     const int64_t n4 = n0 + (n1 - n0) / 4 * 4;
     for (int64_t tt = 0; tt < T; tt += kTokenTile) {
@@ -218,7 +253,7 @@ void matmul_quant_gemm_sign(float *y, const block_q8_0 *x, const typename L::B *
             for (int64_t b = 0; b < nb; ++b) dx[(t - tt) * nb + b] = d16(x[t * nb + b].d);
         }
         for (int64_t n = n0; n < n4; n += 4) {
-            const RowGroup g = stage_rows(w + n * nb, nb, dw, wq);
+            const RowGroup g = stage_rows(w + n * nb, nb, dw);
             int64_t t = tt;
             for (; t + 2 <= te; t += 2) {
                 const float *da = dx + (t - tt) * nb, *db = da + nb;
@@ -284,9 +319,12 @@ void matmul_quant_gemm_sign(float *y, const block_q8_0 *x, const typename L::B *
     if (n4 < n1) matmul_quant_stream<D>(y, x, w, bias, T, K, N, n4, n1);   // leftover rows
 }
 
-// L loads the weight type for the gemm; D is the stream policy for rows of at most kMaxBlocks blocks (longer
-// rows have no stack tables: the sign trick, one token at a time).
-template <typename L, typename D>
+// L loads the weight type; D is the stream policy for rows of at most kMaxBlocks blocks (longer rows have no
+// stack tables: the sign trick, one token at a time). From GEMM_MIN tokens on (below the int16 gemm's 24) the
+// sign-trick gemm serves; fewer go through stream_pair. Measured on Zen 2, batched decode: q8_0 equal in both from
+// 4 to 8 sequences and 4 % faster in the gemm at 12-16; q4_0 8-15 % faster in pairs at every count (the gemm would
+// unpack its nibbles to int8 first), so q4_0 never takes that gemm.
+template <typename L, typename D, int64_t GEMM_MIN>
 void matmul_quant_avx2(float *y, const ActivationsQ8_0 &x, const typename L::B *w, const float *bias, int64_t T,
                        int64_t K, int64_t N, int64_t n0, int64_t n1) {
     if (x.widened) {   // many tokens (matmul_quant_wide_avx2.cpp)
@@ -295,22 +333,26 @@ void matmul_quant_avx2(float *y, const ActivationsQ8_0 &x, const typename L::B *
         if (n4 < n1) matmul_quant_stream<D>(y, x.blocks, w, bias, T, K, N, n4, n1);   // leftover rows
     }
     else if (K / 32 > kMaxBlocks) matmul_quant_stream<SignTrick<L>>(y, x.blocks, w, bias, T, K, N, n0, n1);
-    else if (T >= 2) matmul_quant_gemm_sign<L, D>(y, x.blocks, w, bias, T, K, N, n0, n1);
-    else matmul_quant_stream<D>(y, x.blocks, w, bias, T, K, N, n0, n1);
+    else if (T == 1) matmul_quant_stream<D>(y, x.blocks, w, bias, T, K, N, n0, n1);
+    else if (T < GEMM_MIN) matmul_quant_stream_pair<D>(y, x.blocks, w, bias, T, K, N, n0, n1);
+    else if constexpr (std::is_same_v<typename L::B, block_q8_0>) {
+        matmul_quant_gemm_sign<L, D>(y, x.blocks, w, bias, T, K, N, n0, n1);
+    }
 }
 
 }  // namespace
 
 void matmul_q8_0_avx2(float *y, const void *x, const void *w, const float *bias, int64_t T, int64_t K, int64_t N,
                       int64_t n0, int64_t n1) {
-    matmul_quant_avx2<LoadQ8, SignTrick<LoadQ8>>(y, *(const ActivationsQ8_0 *)x, (const block_q8_0 *)w, bias, T, K,
-                                                 N, n0, n1);
+    matmul_quant_avx2<LoadQ8, SignTrick<LoadQ8>, 4>(y, *(const ActivationsQ8_0 *)x, (const block_q8_0 *)w, bias, T,
+                                                    K, N, n0, n1);
 }
 
 void matmul_q4_0_avx2(float *y, const void *x, const void *w, const float *bias, int64_t T, int64_t K, int64_t N,
                       int64_t n0, int64_t n1) {
-    matmul_quant_avx2<LoadQ4, Q4Nibbles>(y, *(const ActivationsQ8_0 *)x, (const block_q4_0 *)w, bias, T, K, N, n0,
-                                         n1);
+    // every token count below the int16 gemm's goes through stream_pair (see matmul_quant_avx2)
+    matmul_quant_avx2<LoadQ4, Q4Nibbles, INT64_MAX>(y, *(const ActivationsQ8_0 *)x, (const block_q4_0 *)w, bias, T,
+                                                    K, N, n0, n1);
 }
 
 }  // namespace gpt2
