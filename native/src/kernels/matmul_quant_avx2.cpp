@@ -3,12 +3,12 @@
 // s8 through maddubs/madd), converted to f32 and scaled by d_w * d_x into 8-lane accumulators, one per
 // (weight row, token); the 8 lanes are summed once at the end. Compiled with -mavx2 -mfma -mf16c.
 //
-// Four loops, bit-identical per output (same int32 lanes, same order of additions, so a sequence's logits do not
+// Three loops, bit-identical per output (same int32 lanes, same order of additions, so a sequence's logits do not
 // depend on what else shares its batch):
 //   - stream (one token, or very long rows): reads each weight block once, prefetching the next row group;
 //     decode is bound by memory bandwidth, so nothing is staged. Q4_0 multiplies its unsigned nibbles there
-//     without the sign trick (Q4Nibbles: same lanes, same bits). stream_pair: the same, two tokens per pass over
-//     the weights (batched decode: Q8_0 2-3 tokens, Q4_0 2-23).
+//     without the sign trick (Q4Nibbles: same lanes, same bits). With 2 tokens per pass it serves batched
+//     decode (Q8_0 2-3 tokens, Q4_0 2-23).
 //   - gemm_sign (Q8_0, 4 to 23 tokens, K <= 32 * kMaxBlocks: batched decode, speculative verification): per tile
 //     of 16 tokens and group of 4 weight rows read in place, the rows' fp16 scales are widened once; then every
 //     token pair runs a 4 x 2 micro-kernel whose scales d_w * d_x come precomputed from a small table (one
@@ -119,133 +119,94 @@ struct Q4Nibbles {
     }
 };
 
-// Tokens one at a time, rows in groups of 4. For long rows with several tokens (the only case with
-// more than one besides the gemm's leftover rows) each token reads its rows again; no GPT-2 shape has them.
-template <typename D>
+// TT tokens (1 or 2) per pass over the weights, rows in groups of 4, each weight block read once for the pass and
+// nothing staged: decode (TT = 1) is bound by memory bandwidth, and at two tokens (batched decode, short
+// speculative checks) the gemm's tables cost as much as the products. An odd last token takes a pass of its own.
+// For long rows with several tokens (besides the gemms' leftover rows, no GPT-2 shape has them) each pass reads
+// the rows again.
+template <typename D, int TT>
 void matmul_quant_stream(float *y, const block_q8_0 *x, const typename D::B *w, const float *bias, int64_t T,
                          int64_t K, int64_t N, int64_t n0, int64_t n1) {
     using B = typename D::B;
     const int64_t nb = K / 32;
     constexpr int64_t kLines = (4 * (int64_t)sizeof(B) + 63) / 64;   // cache lines one step of 4 rows consumes
-    typename D::Token tok;
-    for (int64_t t = 0; t < T; ++t) {
-        const block_q8_0 *xa = x + t * nb;
-        tok.init(xa, nb);
+    typename D::Token tok[TT];
+    int64_t t = 0;
+    for (; t + TT <= T; t += TT) {
+        const block_q8_0 *xt = x + t * nb;   // token t + j at xt + j * nb
+        for (int j = 0; j < TT; ++j) tok[j].init(xt + j * nb, nb);
         int64_t n = n0;
         for (; n + 4 <= n1; n += 4) {
             const B *w0 = w + n * nb, *w1 = w0 + nb, *w2 = w1 + nb, *w3 = w2 + nb;
-            __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-            // Decode reads each weight once: prefetch the next row group (contiguous after this one) at the
-            // rate this loop consumes its own.
+            __m256 a[TT][4];
+#pragma GCC unroll 2
+            for (int j = 0; j < TT; ++j) a[j][0] = a[j][1] = a[j][2] = a[j][3] = _mm256_setzero_ps();
+            // Each weight is read once: prefetch the next row group (contiguous after this one) at the rate
+            // this loop consumes its own.
             const char *ahead = (const char *)(w3 + nb);
             for (int64_t b = 0; b < nb; ++b) {
                 const char *pf = ahead + b * 4 * (int64_t)sizeof(B);
                 for (int64_t l = 0; l < kLines; ++l) _mm_prefetch(pf + 64 * l, _MM_HINT_T0);
-                const typename D::X xb = D::at(xa, tok, b);
-                const __m256 s8 = row_scales4(w0[b].d, w1[b].d, w2[b].d, w3[b].d, xb.d);
-                a0 = _mm256_fmadd_ps(_mm256_permute_ps(s8, 0x00), D::dot(xb, w0[b]), a0);
-                a1 = _mm256_fmadd_ps(_mm256_permute_ps(s8, 0x55), D::dot(xb, w1[b]), a1);
-                a2 = _mm256_fmadd_ps(_mm256_permute_ps(s8, 0xaa), D::dot(xb, w2[b]), a2);
-                a3 = _mm256_fmadd_ps(_mm256_permute_ps(s8, 0xff), D::dot(xb, w3[b]), a3);
+                typename D::X xb[TT];
+                __m256 s8[TT];
+#pragma GCC unroll 2
+                for (int j = 0; j < TT; ++j) {
+                    xb[j] = D::at(xt + j * nb, tok[j], b);
+                    s8[j] = row_scales4(w0[b].d, w1[b].d, w2[b].d, w3[b].d, xb[j].d);
+                }
+                // row by row, the tokens innermost: a row's block is loaded (and for Q4_0 unpacked) once
+#pragma GCC unroll 2
+                for (int j = 0; j < TT; ++j) {
+                    a[j][0] = _mm256_fmadd_ps(_mm256_permute_ps(s8[j], 0x00), D::dot(xb[j], w0[b]), a[j][0]);
+                }
+#pragma GCC unroll 2
+                for (int j = 0; j < TT; ++j) {
+                    a[j][1] = _mm256_fmadd_ps(_mm256_permute_ps(s8[j], 0x55), D::dot(xb[j], w1[b]), a[j][1]);
+                }
+#pragma GCC unroll 2
+                for (int j = 0; j < TT; ++j) {
+                    a[j][2] = _mm256_fmadd_ps(_mm256_permute_ps(s8[j], 0xaa), D::dot(xb[j], w2[b]), a[j][2]);
+                }
+#pragma GCC unroll 2
+                for (int j = 0; j < TT; ++j) {
+                    a[j][3] = _mm256_fmadd_ps(_mm256_permute_ps(s8[j], 0xff), D::dot(xb[j], w3[b]), a[j][3]);
+                }
             }
-            float *ya = y + t * N + n;
-            ya[0] = hsum(a0); ya[1] = hsum(a1); ya[2] = hsum(a2); ya[3] = hsum(a3);
-            if (bias) {
-                for (int r = 0; r < 4; ++r) ya[r] += bias[n + r];
+            for (int j = 0; j < TT; ++j) {
+                float *ya = y + (t + j) * N + n;
+                for (int r = 0; r < 4; ++r) ya[r] = hsum(a[j][r]);
+                if (bias) {
+                    for (int r = 0; r < 4; ++r) ya[r] += bias[n + r];
+                }
             }
         }
         for (; n < n1; ++n) {  // leftover rows
             const B *w0 = w + n * nb;
-            __m256 a0 = _mm256_setzero_ps();
-            for (int64_t b = 0; b < nb; ++b) {
-                const typename D::X xb = D::at(xa, tok, b);
-                a0 = _mm256_fmadd_ps(_mm256_set1_ps(d16(w0[b].d) * xb.d), D::dot(xb, w0[b]), a0);
-            }
-            float *ya = y + t * N + n;
-            ya[0] = hsum(a0);
-            if (bias) ya[0] += bias[n];
-        }
-    }
-}
-
-// Two tokens per pass over the weights (batched decode, short speculative checks): the stream loop above with a
-// second token's accumulators, so each weight block is read once for both and nothing is staged (at two tokens the
-// gemm's tables cost as much as the products). Rows of at most kMaxBlocks blocks.
-template <typename D>
-void matmul_quant_stream_pair(float *y, const block_q8_0 *x, const typename D::B *w, const float *bias, int64_t T,
-                              int64_t K, int64_t N, int64_t n0, int64_t n1) {
-    using B = typename D::B;
-    const int64_t nb = K / 32;
-    constexpr int64_t kLines = (4 * (int64_t)sizeof(B) + 63) / 64;
-    const int64_t n4 = n0 + (n1 - n0) / 4 * 4;
-    typename D::Token tok0, tok1;
-    int64_t t = 0;
-    for (; t + 2 <= T; t += 2) {
-        const block_q8_0 *xa = x + t * nb, *xc = xa + nb;
-        tok0.init(xa, nb);
-        tok1.init(xc, nb);
-        for (int64_t n = n0; n < n4; n += 4) {
-            const B *w0 = w + n * nb, *w1 = w0 + nb, *w2 = w1 + nb, *w3 = w2 + nb;
-            __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, c0 = a0, c1 = a0, c2 = a0, c3 = a0;
-            const char *ahead = (const char *)(w3 + nb);
-            for (int64_t b = 0; b < nb; ++b) {
-                const char *pf = ahead + b * 4 * (int64_t)sizeof(B);
-                for (int64_t l = 0; l < kLines; ++l) _mm_prefetch(pf + 64 * l, _MM_HINT_T0);
-                const typename D::X xb = D::at(xa, tok0, b), xd = D::at(xc, tok1, b);
-                const __m256 s8 = row_scales4(w0[b].d, w1[b].d, w2[b].d, w3[b].d, xb.d);
-                const __m256 u8 = row_scales4(w0[b].d, w1[b].d, w2[b].d, w3[b].d, xd.d);
-                a0 = _mm256_fmadd_ps(_mm256_permute_ps(s8, 0x00), D::dot(xb, w0[b]), a0);
-                c0 = _mm256_fmadd_ps(_mm256_permute_ps(u8, 0x00), D::dot(xd, w0[b]), c0);
-                a1 = _mm256_fmadd_ps(_mm256_permute_ps(s8, 0x55), D::dot(xb, w1[b]), a1);
-                c1 = _mm256_fmadd_ps(_mm256_permute_ps(u8, 0x55), D::dot(xd, w1[b]), c1);
-                a2 = _mm256_fmadd_ps(_mm256_permute_ps(s8, 0xaa), D::dot(xb, w2[b]), a2);
-                c2 = _mm256_fmadd_ps(_mm256_permute_ps(u8, 0xaa), D::dot(xd, w2[b]), c2);
-                a3 = _mm256_fmadd_ps(_mm256_permute_ps(s8, 0xff), D::dot(xb, w3[b]), a3);
-                c3 = _mm256_fmadd_ps(_mm256_permute_ps(u8, 0xff), D::dot(xd, w3[b]), c3);
-            }
-            float *ya = y + t * N + n, *yc = ya + N;
-            ya[0] = hsum(a0); ya[1] = hsum(a1); ya[2] = hsum(a2); ya[3] = hsum(a3);
-            yc[0] = hsum(c0); yc[1] = hsum(c1); yc[2] = hsum(c2); yc[3] = hsum(c3);
-            if (bias) {
-                for (int r = 0; r < 4; ++r) { ya[r] += bias[n + r]; yc[r] += bias[n + r]; }
+            for (int j = 0; j < TT; ++j) {
+                __m256 a0 = _mm256_setzero_ps();
+                for (int64_t b = 0; b < nb; ++b) {
+                    const typename D::X xb = D::at(xt + j * nb, tok[j], b);
+                    a0 = _mm256_fmadd_ps(_mm256_set1_ps(d16(w0[b].d) * xb.d), D::dot(xb, w0[b]), a0);
+                }
+                float *ya = y + (t + j) * N + n;
+                ya[0] = hsum(a0);
+                if (bias) ya[0] += bias[n];
             }
         }
-        if (n4 < n1) matmul_quant_stream<D>(y + t * N, xa, w, bias, 2, K, N, n4, n1);   // leftover rows
     }
-    if (t < T) matmul_quant_stream<D>(y + t * N, x + t * nb, w, bias, 1, K, N, n0, n1);   // odd last token
+    if (t < T) matmul_quant_stream<D, 1>(y + t * N, x + t * nb, w, bias, T - t, K, N, n0, n1);   // odd last token
 }
 
 // ---- gemm_sign: tiles of a few tokens against groups of 4 rows read in place --------------------------
 
-// A row group: 4 rows' quants, read in place, and their scales widened to f32.
-struct RowGroup {
-    const int8_t *q[4];   // quants of block b of row r at q[r] + b * stride
-    int64_t stride;       // bytes between consecutive blocks' quants
-};
-
-inline RowGroup stage_rows(const block_q8_0 *w, int64_t nb, float *dw) {
-    RowGroup g;
-    for (int r = 0; r < 4; ++r) {
-        const block_q8_0 *wr = w + r * nb;
-        g.q[r] = wr[0].qs;
-        for (int64_t b = 0; b < nb; ++b) dw[b * 4 + r] = d16(wr[b].d);
-    }
-    g.stride = (int64_t)sizeof(block_q8_0);
-    return g;
-}
-
-inline __m256i load_q(const RowGroup &g, int r, int64_t b) {
-    return _mm256_loadu_si256((const __m256i *)(g.q[r] + b * g.stride));
-}
-
-template <typename L, typename D>
+// Q8_0 only (Q4_0 would unpack its nibbles first: its few tokens go through the stream loop in pairs).
 void matmul_quant_gemm_sign(float *y, const block_q8_0 *x, const block_q8_0 *w, const float *bias, int64_t T,
                             int64_t K, int64_t N, int64_t n0, int64_t n1) {
     const int64_t nb = K / 32;
     alignas(32) float dx[kTokenTile * kMaxBlocks];   // [t][b] the tile's activation scales
     alignas(32) float dw[kMaxBlocks * 4];            // [b][r] the row group's weight scales
     alignas(32) float sc[kMaxBlocks * 8];            // [b][j * 4 + r] d_w * d_x of the token pair j = 0, 1
-    constexpr int64_t kLines = (4 * (int64_t)sizeof(typename L::B) + 63) / 64;   // lines one block of 4 rows spans
+    constexpr int64_t kLines = (4 * (int64_t)sizeof(block_q8_0) + 63) / 64;   // lines one block of 4 rows spans
     const int64_t n4 = n0 + (n1 - n0) / 4 * 4;
     for (int64_t tt = 0; tt < T; tt += kTokenTile) {
         const int64_t te = T < tt + kTokenTile ? T : tt + kTokenTile;
@@ -253,7 +214,10 @@ void matmul_quant_gemm_sign(float *y, const block_q8_0 *x, const block_q8_0 *w, 
             for (int64_t b = 0; b < nb; ++b) dx[(t - tt) * nb + b] = d16(x[t * nb + b].d);
         }
         for (int64_t n = n0; n < n4; n += 4) {
-            const RowGroup g = stage_rows(w + n * nb, nb, dw);
+            const block_q8_0 *wr[4] = {w + n * nb, w + (n + 1) * nb, w + (n + 2) * nb, w + (n + 3) * nb};
+            for (int64_t b = 0; b < nb; ++b) {
+                for (int r = 0; r < 4; ++r) dw[b * 4 + r] = d16(wr[r][b].d);
+            }
             int64_t t = tt;
             for (; t + 2 <= te; t += 2) {
                 const float *da = dx + (t - tt) * nb, *db = da + nb;
@@ -269,23 +233,23 @@ void matmul_quant_gemm_sign(float *y, const block_q8_0 *x, const block_q8_0 *w, 
                 __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, c0 = a0, c1 = a0, c2 = a0, c3 = a0;
                 for (int64_t b = 0; b < nb; ++b) {
                     if (ahead) {
-                        const char *pf = ahead + b * 4 * (int64_t)sizeof(typename L::B);
+                        const char *pf = ahead + b * 4 * (int64_t)sizeof(block_q8_0);
                         for (int64_t l = 0; l < kLines; ++l) _mm_prefetch(pf + 64 * l, _MM_HINT_T0);
                     }
                     const __m256i va = _mm256_loadu_si256((const __m256i *)xa[b].qs);
                     const __m256i vb = _mm256_loadu_si256((const __m256i *)xb[b].qs);
                     const __m256i aa = _mm256_sign_epi8(va, va), ab = _mm256_sign_epi8(vb, vb);
                     const float *s = sc + b * 8;
-                    __m256i wv = load_q(g, 0, b);
+                    __m256i wv = q8_quants(wr[0][b]);
                     a0 = _mm256_fmadd_ps(_mm256_broadcast_ss(s + 0), block_dot(aa, va, wv), a0);
                     c0 = _mm256_fmadd_ps(_mm256_broadcast_ss(s + 4), block_dot(ab, vb, wv), c0);
-                    wv = load_q(g, 1, b);
+                    wv = q8_quants(wr[1][b]);
                     a1 = _mm256_fmadd_ps(_mm256_broadcast_ss(s + 1), block_dot(aa, va, wv), a1);
                     c1 = _mm256_fmadd_ps(_mm256_broadcast_ss(s + 5), block_dot(ab, vb, wv), c1);
-                    wv = load_q(g, 2, b);
+                    wv = q8_quants(wr[2][b]);
                     a2 = _mm256_fmadd_ps(_mm256_broadcast_ss(s + 2), block_dot(aa, va, wv), a2);
                     c2 = _mm256_fmadd_ps(_mm256_broadcast_ss(s + 6), block_dot(ab, vb, wv), c2);
-                    wv = load_q(g, 3, b);
+                    wv = q8_quants(wr[3][b]);
                     a3 = _mm256_fmadd_ps(_mm256_broadcast_ss(s + 3), block_dot(aa, va, wv), a3);
                     c3 = _mm256_fmadd_ps(_mm256_broadcast_ss(s + 7), block_dot(ab, vb, wv), c3);
                 }
@@ -304,8 +268,8 @@ void matmul_quant_gemm_sign(float *y, const block_q8_0 *x, const block_q8_0 *w, 
                     const __m256i va = _mm256_loadu_si256((const __m256i *)xa[b].qs);
                     const __m256i aa = _mm256_sign_epi8(va, va);
                     for (int r = 0; r < 4; ++r) {
-                        a[r] = _mm256_fmadd_ps(_mm256_set1_ps(dw[b * 4 + r] * da[b]), block_dot(aa, va, load_q(g, r, b)),
-                                               a[r]);
+                        a[r] = _mm256_fmadd_ps(_mm256_set1_ps(dw[b * 4 + r] * da[b]),
+                                               block_dot(aa, va, q8_quants(wr[r][b])), a[r]);
                     }
                 }
                 float *ya = y + t * N + n;
@@ -316,27 +280,29 @@ void matmul_quant_gemm_sign(float *y, const block_q8_0 *x, const block_q8_0 *w, 
             }
         }
     }
-    if (n4 < n1) matmul_quant_stream<D>(y, x, w, bias, T, K, N, n4, n1);   // leftover rows
+    if (n4 < n1) matmul_quant_stream<SignTrick<LoadQ8>, 1>(y, x, w, bias, T, K, N, n4, n1);   // leftover rows
 }
 
 // L loads the weight type; D is the stream policy for rows of at most kMaxBlocks blocks (longer rows have no
 // stack tables: the sign trick, one token at a time). From GEMM_MIN tokens on (below the int16 gemm's 24) the
-// sign-trick gemm serves; fewer go through stream_pair. Measured on Zen 2, batched decode: q8_0 equal in both from
-// 4 to 8 sequences and 4 % faster in the gemm at 12-16; q4_0 8-15 % faster in pairs at every count (the gemm would
-// unpack its nibbles to int8 first), so q4_0 never takes that gemm.
+// sign-trick gemm serves; fewer go through the stream loop in pairs. Measured on Zen 2, batched decode: q8_0 equal
+// in both from 4 to 8 sequences and 4 % faster in the gemm at 12-16; q4_0 8-15 % faster in pairs at every count
+// (the gemm would unpack its nibbles to int8 first), so q4_0 never takes that gemm.
 template <typename L, typename D, int64_t GEMM_MIN>
 void matmul_quant_avx2(float *y, const ActivationsQ8_0 &x, const typename L::B *w, const float *bias, int64_t T,
                        int64_t K, int64_t N, int64_t n0, int64_t n1) {
     if (x.widened) {   // many tokens (matmul_quant_wide_avx2.cpp)
         const int64_t n4 = n0 + (n1 - n0) / 4 * 4;
         avx2::matmul_quant_wide(y, x, w, bias, T, K, N, n0, n4);
-        if (n4 < n1) matmul_quant_stream<D>(y, x.blocks, w, bias, T, K, N, n4, n1);   // leftover rows
+        if (n4 < n1) matmul_quant_stream<D, 1>(y, x.blocks, w, bias, T, K, N, n4, n1);   // leftover rows
     }
-    else if (K / 32 > kMaxBlocks) matmul_quant_stream<SignTrick<L>>(y, x.blocks, w, bias, T, K, N, n0, n1);
-    else if (T == 1) matmul_quant_stream<D>(y, x.blocks, w, bias, T, K, N, n0, n1);
-    else if (T < GEMM_MIN) matmul_quant_stream_pair<D>(y, x.blocks, w, bias, T, K, N, n0, n1);
+    else if (K / 32 > kMaxBlocks) {
+        matmul_quant_stream<SignTrick<L>, 1>(y, x.blocks, w, bias, T, K, N, n0, n1);
+    }
+    else if (T == 1) matmul_quant_stream<D, 1>(y, x.blocks, w, bias, T, K, N, n0, n1);
+    else if (T < GEMM_MIN) matmul_quant_stream<D, 2>(y, x.blocks, w, bias, T, K, N, n0, n1);
     else if constexpr (std::is_same_v<typename L::B, block_q8_0>) {
-        matmul_quant_gemm_sign<L, D>(y, x.blocks, w, bias, T, K, N, n0, n1);
+        matmul_quant_gemm_sign(y, x.blocks, w, bias, T, K, N, n0, n1);
     }
 }
 
@@ -350,7 +316,7 @@ void matmul_q8_0_avx2(float *y, const void *x, const void *w, const float *bias,
 
 void matmul_q4_0_avx2(float *y, const void *x, const void *w, const float *bias, int64_t T, int64_t K, int64_t N,
                       int64_t n0, int64_t n1) {
-    // every token count below the int16 gemm's goes through stream_pair (see matmul_quant_avx2)
+    // every token count below the int16 gemm's goes through the stream loop in pairs (see matmul_quant_avx2)
     matmul_quant_avx2<LoadQ4, Q4Nibbles, INT64_MAX>(y, *(const ActivationsQ8_0 *)x, (const block_q4_0 *)w, bias, T,
                                                     K, N, n0, n1);
 }

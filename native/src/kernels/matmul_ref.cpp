@@ -158,8 +158,7 @@ void matmul_forward_path(float *y, const float *x, const TensorView &w, const fl
                 split_range(T, ith, nth, 1, &t0, &t1);
                 for (int64_t t = t0; t < t1; ++t) widen_q8_0_avx2(xq + t * nb, xw + t * K, xs + t * nb, nb);
             };
-            if (T < 4) widen(0, 1);
-            else pool.run(widen);
+            pool.run(widen);   // only prompts are widened (matmul_quant_avx2_widens): worth the workers
             xq8.widened = xw;
             xq8.scales = xs;
         }

@@ -25,7 +25,7 @@ enum class KvType { f32, f16, q8_0 };
 int32_t kv_type_api(KvType type);
 KvType kv_type_from_api(int32_t kv_type);
 
-constexpr int64_t kMaxKvQ8HeadSize = 256;   // the q8_0 attention kernels dequantize a row into a stack buffer
+constexpr int64_t kMaxKvQ8HeadSize = 256;   // largest head size a q8_0 cache accepts (GPT-2's are all 64)
 
 struct KvLayout {
     int64_t n_layer = 0, n_head = 0, n_ctx = 0, hs = 0;
