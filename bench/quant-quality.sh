@@ -3,7 +3,8 @@
 # KL(f32 || quantized) per token and top-1 agreement with f32 on held-out text, for this project's quantizer
 # and llama.cpp's (built by make test-interop in build/interop) on the same f32 weights, and ours again with an
 # importance matrix (gpt2-imatrix on the text after its first 50,000 bytes, which the evaluated first MAX_TOKENS
-# tokens do not reach when MAX_TOKENS <= 15,000). Figures only.
+# tokens do not reach when MAX_TOKENS <= 15,000), and llama.cpp's quantizer given that same imatrix file.
+# Figures only.
 # usage: [ONLY="q3_K q2_K"] bash bench/quant-quality.sh [F32_MODEL.gguf] [TEXT] [MAX_TOKENS]
 # (ONLY: just those rows, e.g. after changing one quantizer; the others' files would not change)
 set -euo pipefail
@@ -27,15 +28,17 @@ row() {  # FILE -> "MiB ppl KL top1"
     python3 -c 'import json,os,sys; j=json.load(sys.stdin); print("%7.1f %9.3f %9.5f %6.2f%%" % (os.path.getsize(j["model"])/2**20, j["perplexity"], j["kl_nats_per_token"], j["top1_agreement_pct"]))'
 }
 echo "base $(basename "$base"): perplexity $("$bin/gpt2-perplexity" -m "$base" -f "$text" -t 2 --max-tokens "$max" --json 2>/dev/null | python3 -c 'import json,sys; print("%.3f" % json.load(sys.stdin)["perplexity"])'), $max tokens of $(basename "$text")"
-printf '%-7s | %7s %9s %9s %7s | %7s %9s %9s %7s | %7s %9s %9s %7s\n' type MiB ppl KL top1 MiB ppl KL top1 MiB ppl KL top1
-printf '%-7s | %-35s | %-35s | %-35s\n' "" "ours" "llama.cpp" "ours + imatrix"
+h='%7s %9s %9s %7s'
+printf "%-7s | $h | $h | $h | $h\n" type MiB ppl KL top1 MiB ppl KL top1 MiB ppl KL top1 MiB ppl KL top1
+printf '%-7s | %-35s | %-35s | %-35s | %-35s\n' "" "ours" "llama.cpp" "ours + imatrix" "llama.cpp + imatrix"
 for p in "${pairs[@]}"; do
   IFS=: read -r ours ft pure <<<"$p"
   [[ -z "${ONLY:-}" || " $ONLY " == *" $ours "* ]] || continue
   o="$work/quality-ours-$ours.gguf" l="$work/quality-llama-$ft$pure.gguf"
-  i="$work/quality-ours-imatrix-$ours.gguf"
+  i="$work/quality-ours-imatrix-$ours.gguf" li="$work/quality-llama-imatrix-$ft$pure.gguf"
   "$bin/gpt2-quantize" "$base" "$o" "$ours" >/dev/null
   "$bin/gpt2-quantize" "$base" "$i" "$ours" --imatrix "$imatrix" >/dev/null
   [[ -f "$l" ]] || "$work/llama_quantize" "$base" "$l" "$ft" $pure >/dev/null 2>&1
-  printf '%-7s | %s | %s | %s\n' "$ours" "$(row "$o")" "$(row "$l")" "$(row "$i")"
+  "$work/llama_quantize" "$base" "$li" "$ft" $pure "$imatrix" >/dev/null 2>&1
+  printf '%-7s | %s | %s | %s | %s\n' "$ours" "$(row "$o")" "$(row "$l")" "$(row "$i")" "$(row "$li")"
 done

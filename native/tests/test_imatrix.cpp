@@ -215,23 +215,30 @@ void test_requantize_with_imatrix(const std::string &model_path) {
     CHECK(gpt2_decode(ctx, 32, seq.data(), pos.data(), tok.data(), want.data()) == GPT2_OK);
     gpt2_context_free(ctx);
     gpt2_model_free(m);
-    const std::string im = DIR + "/model.imatrix.gguf", plain = DIR + "/plain_q4_K.gguf", weighted = DIR + "/im_q4_K.gguf";
+    const std::string im = DIR + "/model.imatrix.gguf", weighted = DIR + "/im_q4_K.gguf";   // q4_K below
     imatrix_save(im, stats, {"tokens"}, 1, 32);
     const ImportanceMatrix imatrix = imatrix_load(im);
     QuantRecipe r;
-    CHECK(recipe_from_name("q4_K", &r));
     std::string msg;
-    CHECK_MSG(status_of([&] { gguf_requantize(model_path, plain, r); }, &msg) == GPT2_OK, "%s", msg.c_str());
-    CHECK_MSG(status_of([&] { gguf_requantize(model_path, weighted, r, &imatrix, im); }, &msg) == GPT2_OK, "%s",
-              msg.c_str());
-    auto a = GgufFile::open(plain, false), b = GgufFile::open(weighted, false);
-    CHECK(b->find("quantize.imatrix.file") && b->find("quantize.imatrix.file")->str == im);
-    CHECK(b->find("quantize.imatrix.entries_count") && b->find("quantize.imatrix.entries_count")->i64 == 9);
-    CHECK(a->find("quantize.imatrix.file") == nullptr);
-    for (const char *t : {"blk.0.ffn_down.weight", "token_embd.weight"}) {
-        const GgufTensorInfo *ta = a->find_tensor(t), *tb = b->find_tensor(t);
-        CHECK_MSG(ta && tb && ta->nbytes == tb->nbytes && std::memcmp(ta->data, tb->data, ta->nbytes) != 0,
-                  "%s: the imatrix changed nothing", t);
+    // q4_K weights the tied embedding by half the head's columns: it changes; q2_K quantizes it as without an
+    // imatrix (any head share raised its KL): the same bytes, while its layers still change
+    for (const char *type : {"q2_K", "q4_K"}) {
+        const bool embd_weighted = std::string(type) == "q4_K";
+        const std::string p0 = DIR + "/plain_" + type + ".gguf", p1 = DIR + "/im_" + type + ".gguf";
+        CHECK(recipe_from_name(type, &r));
+        CHECK_MSG(status_of([&] { gguf_requantize(model_path, p0, r); }, &msg) == GPT2_OK, "%s", msg.c_str());
+        CHECK_MSG(status_of([&] { gguf_requantize(model_path, p1, r, &imatrix, im); }, &msg) == GPT2_OK, "%s",
+                  msg.c_str());
+        auto a = GgufFile::open(p0, false), b = GgufFile::open(p1, false);
+        CHECK(b->find("quantize.imatrix.file") && b->find("quantize.imatrix.file")->str == im);
+        CHECK(b->find("quantize.imatrix.entries_count") && b->find("quantize.imatrix.entries_count")->i64 == 9);
+        CHECK(a->find("quantize.imatrix.file") == nullptr);
+        for (const char *t : {"blk.0.ffn_down.weight", "token_embd.weight"}) {
+            const bool changes = embd_weighted || std::string(t) != "token_embd.weight";
+            const GgufTensorInfo *ta = a->find_tensor(t), *tb = b->find_tensor(t);
+            CHECK_MSG(ta && tb && ta->nbytes == tb->nbytes && (std::memcmp(ta->data, tb->data, ta->nbytes) != 0) == changes,
+                      "%s %s: the imatrix %s", type, t, changes ? "changed nothing" : "changed it");
+        }
     }
     gpt2_model *q = nullptr;
     CHECK_MSG(gpt2_model_load(weighted.c_str(), nullptr, &q) == GPT2_OK, "%s", gpt2_last_error());

@@ -14,20 +14,39 @@ namespace gpt2 {
 
 namespace {
 
-// The column importances for a tied token embedding under an imatrix. The tensor has two roles and the imatrix
-// measured one: the head's inputs. Its other role, the lookup whose errors land in the residual stream, counts
-// every column alike as without an imatrix; half of each (the head measured normalised to mean 1) did best on
-// the trained model's KL (bench/quant-quality.sh: q4_K -28 %, q2_K -52 % vs all-head weights making the lookup
-// worse). Returns null (no weighting) when the file has its own head, whose inputs this entry was not, and for
-// q4_0, whose ggml rounding (largest weight kept exact) beat every weighted fit on the embedding.
+// How much of a tied token embedding's column importances comes from the imatrix, per type. The tensor has two
+// roles and the imatrix measured one: the head's inputs. Its other role, the lookup whose errors land in the
+// residual stream, counts every column alike. The share was chosen on the trained model's KL in two folds
+// (bench/quant-quality.sh's text with the imatrix of the rest, and the rest with an imatrix of the first 50,000
+// bytes; sum of the two KLs against 0 / 0.5 / 1 share, "none" = without an imatrix):
+//   all head (1):  iq4_nl .0060 vs .0070 / .0078 (none .0087); q5_0 .0016 vs .0027 / .0028 (.0023);
+//                  q5_K .0013 vs .0015 / .0015 (.0016); q6_K .00049 vs .00055 / .00060 (.00060)
+//   half (0.5):    q4_K .0039 vs .0049 (1) / .0052 (0) (.0049); q4_1 .0040 vs .0112 / .0050 (.0056);
+//                  q5_1 .00120 vs .00127 / .00120 (.00130)
+//   none (0):      the embedding quantized as without an imatrix. q2_K .0686 vs .0978 (0.5) (.0877); q3_K
+//                  .0162 vs .0213 (0.5) (.0164); q4_0, whose ggml rounding (largest weight kept exact) beat
+//                  every weighted fit on the embedding (.0073 without, .0097 all head, .0111 half).
+// Only the types our own weighted quantizers write are listed; the others ignore column weights.
+double tied_head_share(gpt2_type type) {
+    switch (type) {
+        case GPT2_TYPE_IQ4_NL: case GPT2_TYPE_Q5_0: case GPT2_TYPE_Q5_K: case GPT2_TYPE_Q6_K: return 1.0;
+        case GPT2_TYPE_Q4_K: case GPT2_TYPE_Q4_1: case GPT2_TYPE_Q5_1: return 0.5;
+        default: return 0.0;
+    }
+}
+
+// The column importances for a tied token embedding under an imatrix: tied_head_share of the head's (normalised
+// to mean 1), the rest all alike. Returns null (no weighting) where that share is 0, and when the file has its
+// own head, whose inputs this entry was not.
 const float *tied_embedding_weights(const float *qw, int64_t K, bool separate_head, gpt2_type type,
                                     std::vector<float> *out) {
-    if (!qw || separate_head || type == GPT2_TYPE_Q4_0) return nullptr;
+    const double share = tied_head_share(type);
+    if (!qw || separate_head || share <= 0) return nullptr;
     double mean = 0;
     for (int64_t k = 0; k < K; ++k) mean += qw[k];
     mean /= (double)K;
     out->resize((size_t)K);
-    for (int64_t k = 0; k < K; ++k) (*out)[(size_t)k] = (float)(mean > 0 ? 0.5 * qw[k] / mean + 0.5 : 1.0);
+    for (int64_t k = 0; k < K; ++k) (*out)[(size_t)k] = (float)(mean > 0 ? share * qw[k] / mean + (1 - share) : 1.0);
     return out->data();
 }
 

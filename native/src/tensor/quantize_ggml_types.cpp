@@ -31,6 +31,12 @@ constexpr bool Q6_K_WEIGHTED = false;
 // the nearest-or-neighbour scales alone.
 constexpr int K5_SUPER_REFIT = 4;
 constexpr bool Q3_K_WEIGHTED = true;       // with an imatrix; without, q3_K weights by x^2 (q2_K: see its function)
+// Q2_K with an imatrix: each sub-block's 4-bit scale and min are searched within this many codes of the nearest,
+// by the imatrix-weighted squared error. KL against f32 with the imatrix (bench/quant-quality.sh's text with the
+// imatrix of the rest, + the rest with an imatrix of the first 50,000 bytes; without an imatrix .0451 + .0427):
+// nearest .0348 + .0338, +-1 .0363 + .0383, +-2 .0322 + .0325, +-3 .0309 + .0322, +-5 .0329 + .0349, all 16 x 16
+// .0336 + .0358. Without an imatrix the nearest stay (a neighbour search measured worse, as q3_K's).
+constexpr int Q2_K_IMATRIX_CODES = 3;
 constexpr int SYM_STEPS = 8;                // candidate scales vmax / (qmin -+ 0.1 k), k = 0..SYM_STEPS
 constexpr float SYM_DELTA = 0.1f;
 
@@ -203,6 +209,31 @@ void pack_scales_k4(const uint8_t sc[8], const uint8_t mn[8], uint8_t out[12]) {
     }
 }
 
+// The k-quants' second level for affine sub-blocks: among the integer scale and min codes within RANGE of
+// (*SC, *MN) (each in 0..MAX_CODE, of the super-block's DQ and DMINQ), the pair whose re-rounded LEN weights x
+// (levels 0..NMAX) lose the least squared error, weighted by W (null: all alike). Writes it to *SC, *MN.
+void nearby_scale_min(const float *x, const float *w, int len, int nmax, float dq, float dminq, int range,
+                      int max_code, int *sc, int *mn) {
+    const int s0 = *sc, m0 = *mn;
+    float best = INFINITY;
+    for (int cs = s0 - range; cs <= s0 + range; ++cs) {
+        for (int cm = m0 - range; cm <= m0 + range; ++cm) {
+            if (cs < 0 || cs > max_code || cm < 0 || cm > max_code) continue;
+            const float step = dq * (float)cs, off = dminq * (float)cm;
+            float err = 0;
+            for (int l = 0; l < len; ++l) {
+                const float r = (step > 0 ? step * (float)nearest((x[l] + off) / step, 0, nmax) : 0.0f) - off - x[l];
+                err += (w ? w[l] : 1.0f) * r * r;
+            }
+            if (err < best) {
+                best = err;
+                *sc = cs;
+                *mn = cm;
+            }
+        }
+    }
+}
+
 // The common part of Q4_K and Q5_K: 8 sub-blocks of 32 with 6-bit scale and min; fills q (0..nmax) per weight.
 void quantize_k_affine(const float *x, const float *qw, int nmax, uint16_t *d16, uint16_t *dmin16, uint8_t scales[12],
                        uint8_t *q) {
@@ -223,28 +254,11 @@ void quantize_k_affine(const float *x, const float *qw, int nmax, uint16_t *d16,
     uint8_t sc[8], mn[8];
     for (int j = 0; j < 8; ++j) {
         // the 6-bit scale and min nearest to the fit, or a neighbour of them if that loses less to rounding
-        const int s0 = dq > 0 ? nearest(s[j] / dq, 0, 63) : 0, m0 = dminq > 0 ? nearest(m[j] / dminq, 0, 63) : 0;
-        float best = INFINITY;
-        sc[j] = (uint8_t)s0;
-        mn[j] = (uint8_t)m0;
-        for (int ds = -1; ds <= 1; ++ds) {
-            for (int dm = -1; dm <= 1; ++dm) {
-                const int cs = s0 + ds, cm = m0 + dm;
-                if (cs < 0 || cs > 63 || cm < 0 || cm > 63) continue;
-                const float step = dq * (float)cs, off = dminq * (float)cm;
-                float err = 0;
-                for (int l = 0; l < 32; ++l) {
-                    const float v = x[32 * j + l];
-                    const float r = (step > 0 ? step * (float)nearest((v + off) / step, 0, nmax) : 0.0f) - off - v;
-                    err += (qw ? w[32 * j + l] : 1.0f) * r * r;   // unweighted without an imatrix: as tuned
-                }
-                if (err < best) {
-                    best = err;
-                    sc[j] = (uint8_t)cs;
-                    mn[j] = (uint8_t)cm;
-                }
-            }
-        }
+        // (weighted with an imatrix; without one all alike: as tuned)
+        int cs = dq > 0 ? nearest(s[j] / dq, 0, 63) : 0, cm = dminq > 0 ? nearest(m[j] / dminq, 0, 63) : 0;
+        nearby_scale_min(x + 32 * j, qw ? w + 32 * j : nullptr, 32, nmax, dq, dminq, 1, 63, &cs, &cm);
+        sc[j] = (uint8_t)cs;
+        mn[j] = (uint8_t)cm;
     }
     // Q5_K without an imatrix: with the 6-bit scales and mins fixed, the super-block's d and dmin refit by least
     // squares over all 256 weights on the levels they give, kept while the rounded pair loses less
@@ -531,13 +545,16 @@ void quantize_row_q2_K_ref(const float *x, block_q2_K *y, int64_t n, const float
             smax = s[j] > smax ? s[j] : smax;
             mmax = m[j] > mmax ? m[j] : mmax;
         }
-        // 4-bit scales and mins, each the nearest (a neighbour search on the error measured worse on KL, as q3_K's)
+        // 4-bit scales and mins, each the nearest (without an imatrix a neighbour search on the error measured
+        // worse on KL, as q3_K's; with one, see Q2_K_IMATRIX_CODES)
         y[i].d = fp32_to_fp16(smax / 15.0f);
         y[i].dmin = fp32_to_fp16(mmax / 15.0f);
         const float dq = fp16_to_fp32(y[i].d), dminq = fp16_to_fp32(y[i].dmin);
         int q[QK_K];
         for (int j = 0; j < 16; ++j) {
-            const int sc = dq > 0 ? nearest(s[j] / dq, 0, 15) : 0, mn = dminq > 0 ? nearest(m[j] / dminq, 0, 15) : 0;
+            int sc = dq > 0 ? nearest(s[j] / dq, 0, 15) : 0, mn = dminq > 0 ? nearest(m[j] / dminq, 0, 15) : 0;
+            // with an imatrix: the pair within Q2_K_IMATRIX_CODES of the nearest that loses the least weighted error
+            if (qw) nearby_scale_min(x + 16 * j, w + 16 * j, 16, 3, dq, dminq, Q2_K_IMATRIX_CODES, 15, &sc, &mn);
             y[i].scales[j] = (uint8_t)(sc | (mn << 4));
             const float step = dq * (float)sc, off = dminq * (float)mn;
             for (int l = 0; l < 16; ++l) q[16 * j + l] = step > 0 ? nearest((x[16 * j + l] + off) / step, 0, 3) : 0;
