@@ -26,7 +26,7 @@ namespace {
 //   none (0):      the embedding quantized as without an imatrix. q2_K .0686 vs .0978 (0.5) (.0877); q3_K
 //                  .0162 vs .0213 (0.5) (.0164); q4_0, whose ggml rounding (largest weight kept exact) beat
 //                  every weighted fit on the embedding (.0073 without, .0097 all head, .0111 half).
-// Only the types our own weighted quantizers write are listed; the others ignore column weights.
+// The default 0 serves the "none" types above and those whose quantizers take no column weights (q8_0, bf16).
 double tied_head_share(gpt2_type type) {
     switch (type) {
         case GPT2_TYPE_IQ4_NL: case GPT2_TYPE_Q5_0: case GPT2_TYPE_Q5_K: case GPT2_TYPE_Q6_K: return 1.0;
