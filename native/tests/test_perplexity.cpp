@@ -1,6 +1,7 @@
 // test_perplexity.cpp — gpt2-perplexity as a user runs it: its JSON is sane (finite perplexity > 1, a model's
 // KL against itself is 0 with 100% top-1 agreement), its NLL equals one computed here through the C API
-// (gpt2_decode + gpt2_get_logits, log-softmax in double), and bad arguments fail cleanly with exit 1.
+// (gpt2_decode + gpt2_get_logits, log-softmax in double), its per-window figures and standard errors agree with
+// each other and with a recomputation here, and bad arguments fail cleanly with exit 1.
 //
 // Runs on a deterministic random model always, and on ../shared/models/tiny-shakespeare (a small trained GPT-2)
 // when it is present (skipped with a message otherwise).
@@ -52,6 +53,34 @@ double json_number(const std::string &json, const std::string &key) {
     const size_t at = json.find("\"" + key + "\":");
     if (at == std::string::npos) return NAN;
     return std::strtod(json.c_str() + at + key.size() + 3, nullptr);
+}
+
+// The numbers of the array after "key": in the tool's JSON; empty if absent.
+std::vector<double> json_array(const std::string &json, const std::string &key) {
+    std::vector<double> out;
+    size_t at = json.find("\"" + key + "\":[");
+    if (at == std::string::npos) return out;
+    const char *p = json.c_str() + at + key.size() + 4;
+    while (*p && *p != ']') {
+        char *end = nullptr;
+        out.push_back(std::strtod(p, &end));
+        if (end == p) return {};
+        p = *end == ',' ? end + 1 : end;
+    }
+    return out;
+}
+
+// The standard error the tool should report for the per-window MEANS of N predictions each, computed here
+// the plain way: windows are the independent units, their sums spread around mean * n.
+double expected_block_stderr(const std::vector<double> &means, const std::vector<double> &n) {
+    double total = 0, count = 0;
+    for (size_t i = 0; i < means.size(); ++i) {
+        total += means[i] * n[i];
+        count += n[i];
+    }
+    double ss = 0;
+    for (size_t i = 0; i < means.size(); ++i) ss += std::pow(means[i] * n[i] - total / count * n[i], 2);
+    return std::sqrt(ss * (double)means.size() / (double)(means.size() - 1)) / count;
 }
 
 bool exists(const std::string &path) {
@@ -121,11 +150,47 @@ void test_random_model() {
     CHECK_NEAR(json_number(json, "top1_agreement_pct"), 100.0, 1e-12);
     CHECK(json_number(json, "n_windows") >= 2);
     CHECK(json_number(json, "n_tokens_evaluated") > 32);
+    CHECK_NEAR(json_number(json, "kl_stderr"), 0.0, kSelfKlTolerance);
+
+    // The per-window figures: one per window, their token-weighted mean is the reported mean, the first window's
+    // NLL is the C API's over the first 32 tokens, and the standard error is the spread of the window sums.
+    const std::vector<double> n_w = json_array(json, "window_tokens"), nll_w = json_array(json, "window_nll");
+    CHECK_EQ((double)n_w.size(), json_number(json, "n_windows"));
+    CHECK_EQ(nll_w.size(), n_w.size());
+    CHECK_EQ(json_array(json, "window_kl").size(), n_w.size());
+    if (n_w.size() >= 2 && nll_w.size() == n_w.size()) {
+        double sum = 0, count = 0;
+        for (size_t i = 0; i < n_w.size(); ++i) {
+            sum += nll_w[i] * n_w[i];
+            count += n_w[i];
+        }
+        CHECK_EQ(count, json_number(json, "n_tokens_evaluated"));
+        CHECK_NEAR(sum / count, nll, kNllTolerance);
+        CHECK_EQ(n_w[0], 31.0);
+        CHECK_NEAR(nll_w[0], api_window_nll(model, text, 32), kNllTolerance);
+        const double se = json_number(json, "nll_stderr");
+        CHECK_MSG(se > 0, "nll_stderr %g", se);
+        CHECK_NEAR(se, expected_block_stderr(nll_w, n_w), 1e-6 * se);
+    }
+
+    // A quantized copy against the f32 model: a KL above 0 with a standard error from the window spread.
+    const std::string q4 = kDir + "/random-q4_0.gguf";
+    run(kBin + "/gpt2-quantize " + model + " " + q4 + " q4_0 2>&1", &code);
+    CHECK_MSG(code == 0 && exists(q4), "gpt2-quantize failed (exit %d)", code);
+    const std::string qj = run(kBin + "/gpt2-perplexity -t 1 -m " + q4 + " -f " + text_path + " -c 32 --kl-base " +
+                                   model + " --json", &code);
+    CHECK_MSG(code == 0, "exit %d: %s", code, qj.c_str());
+    const double qkl = json_number(qj, "kl_nats_per_token"), qse = json_number(qj, "kl_stderr");
+    CHECK_MSG(qkl > 0 && qse > 0 && std::isfinite(qse), "KL %g +- %g", qkl, qse);
+    const std::vector<double> kl_w = json_array(qj, "window_kl");
+    if (kl_w.size() == n_w.size()) CHECK_NEAR(qse, expected_block_stderr(kl_w, n_w), 1e-6 * qse);
 
     // Exactly one window: the same NLL as the C API gives here, independently.
     const std::string one = run(tool + " -c 24 --max-tokens 24 --json", &code);
     CHECK_MSG(code == 0, "exit %d: %s", code, one.c_str());
     CHECK_EQ(json_number(one, "n_tokens_evaluated"), 23.0);
+    CHECK_MSG(one.find("\"nll_stderr\":null") != std::string::npos, "one window has no error estimate: %s",
+              one.c_str());
     const double api_nll = api_window_nll(model, text, 24);
     CHECK_NEAR(json_number(one, "nll_nats_per_token"), api_nll, kNllTolerance);
     CHECK_NEAR(json_number(one, "perplexity"), std::exp(api_nll), kNllTolerance * std::exp(api_nll));

@@ -3,7 +3,10 @@
 // run as one prompt batch with logits at every position (the first token of a window is context only).
 // With --kl-base it also runs a base model (e.g. the f32 file) on the same windows and reports the mean
 // KL(base || model) per token and how often both pick the same most likely token — the cost of a
-// quantized type. All maths in double. Errors go to stderr with exit status 1.
+// quantized type. Each mean comes with its standard error, estimated from the spread of the per-window means
+// (positions inside a window share their context and are not independent; windows nearly are), and --json
+// lists the per-window figures so that two models on the same windows can be compared pairwise
+// (bench/quant-quality.sh does). All maths in double. Errors go to stderr with exit status 1.
 // Usage: gpt2-perplexity -m MODEL -f TEXT_FILE [-c CTX] [-t THREADS] [--max-tokens N] [--kl-base BASE]
 //                        [--special] [--json]
 #include <algorithm>
@@ -43,8 +46,28 @@ struct Totals {
     double nll_sum = 0;         // sum of -log p(next token), nats
     double kl_sum = 0;          // sum of KL(base || model), nats
     int64_t n_agree = 0;        // positions where both argmaxes are equal
+    std::vector<int32_t> window_n;      // predicted positions per window
+    std::vector<double> window_nll;     // sum of -log p per window
+    std::vector<double> window_kl;      // sum of KL per window
     double ms = 0;
 };
+
+// Standard error of the mean SUM / N when the data come in blocks (windows) of N_W items with sums S_W: the
+// blocks are the independent units, so it is the spread of S_w - mean * n_w over the blocks (the ratio
+// estimator's variance), sqrt(W / (W - 1) * sum_w (S_w - mean n_w)^2) / N. NaN with fewer than 2 blocks.
+double block_stderr(const std::vector<double> &sums, const std::vector<int32_t> &n) {
+    const size_t w = sums.size();
+    if (w < 2) return NAN;
+    double total = 0, count = 0;
+    for (size_t i = 0; i < w; ++i) {
+        total += sums[i];
+        count += n[i];
+    }
+    const double mean = total / count;
+    double ss = 0;
+    for (size_t i = 0; i < w; ++i) ss += (sums[i] - mean * n[i]) * (sums[i] - mean * n[i]);
+    return std::sqrt((double)w / (double)(w - 1) * ss) / count;
+}
 
 using ModelPtr = std::unique_ptr<gpt2_model, void (*)(gpt2_model *)>;
 using ContextPtr = std::unique_ptr<gpt2_context, void (*)(gpt2_context *)>;
@@ -190,18 +213,24 @@ Totals evaluate(const Options &o, const gpt2_model *model, const gpt2_model *bas
         const int32_t *win = tokens.data() + start;
         decode_window(ctx.get(), win, n);
         if (base) decode_window(base_ctx.get(), win, n);
+        double nll_w = 0, kl_w = 0;
         for (int32_t i = 0; i + 1 < n; ++i) {
             const int32_t top = log_softmax(logits_at(ctx.get(), i), n_vocab, &lp);
-            t.nll_sum -= lp[(size_t)win[i + 1]];
+            nll_w -= lp[(size_t)win[i + 1]];
             if (base) {
                 const int32_t top_base = log_softmax(logits_at(base_ctx.get(), i), n_vocab, &lp_base);
                 double kl = 0;
                 for (int32_t v = 0; v < n_vocab; ++v)
                     kl += std::exp(lp_base[(size_t)v]) * (lp_base[(size_t)v] - lp[(size_t)v]);
-                t.kl_sum += kl;
+                kl_w += kl;
                 t.n_agree += top == top_base;
             }
         }
+        t.nll_sum += nll_w;
+        t.kl_sum += kl_w;
+        t.window_n.push_back(n - 1);
+        t.window_nll.push_back(nll_w);
+        t.window_kl.push_back(kl_w);
         t.n_eval += n - 1;
         ++t.n_windows;
     }
@@ -215,32 +244,56 @@ std::string json_string(const std::string &s) {
     return out;
 }
 
+// A JSON number, or null for NaN (a standard error of one window).
+std::string json_number(double v, const char *format) {
+    if (!std::isfinite(v)) return "null";
+    char buf[64];
+    std::snprintf(buf, sizeof buf, format, v);
+    return buf;
+}
+
+// "[s0/n0,s1/n1,...]": the per-window means
+std::string json_window_means(const std::vector<double> &sums, const std::vector<int32_t> &n) {
+    std::string out = "[";
+    for (size_t i = 0; i < sums.size(); ++i) out += (i ? "," : "") + json_number(sums[i] / n[i], "%.9g");
+    return out + "]";
+}
+
 void report(const Options &o, const gpt2_model *model, int32_t n_ctx, const Totals &t, bool with_base) {
     const double nll = t.nll_sum / (double)t.n_eval;
     const double ppl = std::exp(nll);
     const double kl = with_base ? t.kl_sum / (double)t.n_eval : 0;
     const double agree_pct = with_base ? 100.0 * (double)t.n_agree / (double)t.n_eval : 0;
+    const double nll_se = block_stderr(t.window_nll, t.window_n);
+    const double kl_se = with_base ? block_stderr(t.window_kl, t.window_n) : NAN;
     const int64_t file_bytes = gpt2_model_file_size_bytes(model);
     if (o.json) {
         std::printf("{\"model\":%s,\"type\":%d,\"file_size_bytes\":%lld,\"text\":%s,\"n_ctx\":%d,"
                     "\"n_tokens_text\":%lld,\"n_windows\":%d,\"n_tokens_evaluated\":%lld,"
-                    "\"nll_nats_per_token\":%.9f,\"perplexity\":%.9f",
+                    "\"nll_nats_per_token\":%.9f,\"nll_stderr\":%s,\"perplexity\":%.9f,"
+                    "\"window_tokens\":[",
                     json_string(o.model_path).c_str(), gpt2_model_type(model), (long long)file_bytes,
                     json_string(o.text_path).c_str(), n_ctx, (long long)t.n_tokens_text, t.n_windows,
-                    (long long)t.n_eval, nll, ppl);
+                    (long long)t.n_eval, nll, json_number(nll_se, "%.9f").c_str(), ppl);
+        for (size_t i = 0; i < t.window_n.size(); ++i) std::printf("%s%d", i ? "," : "", t.window_n[i]);
+        std::printf("],\"window_nll\":%s", json_window_means(t.window_nll, t.window_n).c_str());
         if (with_base)
-            std::printf(",\"kl_base\":%s,\"kl_nats_per_token\":%.12g,\"top1_agreement_pct\":%.6f",
-                        json_string(o.base_path).c_str(), kl, agree_pct);
+            std::printf(",\"kl_base\":%s,\"kl_nats_per_token\":%.12g,\"kl_stderr\":%s,\"window_kl\":%s,"
+                        "\"top1_agreement_pct\":%.6f",
+                        json_string(o.base_path).c_str(), kl, json_number(kl_se, "%.12g").c_str(),
+                        json_window_means(t.window_kl, t.window_n).c_str(), agree_pct);
         std::printf(",\"ms\":%.1f}\n", t.ms);
         return;
     }
     std::printf("model               %s (%lld bytes)\n", o.model_path.c_str(), (long long)file_bytes);
     std::printf("text                %s: %lld tokens, %lld evaluated in %d windows of <= %d\n",
                 o.text_path.c_str(), (long long)t.n_tokens_text, (long long)t.n_eval, t.n_windows, n_ctx);
-    std::printf("nll_nats_per_token  %.6f\n", nll);
+    // the standard error needs two windows or more
+    auto pm = [](double se, const char *format) { return std::isfinite(se) ? " +- " + json_number(se, format) : std::string(); };
+    std::printf("nll_nats_per_token  %.6f%s\n", nll, pm(nll_se, "%.6f").c_str());
     std::printf("perplexity          %.4f\n", ppl);
     if (with_base) {
-        std::printf("kl_nats_per_token   %.8f (vs %s)\n", kl, o.base_path.c_str());
+        std::printf("kl_nats_per_token   %.8f%s (vs %s)\n", kl, pm(kl_se, "%.8f").c_str(), o.base_path.c_str());
         std::printf("top1_agreement      %.3f %%\n", agree_pct);
     }
     std::printf("ms                  %.1f (%.1f tokens/s)\n", t.ms, t.ms > 0 ? 1000.0 * (double)t.n_eval / t.ms : 0);
