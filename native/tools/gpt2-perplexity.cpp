@@ -39,34 +39,42 @@ struct Options {
     bool json = false;
 };
 
+// What the windows measured; every total is derived from the per-window figures.
 struct Totals {
-    int64_t n_tokens_text = 0;  // tokens in the file (before --max-tokens)
-    int64_t n_eval = 0;         // predicted positions
-    int32_t n_windows = 0;
-    double nll_sum = 0;         // sum of -log p(next token), nats
-    double kl_sum = 0;          // sum of KL(base || model), nats
-    int64_t n_agree = 0;        // positions where both argmaxes are equal
+    int64_t n_tokens_text = 0;          // tokens in the file (before --max-tokens)
     std::vector<int32_t> window_n;      // predicted positions per window
-    std::vector<double> window_nll;     // sum of -log p per window
-    std::vector<double> window_kl;      // sum of KL per window
+    std::vector<double> window_nll;     // per window: sum of -log p(next token), nats
+    std::vector<double> window_kl;      // per window: sum of KL(base || model), nats
+    int64_t n_agree = 0;                // positions where both argmaxes are equal
     double ms = 0;
+
+    int64_t n_eval() const {            // predicted positions
+        int64_t n = 0;
+        for (int32_t k : window_n) n += k;
+        return n;
+    }
 };
 
-// Standard error of the mean SUM / N when the data come in blocks (windows) of N_W items with sums S_W: the
-// blocks are the independent units, so it is the spread of S_w - mean * n_w over the blocks (the ratio
-// estimator's variance), sqrt(W / (W - 1) * sum_w (S_w - mean n_w)^2) / N. NaN with fewer than 2 blocks.
-double block_stderr(const std::vector<double> &sums, const std::vector<int32_t> &n) {
+struct Estimate {
+    double mean;     // sum / N
+    double std_error;  // its standard error; NaN with fewer than 2 windows
+};
+
+// The mean of per-window SUMS over their N_W predictions, and its standard error. The windows are the independent
+// units (positions inside one share their context), so the error is the spread of S_w - mean * n_w over them (the
+// ratio estimator's variance): sqrt(W / (W - 1) * sum_w (S_w - mean n_w)^2) / N.
+Estimate window_estimate(const std::vector<double> &sums, const std::vector<int32_t> &n) {
     const size_t w = sums.size();
-    if (w < 2) return NAN;
     double total = 0, count = 0;
     for (size_t i = 0; i < w; ++i) {
         total += sums[i];
         count += n[i];
     }
     const double mean = total / count;
+    if (w < 2) return {mean, NAN};
     double ss = 0;
     for (size_t i = 0; i < w; ++i) ss += (sums[i] - mean * n[i]) * (sums[i] - mean * n[i]);
-    return std::sqrt((double)w / (double)(w - 1) * ss) / count;
+    return {mean, std::sqrt((double)w / (double)(w - 1) * ss) / count};
 }
 
 using ModelPtr = std::unique_ptr<gpt2_model, void (*)(gpt2_model *)>;
@@ -226,13 +234,9 @@ Totals evaluate(const Options &o, const gpt2_model *model, const gpt2_model *bas
                 t.n_agree += top == top_base;
             }
         }
-        t.nll_sum += nll_w;
-        t.kl_sum += kl_w;
         t.window_n.push_back(n - 1);
         t.window_nll.push_back(nll_w);
         t.window_kl.push_back(kl_w);
-        t.n_eval += n - 1;
-        ++t.n_windows;
     }
     t.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     return t;
@@ -260,12 +264,13 @@ std::string json_window_means(const std::vector<double> &sums, const std::vector
 }
 
 void report(const Options &o, const gpt2_model *model, int32_t n_ctx, const Totals &t, bool with_base) {
-    const double nll = t.nll_sum / (double)t.n_eval;
+    const int64_t n_eval = t.n_eval();
+    const int32_t n_windows = (int32_t)t.window_n.size();
+    const Estimate nll_est = window_estimate(t.window_nll, t.window_n);
+    const Estimate kl_est = with_base ? window_estimate(t.window_kl, t.window_n) : Estimate{0, NAN};
+    const double nll = nll_est.mean, nll_se = nll_est.std_error, kl = kl_est.mean, kl_se = kl_est.std_error;
     const double ppl = std::exp(nll);
-    const double kl = with_base ? t.kl_sum / (double)t.n_eval : 0;
-    const double agree_pct = with_base ? 100.0 * (double)t.n_agree / (double)t.n_eval : 0;
-    const double nll_se = block_stderr(t.window_nll, t.window_n);
-    const double kl_se = with_base ? block_stderr(t.window_kl, t.window_n) : NAN;
+    const double agree_pct = with_base ? 100.0 * (double)t.n_agree / (double)n_eval : 0;
     const int64_t file_bytes = gpt2_model_file_size_bytes(model);
     if (o.json) {
         std::printf("{\"model\":%s,\"type\":%d,\"file_size_bytes\":%lld,\"text\":%s,\"n_ctx\":%d,"
@@ -273,8 +278,8 @@ void report(const Options &o, const gpt2_model *model, int32_t n_ctx, const Tota
                     "\"nll_nats_per_token\":%.9f,\"nll_stderr\":%s,\"perplexity\":%.9f,"
                     "\"window_tokens\":[",
                     json_string(o.model_path).c_str(), gpt2_model_type(model), (long long)file_bytes,
-                    json_string(o.text_path).c_str(), n_ctx, (long long)t.n_tokens_text, t.n_windows,
-                    (long long)t.n_eval, nll, json_number(nll_se, "%.9f").c_str(), ppl);
+                    json_string(o.text_path).c_str(), n_ctx, (long long)t.n_tokens_text, n_windows,
+                    (long long)n_eval, nll, json_number(nll_se, "%.9f").c_str(), ppl);
         for (size_t i = 0; i < t.window_n.size(); ++i) std::printf("%s%d", i ? "," : "", t.window_n[i]);
         std::printf("],\"window_nll\":%s", json_window_means(t.window_nll, t.window_n).c_str());
         if (with_base)
@@ -287,7 +292,7 @@ void report(const Options &o, const gpt2_model *model, int32_t n_ctx, const Tota
     }
     std::printf("model               %s (%lld bytes)\n", o.model_path.c_str(), (long long)file_bytes);
     std::printf("text                %s: %lld tokens, %lld evaluated in %d windows of <= %d\n",
-                o.text_path.c_str(), (long long)t.n_tokens_text, (long long)t.n_eval, t.n_windows, n_ctx);
+                o.text_path.c_str(), (long long)t.n_tokens_text, (long long)n_eval, n_windows, n_ctx);
     // the standard error needs two windows or more
     auto pm = [](double se, const char *format) { return std::isfinite(se) ? " +- " + json_number(se, format) : std::string(); };
     std::printf("nll_nats_per_token  %.6f%s\n", nll, pm(nll_se, "%.6f").c_str());
@@ -296,7 +301,7 @@ void report(const Options &o, const gpt2_model *model, int32_t n_ctx, const Tota
         std::printf("kl_nats_per_token   %.8f%s (vs %s)\n", kl, pm(kl_se, "%.8f").c_str(), o.base_path.c_str());
         std::printf("top1_agreement      %.3f %%\n", agree_pct);
     }
-    std::printf("ms                  %.1f (%.1f tokens/s)\n", t.ms, t.ms > 0 ? 1000.0 * (double)t.n_eval / t.ms : 0);
+    std::printf("ms                  %.1f (%.1f tokens/s)\n", t.ms, t.ms > 0 ? 1000.0 * (double)n_eval / t.ms : 0);
 }
 
 }  // namespace
