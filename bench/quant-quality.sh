@@ -2,7 +2,7 @@
 # quant-quality.sh — the quantization quality table (issue #10): for each type and recipe, file size, perplexity,
 # KL(f32 || quantized) per token and top-1 agreement with f32 on held-out text, for this project's quantizer
 # and llama.cpp's (built by make test-interop in build/interop) on the same f32 weights, and ours again with an
-# importance matrix (gpt2-imatrix on the text after its first 50,000 bytes, which the evaluated first MAX_TOKENS
+# importance matrix and its lookup Fisher (gpt2-imatrix on the text after its first 50,000 bytes, which the evaluated first MAX_TOKENS
 # tokens do not reach when MAX_TOKENS <= 15,000), and llama.cpp's quantizer given that same imatrix file.
 # The last two columns compare ours with llama.cpp's file pairwise on the same windows of text (without, then
 # with the imatrix): the KL difference in % of llama.cpp's, +- twice its standard error from the spread of the

@@ -20,8 +20,9 @@
 #      q4_k_m q5_k_m, an explicit output head) load in
 #      llama.cpp and give the same greedy tokens there as here (same rule as 3).
 #   5. an importance matrix of gpt2-imatrix drives llama.cpp's quantizer: it finds an entry of the right size for
-#      every matrix (its log names any it misses), the file differs from the one made without it, and our greedy
-#      tokens on it equal llama.cpp's.
+#      every matrix (its log names any it misses; the file's lookup Fisher, our extension, it passes over), the
+#      file differs from the one made without it, and our greedy tokens on it equal llama.cpp's; a q3_K file of
+#      our quantizer with that imatrix (embedding re-rounded against the lookup Fisher) decodes there as here.
 # Skips (exit 0) when npm or the network is unavailable.
 # usage: GPT2_BIN=build/release bash ci/interop/test-llama-interop.sh [WORK_DIR]
 set -euo pipefail
@@ -131,7 +132,7 @@ for model in "${models[@]}"; do
   # our importance matrix, in llama.cpp's quantizer (Q4_K_M, 15); calibrated on this project's own README
   echo "-- an importance matrix of gpt2-imatrix, used by llama.cpp's quantizer"
   im="${model%.gguf}.imatrix.gguf" q="${model%.gguf}-Q4_K_M-imatrix.gguf"
-  "$bin/gpt2-imatrix" -m "$model" -f "$root/README.md" -o "$im" -t 2 --max-tokens 4096 >/dev/null
+  "$bin/gpt2-imatrix" -m "$model" -f "$root/README.md" -o "$im" -t 2 --max-tokens 4096 --lookup-tokens 8 >/dev/null
   if ! ./llama_quantize "$model" "$q" 15 "$im" >"$q.quant.log" 2>&1; then
     echo "Q4_K_M: llama.cpp's quantizer failed with our imatrix"; tail -5 "$q.quant.log"; fail=1
   elif ! grep -q "have importance matrix data" "$q.quant.log" || grep -E "did not find weights|imatrix size" "$q.quant.log"; then
@@ -140,6 +141,12 @@ for model in "${models[@]}"; do
     echo "Q4_K_M: the file made with our imatrix equals the one made without it"; fail=1
   else
     compare_greedy "$q" "$model" "Q4_K_M" "+our imatrix" || fail=1
+  fi
+  # and our quantizer with it: the token embedding's levels re-rounded against the lookup Fisher stay valid blocks
+  if [[ "$model" != gpt2-shape.gguf ]]; then
+    o="${model%.gguf}-ours-q3_K-imatrix.gguf"
+    "$bin/gpt2-quantize" "$model" "$o" q3_K --imatrix "$im" >/dev/null
+    compare_greedy "$o" "$model" "q3_K" "+our imatrix (ours)" || fail=1
   fi
 done
 [[ $fail -eq 0 ]] && echo "interop: llama.cpp's files dequantize bit-exactly and decode as in llama.cpp; ours decode there as here; our imatrix drives its quantizer"

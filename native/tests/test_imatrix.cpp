@@ -22,6 +22,7 @@
 #include "gguf/gguf.h"
 #include "gpt2.h"
 #include "model/context.h"
+#include "model/lookup_fisher.h"
 #include "tensor/quant.h"
 #include "tensor/tensor.h"
 
@@ -170,6 +171,51 @@ void test_file() {
                   gpt2_status_name(st), msg.c_str());
     }
     CHECK(status_of([&] { imatrix_load(DIR + "/absent.gguf"); }, &msg) != GPT2_OK);
+
+    // the lookup Fisher: saved as a sum with its count (our extension), loaded as the mean per position
+    LookupFisher lf;
+    lf.n_embd = 2;
+    lf.sum = {4.0, 1.0, 1.0, 2.0};
+    lf.positions = 2;
+    const std::string lpath = DIR + "/lookup.imatrix.gguf";
+    imatrix_save(lpath, s, {"calib.txt"}, 3, 2, &lf);
+    {
+        auto f = GgufFile::open(lpath, false);
+        const GgufTensorInfo *t = f->find_tensor("token_embd.weight.lookup_fisher");
+        CHECK(t && t->type == GPT2_TYPE_F32 && t->ne[0] == 2 && t->ne[1] == 2);
+        const GgufTensorInfo *c = f->find_tensor("token_embd.weight.lookup_counts");
+        CHECK(c && c->nbytes == 4 && *(const float *)c->data == 2.0f);
+    }
+    const ImportanceMatrix ml = imatrix_load(lpath);
+    CHECK(ml.lookup_fisher == std::vector<float>({2.0f, 0.5f, 0.5f, 1.0f}) && ml.mean_sq.size() == 2);
+    CHECK(m.lookup_fisher.empty());
+    auto lookup_file = [&](const float *f4, const float *count) {
+        return [=](GgufWriter &w) {
+            w.add_tensor("a.in_sum2", GPT2_TYPE_F32, {1, 1});
+            w.add_tensor("a.counts", GPT2_TYPE_F32, {1, 1});
+            w.add_tensor("token_embd.weight.lookup_fisher", GPT2_TYPE_F32, {2, 2});
+            if (count) w.add_tensor("token_embd.weight.lookup_counts", GPT2_TYPE_F32, {1, 1});
+            w.write_header();
+            w.write_tensor_data(0, &one, 4);
+            w.write_tensor_data(1, &one, 4);
+            w.write_tensor_data(2, f4, 16);
+            if (count) w.write_tensor_data(3, count, 4);
+        };
+    };
+    static const float asym[4] = {1, 2, 3, 1}, negdiag[4] = {-1, 0, 0, 1}, fine[4] = {1, 0, 0, 1};
+    const struct { const char *name; const float *f; const float *count; const char *says; } lbads[] = {
+        {"lookup_asym", asym, &one, "symmetric"},
+        {"lookup_negdiag", negdiag, &one, "negative"},
+        {"lookup_nocount", fine, nullptr, "has no token_embd.weight.lookup_counts"},
+        {"lookup_zerocount", fine, &zero, "positive count"},
+    };
+    for (const auto &b : lbads) {
+        const std::string p = DIR + "/" + b.name + ".imatrix.gguf";
+        gguf_write_file(p, lookup_file(b.f, b.count));
+        const int32_t st = status_of([&] { imatrix_load(p); }, &msg);
+        CHECK_MSG(st == GPT2_ERR_FORMAT && msg.find(b.says) != std::string::npos, "%s: %s (%s)", b.name,
+                  gpt2_status_name(st), msg.c_str());
+    }
 }
 
 // Given column importances spanning 4 decades, every quantizer's importance-weighted squared error is lower
@@ -240,6 +286,61 @@ void test_requantize_with_imatrix(const std::string &model_path) {
                       "%s %s: the imatrix %s", type, t, changes ? "changed nothing" : "changed it");
         }
     }
+    // with a lookup Fisher in the file, the embedding's levels are re-rounded against it (error feedback): the
+    // layers stay as with the column statistics alone, the embedding's error in the Fisher's metric falls
+    {
+        gpt2_model *mm = nullptr;
+        CHECK(gpt2_model_load(model_path.c_str(), nullptr, &mm) == GPT2_OK);
+        gpt2_context_params cp = gpt2_context_default_params();
+        cp.n_ctx = 32;
+        gpt2_context *c2 = nullptr;
+        CHECK(gpt2_context_create(mm, &cp, &c2) == GPT2_OK);
+        LookupFisher lf;
+        lookup_fisher_add_window(*c2, tok.data(), 16, 1, lf);
+        gpt2_context_free(c2);
+        gpt2_model_free(mm);
+        const std::string iml = DIR + "/model-lookup.imatrix.gguf";
+        imatrix_save(iml, stats, {"tokens"}, 1, 32, &lf);
+        const ImportanceMatrix with_lookup = imatrix_load(iml);
+        const int64_t C = lf.n_embd;
+        for (const char *type : {"q4_0", "q3_K"}) {
+            const std::string p1 = DIR + "/im_" + type + ".gguf", p2 = DIR + "/iml_" + type + ".gguf";
+            CHECK(recipe_from_name(type, &r));
+            CHECK_MSG(status_of([&] { gguf_requantize(model_path, p1, r, &imatrix, im); }, &msg) == GPT2_OK, "%s", msg.c_str());
+            CHECK_MSG(status_of([&] { gguf_requantize(model_path, p2, r, &with_lookup, iml); }, &msg) == GPT2_OK, "%s", msg.c_str());
+            auto f0 = GgufFile::open(model_path, false), f1 = GgufFile::open(p1, false), f2 = GgufFile::open(p2, false);
+            const GgufTensorInfo *l1 = f1->find_tensor("blk.1.ffn_up.weight"), *l2 = f2->find_tensor("blk.1.ffn_up.weight");
+            CHECK(l1 && l2 && l1->nbytes == l2->nbytes && std::memcmp(l1->data, l2->data, l1->nbytes) == 0);
+            const GgufTensorInfo *e0 = f0->find_tensor("token_embd.weight"), *e1 = f1->find_tensor("token_embd.weight"),
+                                 *e2 = f2->find_tensor("token_embd.weight");
+            const int64_t rows = e0->ne[1];
+            const std::vector<float> x = tensor_decode(e0->data, (gpt2_type)e0->type, C, rows),
+                                     y1 = tensor_decode(e1->data, (gpt2_type)e1->type, C, rows),
+                                     y2 = tensor_decode(e2->data, (gpt2_type)e2->type, C, rows);
+            double q1 = 0, q2 = 0;
+            for (int64_t row = 0; row < rows; row += 97) {   // a sample of rows
+                for (int64_t i = 0; i < C; ++i) {
+                    for (int64_t j = 0; j < C; ++j) {
+                        const double f = with_lookup.lookup_fisher[(size_t)(i * C + j)];
+                        const size_t a = (size_t)(row * C + i), b = (size_t)(row * C + j);
+                        q1 += (x[a] - y1[a]) * f * (x[b] - y1[b]);
+                        q2 += (x[a] - y2[a]) * f * (x[b] - y2[b]);
+                    }
+                }
+            }
+            std::printf("  %s embedding: lookup Fisher error %.4g -> %.4g\n", type, q1, q2);
+            CHECK_MSG(q2 < 0.5 * q1, "%s: error feedback left the embedding's Fisher error at %g of %g", type, q2, q1);
+        }
+        // a lookup Fisher of another width is refused
+        LookupFisher narrow;
+        narrow.n_embd = 2;
+        narrow.sum = {1, 0, 0, 1};
+        narrow.positions = 1;
+        imatrix_save(DIR + "/narrow.imatrix.gguf", stats, {"tokens"}, 1, 32, &narrow);
+        const ImportanceMatrix nm = imatrix_load(DIR + "/narrow.imatrix.gguf");
+        CHECK(status_of([&] { gguf_requantize(model_path, DIR + "/narrow.gguf", r, &nm, "narrow"); }, &msg) ==
+                  GPT2_ERR_INVALID_ARGUMENT && msg.find("lookup Fisher") != std::string::npos);
+    }
     gpt2_model *q = nullptr;
     CHECK_MSG(gpt2_model_load(weighted.c_str(), nullptr, &q) == GPT2_OK, "%s", gpt2_last_error());
     if (q) gpt2_model_free(q);
@@ -267,10 +368,14 @@ void test_cli(const std::string &model_path) {
         std::fclose(f);
     }
     const std::string quiet = " >/dev/null 2>" + DIR + "/cli.err";
-    CHECK_EQ(std::system((bin + "gpt2-imatrix -m " + model_path + " -f " + text + " -o " + im + " -c 64 -t 2" + quiet).c_str()), 0);
+    CHECK_EQ(std::system((bin + "gpt2-imatrix -m " + model_path + " -f " + text + " -o " + im + " -c 64 -t 2 --lookup-tokens 0" + quiet).c_str()), 0);
     ImportanceMatrix m;
     std::string msg;
     CHECK_MSG(status_of([&] { m = imatrix_load(im); }, &msg) == GPT2_OK, "%s", msg.c_str());
+    CHECK(m.lookup_fisher.empty());
+    CHECK_EQ(std::system((bin + "gpt2-imatrix -m " + model_path + " -f " + text + " -o " + im + " -c 64 -t 2 --lookup-tokens 16" + quiet).c_str()), 0);
+    CHECK_MSG(status_of([&] { m = imatrix_load(im); }, &msg) == GPT2_OK, "%s", msg.c_str());
+    CHECK_EQ(m.lookup_fisher.size(), (size_t)(256 * 256));
     CHECK_EQ(m.mean_sq.size(), (size_t)9);
     CHECK(m.chunk_size == 64 && m.chunk_count >= 10 && m.datasets.size() == 1 && m.datasets[0] == "calib.txt");
     CHECK_EQ(std::system((bin + "gpt2-quantize " + model_path + " " + DIR + "/cli_q4_K.gguf q4_K --imatrix " + im + quiet).c_str()), 0);

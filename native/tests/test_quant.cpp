@@ -328,6 +328,58 @@ void test_our_quantizers() {
     CHECK(err_of[GPT2_TYPE_Q5_1] < err_of[GPT2_TYPE_Q4_1] && err_of[GPT2_TYPE_Q5_0] < err_of[GPT2_TYPE_Q4_0]);
 }
 
+// pack_row_levels is the unpackers' inverse for the levels: random levels in each type's range written into an
+// encoded row come back unchanged, the scales and mins stay bit for bit, and the packed bytes equal the encoder's
+// own for the levels it chose.
+void test_pack_row_levels() {
+    SplitMix64 rng{5};
+    const int64_t n = 2 * QK_K;
+    std::vector<float> x((size_t)n);
+    fill_normal(rng, x.data(), n, 0.0f, 0.02f);
+    struct Range { gpt2_type type; int lo, hi; };
+    const Range ranges[] = {{GPT2_TYPE_Q8_0, -128, 127}, {GPT2_TYPE_Q4_0, -8, 7}, {GPT2_TYPE_Q4_1, 0, 15},
+                            {GPT2_TYPE_Q5_0, -16, 15}, {GPT2_TYPE_Q5_1, 0, 31}, {GPT2_TYPE_IQ4_NL, 0, 15},
+                            {GPT2_TYPE_Q2_K, 0, 3}, {GPT2_TYPE_Q3_K, -4, 3}, {GPT2_TYPE_Q4_K, 0, 15},
+                            {GPT2_TYPE_Q5_K, 0, 31}, {GPT2_TYPE_Q6_K, -32, 31}};
+    for (const Range &r : ranges) {
+        std::vector<uint8_t> enc = tensor_encode(x.data(), n, 1, r.type);
+        const std::vector<uint8_t> orig = enc;
+        std::vector<int8_t> q((size_t)n), back((size_t)n);
+        std::vector<float> y0((size_t)n), y1((size_t)n);
+        // the row's own levels (from its dequantized values for the types without an unpacker): packing them
+        // again must give the same bytes
+        if (const UnpackRowFn unpack = unpack_row_fn(r.type)) {
+            std::vector<float> sc((size_t)n / 16), mn((size_t)n / 16);
+            unpack(enc.data(), n, q.data(), sc.data(), mn.data());
+            pack_row_levels(r.type, q.data(), enc.data(), n);
+            CHECK_MSG(enc == orig, "%s: packing the row's own levels changed its bytes", type_name(r.type));
+            for (int64_t i = 0; i < n; ++i) {
+                const int v = r.lo + (int)(rng.next() % (uint64_t)(r.hi - r.lo + 1));
+                q[(size_t)i] = (int8_t)(r.type == GPT2_TYPE_IQ4_NL ? IQ4_NL_LEVELS[v] : v);
+            }
+            pack_row_levels(r.type, q.data(), enc.data(), n);
+            std::vector<float> sc2((size_t)n / 16), mn2((size_t)n / 16);
+            unpack(enc.data(), n, back.data(), sc2.data(), mn2.data());
+            CHECK_MSG(back == q, "%s: levels did not round-trip", type_name(r.type));
+            CHECK_MSG(sc2 == sc && mn2 == mn, "%s: packing levels moved a scale or min", type_name(r.type));
+        } else {   // q8_0 / q4_0: weight k of block b = its fp16 d times level k
+            for (int64_t i = 0; i < n; ++i) q[(size_t)i] = (int8_t)(r.lo + (int)(rng.next() % (uint64_t)(r.hi - r.lo + 1)));
+            pack_row_levels(r.type, q.data(), enc.data(), n);
+            dequantize_row(r.type, enc.data(), y1.data(), n);
+            int bad = 0;
+            for (int64_t b = 0; b < n / 32; ++b) {
+                const uint16_t dh = r.type == GPT2_TYPE_Q4_0 ? ((const block_q4_0 *)enc.data())[b].d
+                                                             : ((const block_q8_0 *)enc.data())[b].d;
+                const uint16_t dh0 = r.type == GPT2_TYPE_Q4_0 ? ((const block_q4_0 *)orig.data())[b].d
+                                                              : ((const block_q8_0 *)orig.data())[b].d;
+                bad += dh != dh0;
+                for (int k = 0; k < 32; ++k) bad += y1[(size_t)(b * 32 + k)] != fp16_to_fp32(dh) * (float)q[(size_t)(b * 32 + k)];
+            }
+            CHECK_MSG(bad == 0, "%s: %d levels did not land", type_name(r.type), bad);
+        }
+    }
+}
+
 // unbias_row_scales: an output head's row keeps its projection onto itself (x . r = x . x) after rounding, by
 // one factor on all of its block scales, the integer levels unchanged; without it the least-squares fits leave
 // the row shorter along itself. Types without fp16 block scales are refused and left alone.
@@ -383,6 +435,7 @@ void test_unbias_row_scales() {
 }
 
 int main() {
+    test_pack_row_levels();
     test_unbias_row_scales();
     test_our_quantizers();
     test_ggml_types_match_ggml();

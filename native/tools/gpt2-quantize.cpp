@@ -1,6 +1,7 @@
 // gpt2-quantize — re-encodes a GPT-2 GGUF with another matrix type or a mixed recipe (convert/recipes.h), copying
 // its metadata. The input may be any type this runtime reads (a llama.cpp k-quant file too). With --imatrix the
-// quantizers weight each weight's rounding error by its input column's mean square (gpt2-imatrix, imatrix.h).
+// quantizers weight each weight's rounding error by its input column's mean square (gpt2-imatrix, imatrix.h), and
+// the token embedding is rounded against the file's lookup Fisher where it has one (error_feedback.h).
 // Usage: gpt2-quantize IN.gguf OUT.gguf TYPE|RECIPE [--output-tensor TYPE] [--imatrix FILE]
 #include <chrono>
 #include <cstdio>

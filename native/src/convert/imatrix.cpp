@@ -13,6 +13,7 @@ namespace gpt2 {
 namespace {
 
 const std::string kSums = ".in_sum2", kCounts = ".counts";
+const std::string kLookup = "token_embd.weight.lookup_fisher", kLookupCounts = "token_embd.weight.lookup_counts";
 
 bool ends_with(const std::string &s, const std::string &suffix) {
     return s.size() > suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -46,7 +47,8 @@ const float *ImportanceMatrix::find(const std::string &name, int64_t K) const {
 }
 
 void imatrix_save(const std::string &path, const ActivationStats &stats, const std::vector<std::string> &datasets,
-                  uint32_t chunk_count, uint32_t chunk_size) {
+                  uint32_t chunk_count, uint32_t chunk_size, const LookupFisher *lookup) {
+    const bool with_lookup = lookup && lookup->positions > 0;
     gguf_write_file(path, [&](GgufWriter &w) {
         w.set_str("general.type", "imatrix");
         w.set_arr_str("imatrix.datasets", datasets);
@@ -56,12 +58,22 @@ void imatrix_save(const std::string &path, const ActivationStats &stats, const s
             w.add_tensor(e.first + kSums, GPT2_TYPE_F32, {(int64_t)e.second.sum_sq.size(), 1});
             w.add_tensor(e.first + kCounts, GPT2_TYPE_F32, {1, 1});
         }
+        if (with_lookup) {
+            w.add_tensor(kLookup, GPT2_TYPE_F32, {lookup->n_embd, lookup->n_embd});
+            w.add_tensor(kLookupCounts, GPT2_TYPE_F32, {1, 1});
+        }
         w.write_header();
         size_t i = 0;
         for (const auto &e : stats.entries) {
             const std::vector<float> sums(e.second.sum_sq.begin(), e.second.sum_sq.end());
             const float count = (float)e.second.count;
             w.write_tensor_data(i++, sums.data(), sums.size() * sizeof(float));
+            w.write_tensor_data(i++, &count, sizeof count);
+        }
+        if (with_lookup) {
+            const std::vector<float> sum(lookup->sum.begin(), lookup->sum.end());
+            const float count = (float)lookup->positions;
+            w.write_tensor_data(i++, sum.data(), sum.size() * sizeof(float));
             w.write_tensor_data(i++, &count, sizeof count);
         }
     });
@@ -76,6 +88,28 @@ ImportanceMatrix imatrix_load(const std::string &path) {
     if (const GgufValue *d = f->find("imatrix.datasets"); d && d->type == GgufType::ARRAY) m.datasets = d->arr_str;
     if (const GgufValue *c = f->find("imatrix.chunk_count"); c && c->is_int()) m.chunk_count = (uint32_t)c->i64;
     if (const GgufValue *c = f->find("imatrix.chunk_size"); c && c->is_int()) m.chunk_size = (uint32_t)c->i64;
+    if (const GgufTensorInfo *lt = f->find_tensor(kLookup)) {
+        const GgufTensorInfo *ct = f->find_tensor(kLookupCounts);
+        if (!ct) bad(path, "'" + kLookup + "' has no " + kLookupCounts);
+        if (lt->type != GPT2_TYPE_F32 || ct->type != GPT2_TYPE_F32) bad(path, "the lookup Fisher is not f32");
+        const int64_t C = lt->ne[0];
+        if (lt->n_dims != 2 || lt->ne[1] != C || C <= 0 || ct->nbytes != sizeof(float))
+            bad(path, "'" + kLookup + "' is not a square matrix with one count");
+        float count;
+        std::memcpy(&count, ct->data, sizeof count);
+        if (!(count > 0) || !std::isfinite(count)) bad(path, "'" + kLookupCounts + "' is not a positive count");
+        std::vector<float> F((size_t)(C * C));
+        std::memcpy(F.data(), lt->data, F.size() * sizeof(float));
+        for (int64_t i = 0; i < C; ++i) {
+            if (!(F[(size_t)(i * C + i)] >= 0)) bad(path, "the lookup Fisher has a negative or non-finite diagonal");
+            for (int64_t j = 0; j < C; ++j) {
+                const float a = F[(size_t)(i * C + j)], b = F[(size_t)(j * C + i)];
+                if (!std::isfinite(a) || a != b) bad(path, "the lookup Fisher is not finite and symmetric");
+            }
+        }
+        for (float &v : F) v /= count;
+        m.lookup_fisher = std::move(F);
+    }
     for (const GgufTensorInfo &t : f->tensors) {
         if (ends_with(t.name, kCounts)) {
             const std::string name = t.name.substr(0, t.name.size() - kCounts.size());

@@ -10,7 +10,13 @@
 //     W.in_sum2  f32 (K, 1)  sum over the tokens of each input column's square
 //     W.counts   f32 (1, 1)  tokens summed
 // The quantizers use in_sum2 / counts. A tied output head appears under token_embd.weight (the tensor the
-// head multiplies), as in llama.cpp.
+// head multiplies), as in llama.cpp. Our extension, which llama.cpp's loader passes over (it reads only the
+// two suffixes above):
+//     token_embd.weight.lookup_fisher  f32 (C, C)  the Fisher information of the next-token distributions
+//                                                   with respect to the input embedding, summed over positions
+//                                                   (model/lookup_fisher.h)
+//     token_embd.weight.lookup_counts  f32 (1, 1)  positions summed
+// gpt2-quantize rounds the token embedding against it (convert/error_feedback.h).
 #pragma once
 
 #include <cstdint>
@@ -19,11 +25,13 @@
 #include <vector>
 
 #include "model/activation_stats.h"
+#include "model/lookup_fisher.h"
 
 namespace gpt2 {
 
 struct ImportanceMatrix {
     std::map<std::string, std::vector<float>> mean_sq;   // by weight name: (K) mean of x_k^2
+    std::vector<float> lookup_fisher;                    // (C, C) mean per position; empty if the file has none
     std::vector<std::string> datasets;
     uint32_t chunk_count = 0, chunk_size = 0;
 
@@ -33,10 +41,12 @@ struct ImportanceMatrix {
 };
 
 // Writes STATS to PATH (via PATH.tmp + rename). Throws gpt2::Error (IO).
+// LOOKUP, where given and holding positions, is saved as token_embd.weight.lookup_fisher / .lookup_counts.
 void imatrix_save(const std::string &path, const ActivationStats &stats, const std::vector<std::string> &datasets,
-                  uint32_t chunk_count, uint32_t chunk_size);
+                  uint32_t chunk_count, uint32_t chunk_size, const LookupFisher *lookup = nullptr);
 
-// Reads and validates PATH: every in_sum2 has its counts, f32, finite and non-negative sums, positive counts.
+// Reads and validates PATH: every in_sum2 has its counts, f32, finite and non-negative sums, positive counts; a
+// lookup Fisher is square, symmetric, finite, with a non-negative diagonal and a positive count.
 // Throws gpt2::Error (IO / FORMAT) naming the file and the entry at fault.
 ImportanceMatrix imatrix_load(const std::string &path);
 

@@ -14,7 +14,9 @@ namespace gpt2 {
 void gguf_requantize(const std::string &in_path, const std::string &out_path, gpt2_type type);
 // Same with the per-tensor types of RECIPE (recipes.h). With IMATRIX, each quantized matrix that has an entry
 // weights its rounding errors by it (a tied head or an --output-tensor copy uses token_embd.weight's), and the
-// file records it as llama.cpp does (quantize.imatrix.file / .dataset / .entries_count / .chunks_count).
+// file records it as llama.cpp does (quantize.imatrix.file / .dataset / .entries_count / .chunks_count). Where
+// the imatrix holds a lookup Fisher, the token embedding's levels are then re-rounded against it
+// (convert/error_feedback.h), its scales kept.
 // Throws GPT2_ERR_INVALID_ARGUMENT when an entry's width does not match its tensor.
 void gguf_requantize(const std::string &in_path, const std::string &out_path, const QuantRecipe &recipe,
                      const ImportanceMatrix *imatrix = nullptr, const std::string &imatrix_path = "");

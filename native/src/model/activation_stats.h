@@ -22,4 +22,12 @@ struct ActivationStats {
     void record(const std::string &name, const float *x, int64_t T, int64_t K);
 };
 
+// A probe into one decode (gpt2-imatrix's lookup Fisher): INPUT_DELTA (T, C), where set, is added to the
+// embeddings (token + position) of the batch's rows before the first block; FINAL_NORM (T, C), where set,
+// receives the final layer norm of every row (the output head's inputs), whether or not a row wants logits.
+struct EmbeddingProbe {
+    const float *input_delta = nullptr;
+    float *final_norm = nullptr;
+};
+
 }  // namespace gpt2

@@ -55,6 +55,9 @@ struct gpt2_context {
     std::vector<std::string> sample_errors;       // per item of gpt2_sample_batch (messages of failed items)
     // When set (gpt2-imatrix), every decode adds the inputs of each matrix product to it. Not owned.
     gpt2::ActivationStats *activation_stats = nullptr;
+    // When set (gpt2-imatrix's lookup Fisher, model/lookup_fisher.h), every decode adds a perturbation to the
+    // input embeddings and copies out the final norm of every batch row. Not owned.
+    gpt2::EmbeddingProbe *embedding_probe = nullptr;
     // The caches and activations on the GPU when the model runs there (then `seqs` keeps only the lengths
     // and forward_batch is not used).
     std::unique_ptr<gpt2::CudaContext> cuda;

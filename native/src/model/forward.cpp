@@ -145,6 +145,10 @@ void forward_batch(gpt2_context &ctx, int32_t T_, const int32_t *seq, const int3
     for (int64_t t = 0; t < T; ++t) kv_ensure(ctx.kv, ctx.seqs[(size_t)seq[t]]);
 
     encoder_forward(s.x.data(), token, pos, w.token_embd, w.position_embd, T, C, s.row);
+    if (ctx.embedding_probe && ctx.embedding_probe->input_delta) {
+        const float *delta = ctx.embedding_probe->input_delta;
+        for (int64_t i = 0; i < T * C; ++i) s.x[(size_t)i] += delta[i];
+    }
 
     for (int l = 0; l < hp.n_layer; ++l) {
         const LayerWeights &lw = w.layers[(size_t)l];
@@ -165,6 +169,10 @@ void forward_batch(gpt2_context &ctx, int32_t T_, const int32_t *seq, const int3
         residual_pass(pool, s.x.data(), s.proj.data(), T, C);
     }
 
+    if (ctx.embedding_probe && ctx.embedding_probe->final_norm) {
+        layernorm_forward(ctx.embedding_probe->final_norm, s.x.data(), f32_data(w.output_norm_w),
+                          f32_data(w.output_norm_b), T, C, hp.norm_eps);
+    }
     if (n_out == 0) return;
     // Final norm and the output head only for the rows that want logits (the head is the largest matmul).
     const float *nw = f32_data(w.output_norm_w), *nb = f32_data(w.output_norm_b);

@@ -146,6 +146,9 @@ void unpack_scales_k4(const uint8_t *packed, float d, float dmin, float *scale, 
 using UnpackRowFn = void (*)(const void *x, int64_t n, int8_t *q, float *scale, float *min);
 // The scalar unpacker of TYPE; nullptr for the types without one (f32, f16, bf16, q8_0, q4_0).
 UnpackRowFn unpack_row_fn(int type);
+// Writes the levels Q (in weight order, as unpack_row_* gives them; for Q8_0 and Q4_0 the signed quants, -8..7 for
+// Q4_0) into the encoded row X of N weights, keeping its scales and mins. Throws for a type without levels.
+void pack_row_levels(int type, const int8_t *q, void *x, int64_t n);
 // True for the types whose weights carry an offset (q4_1, q5_1, q2_K, q4_K, q5_K); the others leave min alone.
 bool type_unpacks_with_min(int type);
 // N weights of an unpackable TYPE to f32.

@@ -7,6 +7,7 @@
 
 #include "tensor/quant.h"
 #include "tensor/tensor.h"
+#include "util/error.h"
 
 namespace gpt2 {
 
@@ -187,6 +188,100 @@ void unpack_row_q6_K(const block_q6_K *x, int64_t n, int8_t *q, float *scale, fl
         }
         // sub-blocks of 16 in order: ggml multiplies d * scale first, then the quant
         for (int j = 0; j < 16; ++j) *scale++ = d * (float)x[i].scales[j];
+    }
+}
+
+// The inverse of the unpackers for the levels alone: writes Q (as unpack_row_* gives them, in weight order) into
+// the encoded row X, leaving every scale and min as it is. Error-feedback rounding (convert/error_feedback.h)
+// picks new levels on a row's grid and stores them through this.
+void pack_row_levels(int type, const int8_t *q, void *x, int64_t n) {
+    auto nib = [](int lo, int hi) { return (uint8_t)((lo & 0x0f) | ((hi & 0x0f) << 4)); };
+    switch (type) {
+        case GPT2_TYPE_Q8_0:
+            for (block_q8_0 *b = (block_q8_0 *)x; n > 0; n -= QK8_0, q += QK8_0, ++b) std::memcpy(b->qs, q, QK8_0);
+            return;
+        case GPT2_TYPE_Q4_0:
+            for (block_q4_0 *b = (block_q4_0 *)x; n > 0; n -= QK4_0, q += QK4_0, ++b)
+                for (int j = 0; j < QK4_0 / 2; ++j) b->qs[j] = nib(q[j] + 8, q[j + 16] + 8);
+            return;
+        case GPT2_TYPE_Q4_1:
+            for (block_q4_1 *b = (block_q4_1 *)x; n > 0; n -= QK4_1, q += QK4_1, ++b)
+                for (int j = 0; j < QK4_1 / 2; ++j) b->qs[j] = nib(q[j], q[j + 16]);
+            return;
+        case GPT2_TYPE_Q5_0: case GPT2_TYPE_Q5_1: {
+            const int bias = type == GPT2_TYPE_Q5_0 ? 16 : 0;
+            for (int64_t i = 0; i < n / 32; ++i, q += 32) {
+                uint8_t *qs = type == GPT2_TYPE_Q5_0 ? ((block_q5_0 *)x)[i].qs : ((block_q5_1 *)x)[i].qs;
+                uint8_t *qh_bytes = type == GPT2_TYPE_Q5_0 ? ((block_q5_0 *)x)[i].qh : ((block_q5_1 *)x)[i].qh;
+                uint32_t qh = 0;
+                for (int j = 0; j < 16; ++j) {
+                    const int u0 = q[j] + bias, u1 = q[j + 16] + bias;
+                    qs[j] = nib(u0, u1);
+                    qh |= ((uint32_t)(u0 >> 4) & 1u) << j;
+                    qh |= ((uint32_t)(u1 >> 4) & 1u) << (j + 16);
+                }
+                std::memcpy(qh_bytes, &qh, 4);
+            }
+            return;
+        }
+        case GPT2_TYPE_IQ4_NL:
+            for (block_iq4_nl *b = (block_iq4_nl *)x; n > 0; n -= QK4_NL, q += QK4_NL, ++b) {
+                auto index = [](int8_t v) {
+                    for (int k = 0; k < 16; ++k)
+                        if (IQ4_NL_LEVELS[k] == v) return k;
+                    return 0;   // not a level: unreachable for levels taken from the table
+                };
+                for (int j = 0; j < QK4_NL / 2; ++j) b->qs[j] = nib(index(q[j]), index(q[j + 16]));
+            }
+            return;
+        case GPT2_TYPE_Q2_K: case GPT2_TYPE_Q3_K:
+            for (int64_t i = 0; i < n / QK_K; ++i, q += QK_K) {
+                const bool q3 = type == GPT2_TYPE_Q3_K;
+                uint8_t *qs = q3 ? ((block_q3_K *)x)[i].qs : ((block_q2_K *)x)[i].qs;
+                uint8_t *hmask = q3 ? ((block_q3_K *)x)[i].hmask : nullptr;
+                std::memset(qs, 0, QK_K / 4);
+                if (q3) std::memset(hmask, 0, QK_K / 8);
+                // weight 128 h + 32 s + 16 p + l: 2 bits at 2 s of byte 32 h + 16 p + l; q3_K's hmask bit 4 h + s of
+                // byte 16 p + l is set for the levels 0..3 (the stored low bits are q + 4 otherwise)
+                for (int w = 0; w < QK_K; ++w) {
+                    const int h = w / 128, s = (w / 32) % 4, k = w % 32;
+                    const int v = q[w];
+                    const int low = q3 ? (v >= 0 ? v : v + 4) : v;
+                    qs[32 * h + k] |= (uint8_t)((low & 3) << (2 * s));
+                    if (q3 && v >= 0) hmask[k] |= (uint8_t)(1u << (4 * h + s));
+                }
+            }
+            return;
+        case GPT2_TYPE_Q4_K: case GPT2_TYPE_Q5_K:
+            for (int64_t i = 0; i < n / QK_K; ++i, q += QK_K) {
+                const bool q5 = type == GPT2_TYPE_Q5_K;
+                uint8_t *qs = q5 ? ((block_q5_K *)x)[i].qs : ((block_q4_K *)x)[i].qs;
+                uint8_t *qh = q5 ? ((block_q5_K *)x)[i].qh : nullptr;
+                if (q5) std::memset(qh, 0, QK_K / 8);
+                for (int r = 0; r < 4; ++r) {
+                    for (int l = 0; l < 32; ++l) {
+                        const int lo = q[64 * r + l], hi = q[64 * r + l + 32];
+                        qs[32 * r + l] = nib(lo, hi);
+                        if (q5) qh[l] |= (uint8_t)(((lo >> 4) & 1) << (2 * r) | ((hi >> 4) & 1) << (2 * r + 1));
+                    }
+                }
+            }
+            return;
+        case GPT2_TYPE_Q6_K:
+            for (int64_t i = 0; i < n / QK_K; ++i) {
+                uint8_t *ql = ((block_q6_K *)x)[i].ql, *qh = ((block_q6_K *)x)[i].qh;
+                for (int half = 0; half < 2; ++half, q += 128, ql += 64, qh += 32) {
+                    for (int l = 0; l < 32; ++l) {
+                        const int u0 = q[l] + 32, u1 = q[l + 32] + 32, u2 = q[l + 64] + 32, u3 = q[l + 96] + 32;
+                        ql[l] = nib(u0, u2);
+                        ql[l + 32] = nib(u1, u3);
+                        qh[l] = (uint8_t)((u0 >> 4) | ((u1 >> 4) << 2) | ((u2 >> 4) << 4) | ((u3 >> 4) << 6));
+                    }
+                }
+            }
+            return;
+        default:
+            throw Error(GPT2_ERR_INTERNAL, "pack_row_levels: type " + std::to_string(type) + " has no levels");
     }
 }
 
