@@ -132,7 +132,7 @@ for model in "${models[@]}"; do
   # our importance matrix, in llama.cpp's quantizer (Q4_K_M, 15); calibrated on this project's own README
   echo "-- an importance matrix of gpt2-imatrix, used by llama.cpp's quantizer"
   im="${model%.gguf}.imatrix.gguf" q="${model%.gguf}-Q4_K_M-imatrix.gguf"
-  "$bin/gpt2-imatrix" -m "$model" -f "$root/README.md" -o "$im" -t 2 --max-tokens 4096 --lookup-tokens 8 >/dev/null
+  "$bin/gpt2-imatrix" -m "$model" -f "$root/README.md" -o "$im" -t 2 --max-tokens 4096 --lookup-tokens 4 >/dev/null
   if ! ./llama_quantize "$model" "$q" 15 "$im" >"$q.quant.log" 2>&1; then
     echo "Q4_K_M: llama.cpp's quantizer failed with our imatrix"; tail -5 "$q.quant.log"; fail=1
   elif ! grep -q "have importance matrix data" "$q.quant.log" || grep -E "did not find weights|imatrix size" "$q.quant.log"; then

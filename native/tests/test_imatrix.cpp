@@ -296,7 +296,7 @@ void test_requantize_with_imatrix(const std::string &model_path) {
         gpt2_context *c2 = nullptr;
         CHECK(gpt2_context_create(mm, &cp, &c2) == GPT2_OK);
         LookupFisher lf;
-        lookup_fisher_add_window(*c2, tok.data(), 16, 1, lf);
+        lookup_fisher_add_window(*c2, tok.data(), 4, 1, lf);
         gpt2_context_free(c2);
         gpt2_model_free(mm);
         const std::string iml = DIR + "/model-lookup.imatrix.gguf";
@@ -373,7 +373,7 @@ void test_cli(const std::string &model_path) {
     std::string msg;
     CHECK_MSG(status_of([&] { m = imatrix_load(im); }, &msg) == GPT2_OK, "%s", msg.c_str());
     CHECK(m.lookup_fisher.empty());
-    CHECK_EQ(std::system((bin + "gpt2-imatrix -m " + model_path + " -f " + text + " -o " + im + " -c 64 -t 2 --lookup-tokens 16" + quiet).c_str()), 0);
+    CHECK_EQ(std::system((bin + "gpt2-imatrix -m " + model_path + " -f " + text + " -o " + im + " -c 64 -t 2 --lookup-tokens 4" + quiet).c_str()), 0);
     CHECK_MSG(status_of([&] { m = imatrix_load(im); }, &msg) == GPT2_OK, "%s", msg.c_str());
     CHECK_EQ(m.lookup_fisher.size(), (size_t)(256 * 256));
     CHECK_EQ(m.mean_sq.size(), (size_t)9);

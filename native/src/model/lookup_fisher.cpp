@@ -65,20 +65,32 @@ void lookup_fisher_add_window(gpt2_context &ctx, const int32_t *tokens, int32_t 
     require_arg(acc.n_embd == C, "lookup Fisher: windows of another model");
     if (acc.head.empty()) {
         dequantize_rows(m.weights.output, V, C, acc.head);
-        // the mean row and the mean outer product of all rows: the unlikely tokens' share (see below)
+        // the mean row and the mean outer product of all rows: the unlikely tokens' share (see below); V C^2 / 2
+        // products, split over the pool's threads by rows of the vocabulary
+        const int nth = ctx.pool->n_threads();
+        std::vector<std::vector<double>> second((size_t)nth, std::vector<double>((size_t)(C * C), 0.0));
+        ctx.pool->run([&](int ith, int nthr) {
+            std::vector<double> &S = second[(size_t)ith];
+            for (int64_t v = ith; v < V; v += nthr) {
+                const float *e = acc.head.data() + v * C;
+                for (int64_t i = 0; i < C; ++i) {
+                    const double ei = e[i];
+                    double *si = S.data() + i * C;
+                    for (int64_t j = 0; j <= i; ++j) si[j] += ei * e[j];
+                }
+            }
+        });
         acc.head_mean.assign((size_t)C, 0.0);
         acc.head_second.assign((size_t)(C * C), 0.0);
-        for (int64_t v = 0; v < V; ++v) {
-            const float *e = acc.head.data() + v * C;
-            for (int64_t i = 0; i < C; ++i) {
-                acc.head_mean[(size_t)i] += e[i];
-                for (int64_t j = 0; j <= i; ++j) acc.head_second[(size_t)(i * C + j)] += (double)e[i] * e[j];
-            }
-        }
+        for (int64_t v = 0; v < V; ++v)
+            for (int64_t i = 0; i < C; ++i) acc.head_mean[(size_t)i] += acc.head[(size_t)(v * C + i)];
         for (int64_t i = 0; i < C; ++i) {
             acc.head_mean[(size_t)i] /= (double)V;
-            for (int64_t j = 0; j <= i; ++j)
-                acc.head_second[(size_t)(j * C + i)] = acc.head_second[(size_t)(i * C + j)] /= (double)V;
+            for (int64_t j = 0; j <= i; ++j) {
+                double sum = 0;
+                for (const std::vector<double> &S : second) sum += S[(size_t)(i * C + j)];
+                acc.head_second[(size_t)(i * C + j)] = acc.head_second[(size_t)(j * C + i)] = sum / (double)V;
+            }
         }
     }
 
